@@ -1,0 +1,134 @@
+"""Forms for staff pages. Validation rules live on the models; forms only present them."""
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import Contact, Mou, Partner, Pledge
+
+DATE_INPUT_FORMAT = "%d/%m/%Y"
+
+
+class DmyDateInput(forms.DateInput):
+    """A text date field written dd/mm/yyyy, the way officials write dates."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=DATE_INPUT_FORMAT)
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["name", "tax_code", "address", "sector", "workforce_size", "status"]
+        widgets = {"tax_code": forms.TextInput(attrs={"inputmode": "numeric"})}
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["full_name", "position", "email", "phone", "is_legal_representative"]
+
+    def _get_validation_exclusions(self):
+        # "One legal representative" is checked across the whole formset instead, so
+        # that moving the role from one contact to another in one save is possible.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_legal_representative")
+        return exclusions
+
+
+ContactFormSet = inlineformset_factory(
+    Partner,
+    Contact,
+    form=ContactForm,
+    fields=["full_name", "position", "email", "phone", "is_legal_representative"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class ContactFormSetWithOneRepresentative(ContactFormSet):
+    def clean(self):
+        super().clean()
+        representatives = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("is_legal_representative")
+        ]
+        if len(representatives) > 1:
+            raise forms.ValidationError(_("Mark only one contact as the legal representative."))
+
+
+class MouForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Mou
+        fields = [
+            "authority",
+            "year",
+            "number",
+            "title",
+            "partner",
+            "partner_signatory",
+            "authority_signatory_name",
+            "authority_signatory_position",
+            "template",
+            "language",
+            "term_start",
+            "term_end",
+            "mid_review_date",
+            "final_review_date",
+            "notes",
+        ]
+        widgets = {
+            "term_start": DmyDateInput(),
+            "term_end": DmyDateInput(),
+            "mid_review_date": DmyDateInput(),
+            "final_review_date": DmyDateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, authorities, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].queryset = authorities
+        self.fields["partner"].queryset = partners
+        self.fields["partner_signatory"].queryset = Contact.objects.filter(
+            partner__in=partners
+        ).select_related("partner")
+        self.fields["partner_signatory"].label_from_instance = lambda contact: (
+            f"{contact.full_name} – {contact.position} – {contact.partner.name}"
+        )
+        self.fields["number"].required = False
+        self.fields["number"].help_text = _("Leave empty to take the next free number.")
+        if not self.instance.pk:
+            self.fields["year"].initial = timezone.localdate().year
+        else:
+            self.fields["revision"].initial = self.instance.revision
+
+
+PledgeFormSet = inlineformset_factory(
+    Mou,
+    Pledge,
+    fields=[
+        "kind",
+        "quantity",
+        "target_groups",
+        "occupation",
+        "min_monthly_wage",
+        "workplace",
+        "due_date",
+    ],
+    widgets={"target_groups": forms.CheckboxSelectMultiple, "due_date": DmyDateInput()},
+    extra=1,
+    can_delete=True,
+)
+
+
+class TransitionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason or note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

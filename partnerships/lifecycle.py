@@ -1,0 +1,174 @@
+"""Every change of an MoU's state goes through the services in this module.
+
+Each service follows the same four steps: check the rule (state, conditions, permission)
+and raise `MouError` with a message the user can act on; change the state inside a
+transaction with the row locked; write one audit event; queue side effects on commit.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from partnerships.models import AuditEvent, Mou, MouState
+
+
+class MouError(Exception):
+    """A change to an MoU that cannot be made; the message says why, in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition as users see it: the method to run, its audit code and its wording."""
+
+    name: str
+    audit_code: str
+    label: str
+    needs_reason: bool = False
+    style: str = "primary"
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action("send", "mou.sent", _("Send for signature")),
+        Action("recall", "mou.recalled", _("Take back to draft"), style="secondary"),
+        Action("decline", "mou.declined", _("Decline"), needs_reason=True, style="danger"),
+        Action("cancel", "mou.cancelled", _("Cancel"), needs_reason=True, style="danger"),
+        Action("sign", "mou.signed", _("Mark as signed")),
+        Action("activate", "mou.activated", _("Activate")),
+        Action("review", "mou.reviewed", _("Close with the final review")),
+        Action("terminate", "mou.terminated", _("Terminate"), needs_reason=True, style="danger"),
+    )
+}
+
+_BLOCKERS = {
+    "send": Mou.send_blockers,
+    "sign": Mou.sign_blockers,
+    "activate": Mou.activate_blockers,
+    "review": Mou.review_blockers,
+}
+
+CONFLICT_MESSAGE = _(
+    "Someone else changed this MoU while you were working on it. "
+    "Reload the page to see its current state, then try again."
+)
+
+
+def record_event(
+    mou: Mou | None = None, *, action: str, actor, note: str = "", partner=None, **states
+) -> AuditEvent:
+    """Append one event to the audit trail (states: from_state=..., to_state=...)."""
+    return AuditEvent.objects.create(
+        mou=mou, partner=partner, actor=actor, action=action, note=note, **states
+    )
+
+
+def available_actions(mou: Mou, user) -> list[Action]:
+    """The transitions this user may perform on this MoU now (for the buttons on its page)."""
+    return [
+        action
+        for action in ACTIONS.values()
+        if has_transition_perm(getattr(mou, action.name), user)
+    ]
+
+
+def blocked_actions(mou: Mou, user) -> list[tuple[Action, list[str]]]:
+    """Transitions open from this state and permitted, but whose conditions are not met yet,
+    with the reasons; shown so users know what remains to do."""
+    blocked = []
+    for name, blockers in _BLOCKERS.items():
+        method = getattr(mou, name)
+        if can_proceed(method, check_conditions=False) and not can_proceed(method):
+            transition = method._django_fsm.get_transition(mou.state)
+            if transition.has_perm(mou, user):
+                blocked.append((ACTIONS[name], blockers(mou)))
+    return blocked
+
+
+def _check(mou: Mou, action: Action, actor) -> None:
+    method = getattr(mou, action.name)
+    if not can_proceed(method, check_conditions=False):
+        raise MouError(
+            _("An MoU in the state “%(state)s” cannot be changed this way (%(action)s).")
+            % {"state": mou.get_state_display(), "action": action.label}
+        )
+    if actor is not None:
+        transition = method._django_fsm.get_transition(mou.state)
+        if not transition.has_perm(mou, actor):
+            raise PermissionDenied(_("You may not do this to this MoU."))
+    if not can_proceed(method):
+        reasons = _BLOCKERS[action.name](mou) if action.name in _BLOCKERS else []
+        raise MouError(" ".join(str(reason) for reason in reasons) or _("Not possible now."))
+
+
+def perform(mou: Mou, action_name: str, *, actor, note: str = "") -> Mou:
+    """Run one transition on `mou` for `actor` (None for the system: cron, signing).
+
+    Raises MouError when the state, the conditions or a missing reason forbid it, and
+    PermissionDenied when the actor may not. On success the MoU is saved in its new
+    state and exactly one audit event records who, when, from, to and why.
+    """
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise MouError(_("Unknown action."))
+    note = (note or "").strip()
+    if action.needs_reason and not note:
+        raise MouError(_("Give a reason."))
+
+    try:
+        with transaction.atomic():
+            # The row lock makes a second request wait, then fail the state check below
+            # (PostgreSQL); on SQLite the write lock and the state filter do the same.
+            current_state = (
+                Mou.objects.select_for_update().filter(pk=mou.pk).values_list("state", flat=True)
+            ).first()
+            if current_state != mou.state:
+                raise MouError(CONFLICT_MESSAGE)
+            _check(mou, action, actor)
+            from_state = mou.state
+            getattr(mou, action.name)()
+            if action.needs_reason:
+                mou.closing_reason = note
+            mou.save()
+            record_event(
+                mou,
+                action=action.audit_code,
+                actor=actor,
+                note=note,
+                from_state=from_state,
+                to_state=mou.state,
+            )
+    except ConcurrentTransition as exc:
+        mou.refresh_from_db()
+        raise MouError(CONFLICT_MESSAGE) from exc
+    except MouError:
+        mou.refresh_from_db()
+        raise
+    return mou
+
+
+def activate_due_mous(*, today=None) -> list[Mou]:
+    """Activate every signed MoU whose term has started. Safe to run again: an MoU already
+    active is no longer `signed`, and one changed meanwhile by someone else is skipped."""
+    today = today or timezone.localdate()
+    activated = []
+    due = Mou.objects.filter(state=MouState.SIGNED, term_start__lte=today).select_related(
+        "authority"
+    )
+    for mou in due:
+        try:
+            perform(
+                mou, "activate", actor=None, note=str(_("Term started; activated automatically."))
+            )
+        except MouError:
+            continue
+        activated.append(mou)
+    return activated

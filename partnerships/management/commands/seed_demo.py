@@ -1,0 +1,359 @@
+"""Create demonstration data: authorities, partners, one user per role, MoUs in every state.
+
+Running it again changes nothing: every row is looked up by its natural key first, and
+passwords are only set (and printed) when a user is created.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from partnerships import lifecycle
+from partnerships.models import (
+    Assessment,
+    Authority,
+    AuthorityLevel,
+    Contact,
+    Mou,
+    MouState,
+    Partner,
+    Pledge,
+    PledgeKind,
+    Review,
+    ReviewKind,
+    Role,
+    Signature,
+    SignatureMethod,
+    SignatureParty,
+    TargetGroup,
+    UserProfile,
+)
+
+# (key, name, level, parent key, successor key, code, place, dissolved)
+AUTHORITIES = [
+    ("la", "UBND tỉnh Long An", AuthorityLevel.PROVINCE, None, None, "UBND", "Tân An", False),
+    (
+        "la-snv",
+        "Sở Nội vụ tỉnh Long An",
+        AuthorityLevel.DEPARTMENT,
+        "la",
+        None,
+        "SNV",
+        "Tân An",
+        False,
+    ),
+    (
+        "la-ca",
+        "Công an tỉnh Long An",
+        AuthorityLevel.DEPARTMENT,
+        "la",
+        None,
+        "CAT",
+        "Tân An",
+        False,
+    ),
+    ("la-benluc", "UBND xã Bến Lức", AuthorityLevel.COMMUNE, "la", None, "UBND", "Bến Lức", False),
+    (
+        "la-benluc-ca",
+        "Công an xã Bến Lức",
+        AuthorityLevel.COMMUNE,
+        "la",
+        None,
+        "CAX",
+        "Bến Lức",
+        False,
+    ),
+    (
+        "la-thanhloi",
+        "UBND xã Thạnh Lợi",
+        AuthorityLevel.COMMUNE,
+        "la",
+        None,
+        "UBND",
+        "Thạnh Lợi",
+        False,
+    ),
+    (
+        "la-h-benluc",
+        "UBND huyện Bến Lức",
+        AuthorityLevel.DISTRICT,
+        "la",
+        "la-benluc",
+        "UBND",
+        "Bến Lức",
+        True,
+    ),
+    ("hn", "UBND tỉnh Hà Nam", AuthorityLevel.PROVINCE, None, None, "UBND", "Phủ Lý", False),
+    (
+        "hn-snv",
+        "Sở Nội vụ tỉnh Hà Nam",
+        AuthorityLevel.DEPARTMENT,
+        "hn",
+        None,
+        "SNV",
+        "Phủ Lý",
+        False,
+    ),
+    (
+        "hn-kimbang",
+        "UBND phường Kim Bảng",
+        AuthorityLevel.COMMUNE,
+        "hn",
+        None,
+        "UBND",
+        "Kim Bảng",
+        False,
+    ),
+    (
+        "hn-h-kimbang",
+        "UBND huyện Kim Bảng",
+        AuthorityLevel.DISTRICT,
+        "hn",
+        "hn-kimbang",
+        "UBND",
+        "Kim Bảng",
+        True,
+    ),
+]
+
+# (tax code, name, sector, workforce, registered by, contacts: (name, position, email, legal rep))
+PARTNERS = [
+    (
+        "0399000101",
+        "Công ty TNHH May mặc Bến Lức (DEMO)",
+        "Dệt may",
+        850,
+        "la-benluc",
+        [
+            ("Nguyễn Thị Hoa", "Giám đốc", "giamdoc@maybenluc.demo.invalid", True),
+            ("Trần Văn Minh", "Trưởng phòng nhân sự", "nhansu@maybenluc.demo.invalid", False),
+        ],
+    ),
+    (
+        "0799000202",
+        "Công ty Cổ phần Khai thác đá Kim Bảng (DEMO)",
+        "Khai thác đá",
+        320,
+        "hn-kimbang",
+        [("Lê Văn Sơn", "Tổng Giám đốc", "tgd@dakimbang.demo.invalid", True)],
+    ),
+    (
+        "0399000303-001",
+        "Chi nhánh Công ty TNHH Cơ khí Thạnh Lợi (DEMO)",
+        "Cơ khí",
+        140,
+        "la-thanhloi",
+        [("Phạm Quốc Bảo", "Giám đốc chi nhánh", "bao@cokhi.demo.invalid", True)],
+    ),
+]
+
+# (username, role, authority key, partner tax code, full name)
+USERS = [
+    ("demo_staff", Role.AUTHORITY_STAFF, "la-benluc", None, "Cán bộ xã Bến Lức"),
+    ("demo_official", Role.OFFICIAL, "la-snv", None, "Chuyên viên Sở Nội vụ Long An"),
+    ("demo_business", Role.BUSINESS_REPRESENTATIVE, None, "0399000101", "Nguyễn Thị Hoa"),
+    ("demo_admin", Role.ADMINISTRATOR, "la", None, "Quản trị hệ thống"),
+    ("demo_staff_hanam", Role.AUTHORITY_STAFF, "hn-kimbang", None, "Cán bộ phường Kim Bảng"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo authorities, partners, users and MoUs in every state (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Give every new demo user this password instead of a random one.",
+        )
+
+    def handle(self, *args, password=None, **options):
+        with transaction.atomic():
+            authorities = self._authorities()
+            partners = self._partners(authorities)
+            self._users(authorities, partners, password)
+            created = self._mous(authorities, partners)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new MoUs)."))
+
+    def _authorities(self) -> dict[str, Authority]:
+        by_key: dict[str, Authority] = {}
+        for key, name, level, parent, _successor, code, place, dissolved in AUTHORITIES:
+            by_key[key], _ = Authority.objects.get_or_create(
+                name=name,
+                defaults={
+                    "level": level,
+                    "parent": by_key.get(parent),
+                    "code": code,
+                    "place_name": place,
+                    "is_dissolved": dissolved,
+                },
+            )
+        for key, *_rest, successor, _code, _place, _dissolved in AUTHORITIES:
+            if successor and by_key[key].successor_id is None:
+                by_key[key].successor = by_key[successor]
+                by_key[key].save(update_fields=["successor"])
+        return by_key
+
+    def _partners(self, authorities) -> dict[str, Partner]:
+        by_tax_code = {}
+        for tax_code, name, sector, workforce, registered_by, contacts in PARTNERS:
+            partner, created = Partner.objects.get_or_create(
+                tax_code=tax_code,
+                defaults={
+                    "name": name,
+                    "sector": sector,
+                    "workforce_size": workforce,
+                    "registered_by": authorities[registered_by],
+                    "address": authorities[registered_by].place_name,
+                },
+            )
+            if created:
+                for full_name, position, email, is_representative in contacts:
+                    Contact.objects.create(
+                        partner=partner,
+                        full_name=full_name,
+                        position=position,
+                        email=email,
+                        is_legal_representative=is_representative,
+                    )
+            by_tax_code[tax_code] = partner
+        return by_tax_code
+
+    def _users(self, authorities, partners, password) -> None:
+        user_model = get_user_model()
+        for username, role, authority_key, tax_code, full_name in USERS:
+            if user_model.objects.filter(username=username).exists():
+                self.stdout.write(f"  {username}: exists, password unchanged")
+                continue
+            chosen = password or secrets.token_urlsafe(12)
+            user = user_model.objects.create_user(
+                username=username,
+                password=chosen,
+                first_name=full_name,
+                email=f"{username}@demo.invalid",
+                is_staff=role == Role.ADMINISTRATOR,
+                is_superuser=role == Role.ADMINISTRATOR,
+            )
+            user.groups.add(Group.objects.get(name=role))
+            UserProfile.objects.create(
+                user=user,
+                authority=authorities.get(authority_key),
+                partner=partners.get(tax_code),
+            )
+            # Printed once, now: the password is not stored anywhere in the clear.
+            self.stdout.write(f"  {username} ({role.label}): password {chosen}")
+
+    def _mous(self, authorities, partners) -> int:
+        today = timezone.localdate()
+        year = today.year
+        garment = partners["0399000101"]
+        quarry = partners["0799000202"]
+        mechanics = partners["0399000303-001"]
+        plans = [
+            # (authority, number, partner, wanted state, title)
+            ("la-benluc", 1, garment, MouState.DRAFT, "Tiếp nhận lao động ngành may"),
+            ("la-benluc", 2, garment, MouState.SENT, "Đào tạo nghề may công nghiệp"),
+            ("la-benluc", 3, garment, MouState.SIGNED, "Việc làm cho người sau cai nghiện"),
+            ("la-benluc", 4, garment, MouState.ACTIVE, "Tiếp nhận người chấp hành xong án phạt tù"),
+            ("la-h-benluc", 5, garment, MouState.REVIEWED, "Chương trình việc làm 2024-2025"),
+            ("la-thanhloi", 1, mechanics, MouState.DECLINED, "Học nghề cơ khí"),
+            ("la-thanhloi", 2, mechanics, MouState.CANCELLED, "Việc làm thời vụ"),
+            ("hn-kimbang", 1, quarry, MouState.ACTIVE, "Tiếp nhận lao động khai thác đá"),
+            ("hn-h-kimbang", 2, quarry, MouState.TERMINATED, "Việc làm ngành đá 2024"),
+        ]
+        created = 0
+        for authority_key, number, partner, wanted, title in plans:
+            authority = authorities[authority_key]
+            if Mou.objects.filter(authority=authority, year=year, number=number).exists():
+                continue
+            mou = self._draft(authority, number, year, partner, title, wanted, today)
+            self._advance(mou, wanted)
+            created += 1
+        return created
+
+    def _draft(self, authority, number, year, partner, title, wanted, today) -> Mou:
+        started = wanted in {MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
+        term_start = today - timedelta(days=200) if started else today + timedelta(days=30)
+        if wanted == MouState.SIGNED:
+            term_start = today + timedelta(days=10)
+        mou = Mou.objects.create(
+            authority=authority,
+            partner=partner,
+            year=year,
+            number=number,
+            title=title,
+            authority_signatory_name="Võ Minh Tâm",
+            authority_signatory_position="TM. ỦY BAN NHÂN DÂN - CHỦ TỊCH",
+            partner_signatory=partner.legal_representative,
+            term_start=term_start,
+            term_end=term_start + timedelta(days=730),
+            mid_review_date=term_start + timedelta(days=365),
+            final_review_date=term_start + timedelta(days=720),
+            notes="Dữ liệu minh họa (DEMO).",
+        )
+        groups = list(TargetGroup.objects.filter(code__in=["completed_prison", "post_rehab"]))
+        for kind, quantity, occupation, wage in [
+            (PledgeKind.JOB, 10, "Công nhân may", 6_500_000),
+            (PledgeKind.VOCATIONAL_TRAINING, 5, "Học nghề may công nghiệp", None),
+        ]:
+            pledge = Pledge.objects.create(
+                mou=mou,
+                kind=kind,
+                quantity=quantity,
+                occupation=occupation,
+                min_monthly_wage=wage,
+                workplace=partner.address,
+                due_date=term_start + timedelta(days=180),
+            )
+            pledge.target_groups.set(groups)
+        lifecycle.record_event(
+            mou, action="mou.created", actor=None, note="seed_demo", to_state=MouState.DRAFT
+        )
+        return mou
+
+    def _advance(self, mou: Mou, wanted: str) -> None:
+        """Walk the MoU through the real transitions up to the wanted state."""
+        if wanted == MouState.DRAFT:
+            return
+        if wanted == MouState.CANCELLED:
+            lifecycle.perform(mou, "cancel", actor=None, note="Đối tác chưa sẵn sàng (DEMO).")
+            return
+        lifecycle.perform(mou, "send", actor=None)
+        if wanted == MouState.SENT:
+            return
+        if wanted == MouState.DECLINED:
+            lifecycle.perform(mou, "decline", actor=None, note="Chưa đủ nhu cầu tuyển dụng (DEMO).")
+            return
+        for party, name in [
+            (SignatureParty.AUTHORITY, mou.authority_signatory_name),
+            (SignatureParty.BUSINESS, mou.partner_signatory.full_name),
+        ]:
+            Signature.objects.create(
+                mou=mou,
+                party=party,
+                method=SignatureMethod.DEMO,
+                signer_name=name,
+                signed_at=timezone.now(),
+                is_verified=True,
+            )
+        lifecycle.perform(mou, "sign", actor=None)
+        if wanted == MouState.SIGNED:
+            return
+        lifecycle.perform(mou, "activate", actor=None)
+        if wanted == MouState.TERMINATED:
+            lifecycle.perform(
+                mou, "terminate", actor=None, note="Doanh nghiệp tạm ngừng khai thác (DEMO)."
+            )
+        elif wanted == MouState.REVIEWED:
+            Review.objects.create(
+                mou=mou,
+                kind=ReviewKind.FINAL,
+                reviewed_on=timezone.localdate(),
+                assessment=Assessment.PARTLY_MET,
+                notes="Hoàn thành 8/10 chỉ tiêu việc làm (DEMO).",
+            )
+            lifecycle.perform(mou, "review", actor=None)

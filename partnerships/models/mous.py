@@ -1,0 +1,338 @@
+"""MoUs, their pledges, and the state machine that governs them.
+
+The `@transition` methods hold only the rule (source, target, conditions, permission);
+`partnerships.lifecycle` is the one place that runs them, saves, and audits.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .parties import Authority, Contact, Partner, TargetGroup
+
+# Decree 30/2020: "BGN" is the code for a memorandum (bản ghi nhớ).
+DOCUMENT_TYPE_CODE = "BGN"
+
+
+class MouState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent for signature")
+    SIGNED = "signed", _("Signed")
+    ACTIVE = "active", _("Active")
+    REVIEWED = "reviewed", _("Reviewed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class MouTemplate(models.TextChoices):
+    # Placeholder until the document templates land (issue: MoU documents).
+    MEMORANDUM_VI = "bgn_vi", _("Memorandum (Vietnamese, Decree 30 layout)")
+    MEMORANDUM_EN = "mou_en", _("Memorandum (English)")
+
+
+class MouLanguage(models.TextChoices):
+    VIETNAMESE = "vi", _("Vietnamese")
+    ENGLISH = "en", _("English")
+
+
+# Permission callables for django-fsm; imported late because permissions.py reads MoUs.
+def _may_manage(mou: "Mou", user) -> bool:
+    from partnerships.permissions import can_manage_mou
+
+    return can_manage_mou(user, mou)
+
+
+def _may_decline(mou: "Mou", user) -> bool:
+    from partnerships.permissions import can_decline_mou
+
+    return can_decline_mou(user, mou)
+
+
+def _may_review(mou: "Mou", user) -> bool:
+    from partnerships.permissions import can_review_mou
+
+    return can_review_mou(user, mou)
+
+
+def _may_sign(mou: "Mou", user) -> bool:
+    # Reached only by the signing service once signatures are verified, never by a button.
+    return user is None
+
+
+class Mou(ConcurrentTransitionMixin, models.Model):
+    """A memorandum of understanding between an authority (Bên A) and a partner (Bên B)."""
+
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.PROTECT, related_name="mous"
+    )
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="mous"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("title"), max_length=300)
+    authority_signatory_name = models.CharField(
+        _("authority signatory"), max_length=150, blank=True
+    )
+    authority_signatory_position = models.CharField(
+        _("authority signatory's position"),
+        max_length=200,
+        blank=True,
+        help_text=_("With its prefix, e.g. 'TM. ỦY BAN NHÂN DÂN - CHỦ TỊCH'."),
+    )
+    partner_signatory = models.ForeignKey(
+        Contact,
+        verbose_name=_("partner signatory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mous_to_sign",
+    )
+    template = models.CharField(
+        _("template"), max_length=40, choices=MouTemplate.choices, default=MouTemplate.MEMORANDUM_VI
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=MouLanguage.choices, default=MouLanguage.VIETNAMESE
+    )
+    term_start = models.DateField(_("term start"), null=True, blank=True)
+    term_end = models.DateField(_("term end"), null=True, blank=True)
+    mid_review_date = models.DateField(_("mid-term review date"), null=True, blank=True)
+    final_review_date = models.DateField(_("final review date"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    state = FSMField(
+        _("state"), default=MouState.DRAFT, choices=MouState.choices, protected=True, db_index=True
+    )
+    # Optimistic lock for edits: a form carries the revision it was loaded at.
+    revision = models.PositiveIntegerField(default=1)
+    closing_reason = models.TextField(_("reason"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("MoU")
+        verbose_name_plural = _("MoUs")
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "year", "number"],
+                name="unique_mou_number_per_authority_and_year",
+                violation_error_message=_(
+                    "This authority already has an MoU with this number this year."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gt=models.F("term_start")),
+                name="mou_term_ends_after_start",
+                violation_error_message=_("The term must end after it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["authority", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.document_number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("mou_detail", args=[self.pk])
+
+    @property
+    def document_number(self) -> str:
+        """The Decree 30 style number, e.g. 12/BGN-UBND."""
+        return f"{self.number}/{DOCUMENT_TYPE_CODE}-{self.authority.code}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.term_start and self.term_end and self.term_end <= self.term_start:
+            errors["term_end"] = _("The term must end after it starts.")
+        for field in ("mid_review_date", "final_review_date"):
+            value = getattr(self, field)
+            if value and self.term_start and value < self.term_start:
+                errors[field] = _("A review date cannot fall before the term starts.")
+        if (
+            self.partner_signatory_id
+            and self.partner_id
+            and self.partner_signatory.partner_id != self.partner_id
+        ):
+            errors["partner_signatory"] = _("The signatory must be a contact of this partner.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == MouState.DRAFT
+
+    # --- Conditions. Each `*_blockers` lists, in words, what stops the transition. ---
+
+    def send_blockers(self) -> list[str]:
+        blockers = []
+        if not self.pledges.exists():
+            blockers.append(_("Add at least one pledge."))
+        if not (self.authority_signatory_name and self.authority_signatory_position):
+            blockers.append(_("Name the authority's signatory and their position."))
+        if not self.partner_signatory_id:
+            blockers.append(_("Choose the partner's signatory."))
+        if not (self.term_start and self.term_end and self.term_end > self.term_start):
+            blockers.append(_("Set a term that ends after it starts."))
+        return blockers
+
+    def activate_blockers(self, today: date | None = None) -> list[str]:
+        today = today or timezone.localdate()
+        if not self.term_start or self.term_start > today:
+            return [_("The term has not started yet.")]
+        return []
+
+    def sign_blockers(self) -> list[str]:
+        from .signatures import SignatureParty
+
+        verified = set(self.signatures.filter(is_verified=True).values_list("party", flat=True))
+        missing = [party.label for party in SignatureParty if party.value not in verified]
+        if missing:
+            return [_("Verified signatures are missing: %s.") % ", ".join(map(str, missing))]
+        return []
+
+    def review_blockers(self) -> list[str]:
+        from .reviews import ReviewKind
+
+        if not self.reviews.filter(kind=ReviewKind.FINAL).exists():
+            return [_("Record the final review first.")]
+        return []
+
+    def _ready_to_send(self) -> bool:
+        return not self.send_blockers()
+
+    def _term_started(self) -> bool:
+        return not self.activate_blockers()
+
+    def _required_signatures_verified(self) -> bool:
+        return not self.sign_blockers()
+
+    def _has_final_review(self) -> bool:
+        return not self.review_blockers()
+
+    # --- Transitions: the rule only; see lifecycle.py for the services that run them. ---
+
+    @transition(
+        field=state,
+        source=MouState.DRAFT,
+        target=MouState.SENT,
+        conditions=[_ready_to_send],
+        permission=_may_manage,
+    )
+    def send(self) -> None:
+        """Send the draft to the partner for signature."""
+
+    @transition(field=state, source=MouState.SENT, target=MouState.DRAFT, permission=_may_manage)
+    def recall(self) -> None:
+        """Take a sent MoU back to draft so it can be changed."""
+
+    @transition(
+        field=state, source=MouState.SENT, target=MouState.DECLINED, permission=_may_decline
+    )
+    def decline(self) -> None:
+        """The partner refuses to sign."""
+
+    @transition(
+        field=state,
+        source=[MouState.DRAFT, MouState.SENT],
+        target=MouState.CANCELLED,
+        permission=_may_manage,
+    )
+    def cancel(self) -> None:
+        """The authority abandons the MoU before it is signed."""
+
+    @transition(
+        field=state,
+        source=MouState.SENT,
+        target=MouState.SIGNED,
+        conditions=[_required_signatures_verified],
+        permission=_may_sign,
+    )
+    def sign(self) -> None:
+        """Both parties' signatures are verified."""
+        self.signed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=MouState.SIGNED,
+        target=MouState.ACTIVE,
+        conditions=[_term_started],
+        permission=_may_manage,
+    )
+    def activate(self) -> None:
+        """The term has started: the partner's pledges now run."""
+        self.activated_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=MouState.ACTIVE,
+        target=MouState.REVIEWED,
+        conditions=[_has_final_review],
+        permission=_may_review,
+    )
+    def review(self) -> None:
+        """The final review is recorded."""
+
+    @transition(
+        field=state,
+        source=[MouState.SIGNED, MouState.ACTIVE],
+        target=MouState.TERMINATED,
+        permission=_may_manage,
+    )
+    def terminate(self) -> None:
+        """End a signed MoU early."""
+
+
+class PledgeKind(models.TextChoices):
+    JOB = "job", _("Job")
+    VOCATIONAL_TRAINING = "training", _("Vocational training")
+    APPRENTICESHIP = "apprenticeship", _("Apprenticeship")
+
+
+class Pledge(models.Model):
+    """One line of what the partner promises: so many places of a kind, for given groups."""
+
+    mou = models.ForeignKey(Mou, on_delete=models.CASCADE, related_name="pledges")
+    kind = models.CharField(_("kind"), max_length=20, choices=PledgeKind.choices)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1, _("The quantity must be at least 1."))]
+    )
+    target_groups = models.ManyToManyField(
+        TargetGroup, verbose_name=_("target groups"), related_name="pledges"
+    )
+    occupation = models.CharField(_("occupation or trade"), max_length=200)
+    min_monthly_wage = models.PositiveBigIntegerField(
+        _("minimum monthly wage (VND)"), null=True, blank=True
+    )
+    workplace = models.CharField(_("workplace"), max_length=300, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="pledge_quantity_positive",
+                violation_error_message=_("The quantity must be at least 1."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.occupation} ({self.get_kind_display()})"

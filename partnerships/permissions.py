@@ -1,0 +1,235 @@
+"""Who may see and do what. Every list, detail, export and action asks this module.
+
+Roles are Django auth groups named after `Role` values. Staff and officials act for an
+authority (UserProfile.authority); business representatives for a partner
+(UserProfile.partner). Scope is computed once per request and cached on the user object.
+
+- Authority staff: MoUs of their authority, the authorities under it, and dissolved
+  authorities whose successor is among those.
+- Officials: read every MoU in their province; perform reviews there.
+- Business representatives: their own partner's MoUs, once sent (drafts are internal).
+- Administrators (group or superuser): everything.
+- Anyone else: nothing.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from partnerships.models import Authority, AuthorityLevel, Mou, MouState, Partner, Role
+
+_ROLE_CACHE = "_partnerships_roles"
+
+
+def roles_of(user) -> frozenset[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, _ROLE_CACHE, None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            names.add(Role.ADMINISTRATOR)
+        cached = frozenset(names & set(Role.values))
+        setattr(user, _ROLE_CACHE, cached)
+    return cached
+
+
+def has_role(user, role: Role) -> bool:
+    return role in roles_of(user)
+
+
+def is_administrator(user) -> bool:
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def _profile(user):
+    return getattr(user, "profile", None)
+
+
+def _user_authority(user) -> Authority | None:
+    profile = _profile(user)
+    return profile.authority if profile else None
+
+
+def _user_partner_id(user) -> int | None:
+    profile = _profile(user)
+    return profile.partner_id if profile else None
+
+
+def authority_subtree_ids(root_id: int) -> set[int]:
+    """The root, every authority under it, and dissolved ones whose successor is inside.
+
+    Authorities number in the thousands at most, so one query and a walk in memory is
+    cheaper and clearer than a recursive SQL query on both SQLite and PostgreSQL.
+    """
+    rows = list(Authority.objects.values_list("id", "parent_id", "successor_id"))
+    children = defaultdict(list)
+    predecessors = defaultdict(list)
+    for authority_id, parent_id, successor_id in rows:
+        if parent_id:
+            children[parent_id].append(authority_id)
+        if successor_id:
+            predecessors[successor_id].append(authority_id)
+
+    scope: set[int] = set()
+    pending = [root_id]
+    while pending:
+        current = pending.pop()
+        if current in scope:
+            continue
+        scope.add(current)
+        pending.extend(children[current])
+        # A dissolved body's MoUs are looked after by its successor.
+        pending.extend(predecessors[current])
+    return scope
+
+
+def _province_of(authority: Authority) -> Authority:
+    current = authority
+    seen = set()
+    while current.parent_id and current.level != AuthorityLevel.PROVINCE:
+        if current.pk in seen:  # a cycle entered by hand in the admin: stop where we are
+            break
+        seen.add(current.pk)
+        current = current.parent
+    return current
+
+
+def authority_scope(user) -> set[int] | None:
+    """Authority ids whose MoUs the user may see; None means all (administrators)."""
+    if is_administrator(user):
+        return None
+    return (_staff_scope(user) or set()) | (_official_scope(user) or set())
+
+
+def _cached_on_user(user, key: str, compute):
+    cached = getattr(user, key, None)
+    if cached is None:
+        cached = compute()
+        setattr(user, key, cached)
+    return cached
+
+
+def _staff_scope(user) -> set[int] | None:
+    """Authority ids whose MoUs the user may change; None means all (administrators)."""
+    if is_administrator(user):
+        return None
+    authority = _user_authority(user)
+    if authority is None or not has_role(user, Role.AUTHORITY_STAFF):
+        return set()
+    return _cached_on_user(
+        user, "_partnerships_staff_scope", lambda: authority_subtree_ids(authority.pk)
+    )
+
+
+def _official_scope(user) -> set[int] | None:
+    if is_administrator(user):
+        return None
+    authority = _user_authority(user)
+    if authority is None or not has_role(user, Role.OFFICIAL):
+        return set()
+    return _cached_on_user(
+        user,
+        "_partnerships_official_scope",
+        lambda: authority_subtree_ids(_province_of(authority).pk),
+    )
+
+
+def _in_scope(authority_id: int, scope: set[int] | None) -> bool:
+    return scope is None or authority_id in scope
+
+
+# --- MoUs ---
+
+
+def visible_mous(user, queryset: QuerySet[Mou] | None = None) -> QuerySet[Mou]:
+    """The one filter every MoU list, detail and export goes through."""
+    queryset = Mou.objects.all() if queryset is None else queryset
+    if not roles_of(user):
+        return queryset.none()
+    scope = authority_scope(user)
+    if scope is None:
+        return queryset
+    condition = Q(authority_id__in=scope)
+    partner_id = _user_partner_id(user)
+    if has_role(user, Role.BUSINESS_REPRESENTATIVE) and partner_id:
+        condition |= Q(partner_id=partner_id) & ~Q(state=MouState.DRAFT)
+    return queryset.filter(condition)
+
+
+def can_view_mou(user, mou: Mou) -> bool:
+    if not roles_of(user):
+        return False
+    if _in_scope(mou.authority_id, authority_scope(user)):
+        return True
+    return (
+        has_role(user, Role.BUSINESS_REPRESENTATIVE)
+        and mou.partner_id == _user_partner_id(user)
+        and mou.state != MouState.DRAFT
+    )
+
+
+def can_create_mou(user) -> bool:
+    return is_administrator(user) or (
+        has_role(user, Role.AUTHORITY_STAFF) and _user_authority(user) is not None
+    )
+
+
+def authorities_for_drafting(user) -> QuerySet[Authority]:
+    """Authorities on whose behalf the user may draft MoUs (not dissolved ones)."""
+    queryset = Authority.objects.filter(is_dissolved=False)
+    scope = _staff_scope(user)
+    if scope is None:
+        return queryset
+    return queryset.filter(pk__in=scope)
+
+
+def can_manage_mou(user, mou: Mou) -> bool:
+    return _in_scope(mou.authority_id, _staff_scope(user)) and (
+        is_administrator(user) or has_role(user, Role.AUTHORITY_STAFF)
+    )
+
+
+def can_decline_mou(user, mou: Mou) -> bool:
+    if can_manage_mou(user, mou):
+        return True
+    return has_role(user, Role.BUSINESS_REPRESENTATIVE) and mou.partner_id == _user_partner_id(user)
+
+
+def can_review_mou(user, mou: Mou) -> bool:
+    return _in_scope(mou.authority_id, _official_scope(user)) and (
+        is_administrator(user) or has_role(user, Role.OFFICIAL)
+    )
+
+
+# --- Partners ---
+
+
+def visible_partners(user, queryset: QuerySet[Partner] | None = None) -> QuerySet[Partner]:
+    """Business registry data is public, so staff, officials and administrators see every
+    partner; a business representative sees only their own."""
+    queryset = Partner.objects.all() if queryset is None else queryset
+    user_roles = roles_of(user)
+    if user_roles & {Role.ADMINISTRATOR, Role.AUTHORITY_STAFF, Role.OFFICIAL}:
+        return queryset
+    partner_id = _user_partner_id(user)
+    if Role.BUSINESS_REPRESENTATIVE in user_roles and partner_id:
+        return queryset.filter(pk=partner_id)
+    return queryset.none()
+
+
+def can_register_partner(user) -> bool:
+    return can_create_mou(user)
+
+
+def can_edit_partner(user, partner: Partner) -> bool:
+    """Staff edit partners registered within their scope, so no authority overwrites
+    another's records."""
+    if not (is_administrator(user) or has_role(user, Role.AUTHORITY_STAFF)):
+        return False
+    return _in_scope(partner.registered_by_id, _staff_scope(user))
+
+
+def has_any_role(user, roles: Iterable[Role]) -> bool:
+    return bool(roles_of(user) & set(roles))

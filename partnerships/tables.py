@@ -1,0 +1,54 @@
+"""Tables for lists and their CSV/XLSX exports."""
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import Mou
+
+
+class MouTable(tables.Table):
+    document_number = tables.Column(
+        verbose_name=_("Number"),
+        linkify=True,
+        order_by=("year", "number"),
+        accessor="document_number",
+    )
+    year = tables.Column(verbose_name=_("Year"))
+    title = tables.Column(verbose_name=_("Title"), linkify=True)
+    authority = tables.Column(verbose_name=_("Authority"), accessor="authority__name")
+    partner = tables.Column(verbose_name=_("Partner"), accessor="partner__name")
+    tax_code = tables.Column(
+        verbose_name=_("Tax code"), accessor="partner__tax_code", visible=False
+    )
+    state = tables.Column(verbose_name=_("State"))
+    term_start = tables.DateColumn(verbose_name=_("Term start"), short=True)
+    term_end = tables.DateColumn(verbose_name=_("Term end"), short=True)
+    pledged_places = tables.Column(verbose_name=_("Pledged places"), attrs={"td": {"class": "num"}})
+
+    class Meta:
+        model = Mou
+        fields = ()
+        sequence = (
+            "document_number",
+            "year",
+            "title",
+            "authority",
+            "partner",
+            "tax_code",
+            "state",
+            "term_start",
+            "term_end",
+            "pledged_places",
+        )
+        order_by = ("-year", "-number")
+        empty_text = _("No MoUs match these filters.")
+        attrs = {"class": "data-table"}
+
+    def render_state(self, value, record):
+        return format_html(
+            '<span class="badge state-{}">{}</span>', record.state, record.get_state_display()
+        )
+
+    def value_state(self, value, record):
+        return record.get_state_display()

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from partnerships.views import dashboard, mous, partners
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="auth/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("mous/", mous.mou_list, name="mou_list"),
+    path("mous/new/", mous.mou_create, name="mou_create"),
+    path("mous/<int:pk>/", mous.mou_detail, name="mou_detail"),
+    path("mous/<int:pk>/edit/", mous.mou_edit, name="mou_edit"),
+    path("mous/<int:pk>/<slug:action>/", mous.mou_transition, name="mou_transition"),
+    path("partners/", partners.partner_list, name="partner_list"),
+    path("partners/new/", partners.partner_create, name="partner_create"),
+    path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/edit/", partners.partner_edit, name="partner_edit"),
+    path("admin/", admin.site.urls),
+]
