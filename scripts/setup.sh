@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything the registry needs on Debian 12 (as root): system packages,
+# a virtual environment with the pinned Python packages, and the compiled translations.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# python3-venv for the virtual environment, gettext for translations, chromium for the
+# browser tests, fonts-liberation2 for Vietnamese glyphs in rendered documents.
+SYSTEM_PACKAGES=(python3 python3-venv python3-dev gettext chromium fonts-liberation2 ca-certificates)
+
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for package in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing system packages: ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "apt-get not found: install ${SYSTEM_PACKAGES[*]} with your system's package manager." >&2
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+
+# Translations are compiled from the .po sources so the catalogue always matches them.
+DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv -v0
+echo "Setup done."
