@@ -5,7 +5,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partnerships.models import Contact, Mou, Partner, Pledge
+from partnerships.models import Contact, Mou, Partner, Pledge, Review
 
 DATE_INPUT_FORMAT = "%d/%m/%Y"
 
@@ -132,3 +132,14 @@ class TransitionForm(forms.Form):
     note = forms.CharField(
         label=_("Reason or note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["kind", "reviewed_on", "assessment", "notes", "recommendation"]
+        widgets = {
+            "reviewed_on": DmyDateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "recommendation": forms.Textarea(attrs={"rows": 2}),
+        }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from partnerships.views import dashboard, mous, partners
+from partnerships.views import dashboard, mous, partners, reviews
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("mous/new/", mous.mou_create, name="mou_create"),
     path("mous/<int:pk>/", mous.mou_detail, name="mou_detail"),
     path("mous/<int:pk>/edit/", mous.mou_edit, name="mou_edit"),
+    path("mous/<int:pk>/reviews/", reviews.review_create, name="review_create"),
     path("mous/<int:pk>/<slug:action>/", mous.mou_transition, name="mou_transition"),
     path("partners/", partners.partner_list, name="partner_list"),
     path("partners/new/", partners.partner_create, name="partner_create"),

@@ -10,12 +10,13 @@ from django_tables2.export import TableExport
 
 from partnerships import drafting, lifecycle, selectors
 from partnerships.filters import MouFilter
-from partnerships.forms import MouForm, PledgeFormSet, TransitionForm
-from partnerships.models import Mou
+from partnerships.forms import MouForm, PledgeFormSet, ReviewForm, TransitionForm
+from partnerships.models import Mou, MouState
 from partnerships.permissions import (
     authorities_for_drafting,
     can_create_mou,
     can_manage_mou,
+    can_review_mou,
     visible_partners,
 )
 from partnerships.tables import MouTable
@@ -105,6 +106,10 @@ def mou_edit(request, pk):
     return _save_draft(request, mou, "mous/form.html")
 
 
+def _may_record_review(user, mou) -> bool:
+    return mou.state == MouState.ACTIVE and can_review_mou(user, mou)
+
+
 @role_required
 def mou_detail(request, pk):
     mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
@@ -121,6 +126,7 @@ def mou_detail(request, pk):
             "blocked_actions": lifecycle.blocked_actions(mou, request.user),
             "can_edit": mou.is_editable and can_manage_mou(request.user, mou),
             "transition_form": TransitionForm(),
+            "review_form": ReviewForm() if _may_record_review(request.user, mou) else None,
         },
     )
 

@@ -1,0 +1,49 @@
+"""Recording mid-term and final reviews (sơ kết / tổng kết) of an MoU."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from partnerships import lifecycle
+from partnerships.lifecycle import MouError
+from partnerships.models import Mou, MouState, Review, ReviewKind
+from partnerships.permissions import can_review_mou
+
+
+def record_review(
+    *,
+    mou: Mou,
+    actor,
+    kind: str,
+    reviewed_on,
+    assessment: str,
+    notes: str = "",
+    recommendation: str = "",
+) -> Review:
+    """Record a review by an official. A final review also closes the MoU (`reviewed`),
+    in the same transaction: either both happen or neither does."""
+    if not can_review_mou(actor, mou):
+        raise PermissionDenied(_("You may not review this MoU."))
+    if mou.state != MouState.ACTIVE:
+        raise MouError(_("Only an active MoU can be reviewed."))
+    if mou.term_start and reviewed_on < mou.term_start:
+        raise MouError(_("A review date cannot fall before the term starts."))
+    with transaction.atomic():
+        review = Review.objects.create(
+            mou=mou,
+            kind=kind,
+            reviewed_on=reviewed_on,
+            assessment=assessment,
+            notes=notes,
+            recommendation=recommendation,
+            recorded_by=actor,
+        )
+        lifecycle.record_event(
+            mou,
+            action="mou.review_recorded",
+            actor=actor,
+            note=f"{review.get_kind_display()}: {review.get_assessment_display()}",
+        )
+        if kind == ReviewKind.FINAL:
+            lifecycle.perform(mou, "review", actor=actor)
+    return review
