@@ -59,7 +59,9 @@ class ContactFormSetWithOneRepresentative(ContactFormSet):
             and form.cleaned_data.get("is_legal_representative")
         ]
         if len(representatives) > 1:
-            raise forms.ValidationError(_("Mark only one contact as the legal representative."))
+            raise forms.ValidationError(
+                _("Only one contact can be marked as the legal representative who signs.")
+            )
 
 
 class MouForm(forms.ModelForm):
@@ -104,8 +106,10 @@ class MouForm(forms.ModelForm):
         )
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty to take the next free number.")
-        if not self.instance.pk:
-            self.fields["year"].initial = timezone.localdate().year
+        if not self.instance.pk and self.initial.get("year") is None:
+            # The form's initial data comes from the unsaved instance, whose year is None;
+            # a field-level initial would lose to it and leave the box empty.
+            self.initial["year"] = timezone.localdate().year
         else:
             self.fields["revision"].initial = self.instance.revision
 
@@ -123,6 +127,8 @@ PledgeFormSet = inlineformset_factory(
         "due_date",
     ],
     widgets={"target_groups": forms.CheckboxSelectMultiple, "due_date": DmyDateInput()},
+    # The form field only knows "not negative"; give -1 the same message as 0, the model's.
+    error_messages={"quantity": {"min_value": _("The quantity must be at least 1.")}},
     extra=1,
     can_delete=True,
 )

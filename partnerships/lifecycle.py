@@ -56,6 +56,24 @@ _BLOCKERS = {
     "review": Mou.review_blockers,
 }
 
+# How each audit action code reads in the timeline.
+AUDIT_ACTION_LABELS = {
+    "mou.created": _("Draft created"),
+    "mou.edited": _("Draft edited"),
+    "mou.mid_term_review_recorded": _("Mid-term review recorded"),
+    "mou.final_review_recorded": _("Final review recorded"),
+    "partner.created": _("Partner registered"),
+    "partner.edited": _("Partner edited"),
+    "mou.sent": _("Sent for signature"),
+    "mou.recalled": _("Taken back to draft"),
+    "mou.declined": _("Declined by the partner"),
+    "mou.cancelled": _("Cancelled"),
+    "mou.signed": _("Signed by both parties"),
+    "mou.activated": _("Activated"),
+    "mou.reviewed": _("Closed after the final review"),
+    "mou.terminated": _("Terminated"),
+}
+
 CONFLICT_MESSAGE = _(
     "Someone else changed this MoU while you were working on it. "
     "Reload the page to see its current state, then try again."
@@ -165,9 +183,7 @@ def activate_due_mous(*, today=None) -> list[Mou]:
     )
     for mou in due:
         try:
-            perform(
-                mou, "activate", actor=None, note=str(_("Term started; activated automatically."))
-            )
+            perform(mou, "activate", actor=None)
         except MouError:
             continue
         activated.append(mou)

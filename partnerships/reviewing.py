@@ -38,12 +38,8 @@ def record_review(
             recommendation=recommendation,
             recorded_by=actor,
         )
-        lifecycle.record_event(
-            mou,
-            action="mou.review_recorded",
-            actor=actor,
-            note=f"{review.get_kind_display()}: {review.get_assessment_display()}",
-        )
+        # Codes, not translated text, so the trail reads right in either language.
+        lifecycle.record_event(mou, action=f"mou.{kind}_review_recorded", actor=actor)
         if kind == ReviewKind.FINAL:
             lifecycle.perform(mou, "review", actor=actor)
     return review

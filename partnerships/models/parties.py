@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TAX_CODE_PATTERN = re.compile(r"^\d{10}(-\d{3})?$")
 
@@ -91,7 +92,7 @@ class Authority(models.Model):
 
 
 class PartnerStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("partner status", "Active")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
 
@@ -152,7 +153,9 @@ class Contact(models.Model):
                 fields=["partner"],
                 condition=Q(is_legal_representative=True),
                 name="one_legal_representative_per_partner",
-                violation_error_message=_("A partner has only one legal representative."),
+                violation_error_message=_(
+                    "Only one contact can be marked as the legal representative who signs."
+                ),
             )
         ]
 
@@ -184,7 +187,7 @@ class Role(models.TextChoices):
     """The groups a user can belong to; each maps to a Django auth Group of the same name."""
 
     AUTHORITY_STAFF = "authority_staff", _("Authority staff")
-    OFFICIAL = "official", _("Official")
+    OFFICIAL = "official", _("Provincial official")
     BUSINESS_REPRESENTATIVE = "business_representative", _("Business representative")
     ADMINISTRATOR = "administrator", _("Administrator")
 

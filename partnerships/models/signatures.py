@@ -17,7 +17,10 @@ class SignatureParty(models.TextChoices):
 
 class SignatureMethod(models.TextChoices):
     CERTIFICATE = "certificate", _("Digital certificate")
-    REGISTRY_SEAL = "registry_seal", _("Electronic signature through the registry")
+    REGISTRY_SEAL = (
+        "registry_seal",
+        _("Electronic signature made through the registry (not the business's digital signature)"),
+    )
     DEMO = "demo", _("Demo signature (DEMO PKI)")
 
 

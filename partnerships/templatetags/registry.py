@@ -12,3 +12,11 @@ def state_label(value: str) -> str:
         return MouState(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """The translated wording of an audit action code, e.g. "mou.sent" -> "Sent for signature"."""
+    from partnerships.lifecycle import AUDIT_ACTION_LABELS
+
+    return AUDIT_ACTION_LABELS.get(code, code)

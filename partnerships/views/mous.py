@@ -11,7 +11,7 @@ from django_tables2.export import TableExport
 from partnerships import drafting, lifecycle, selectors
 from partnerships.filters import MouFilter
 from partnerships.forms import MouForm, PledgeFormSet, ReviewForm, TransitionForm
-from partnerships.models import Mou, MouState
+from partnerships.models import Authority, Mou, MouState
 from partnerships.permissions import (
     authorities_for_drafting,
     can_create_mou,
@@ -59,10 +59,15 @@ def _query_without(request, *names):
 
 def _mou_forms(request, mou):
     partners = visible_partners(request.user)
+    authorities = authorities_for_drafting(request.user)
+    if mou.pk:
+        # A draft keeps its own authority even when that body has since been dissolved:
+        # the successor's staff, who may manage it, must still be able to save it.
+        authorities = authorities | Authority.objects.filter(pk=mou.authority_id)
     form = MouForm(
         request.POST or None,
         instance=mou,
-        authorities=authorities_for_drafting(request.user),
+        authorities=authorities,
         partners=partners,
     )
     pledge_formset = PledgeFormSet(request.POST or None, instance=mou, prefix="pledges")
