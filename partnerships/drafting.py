@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from partnerships import rendering
 from partnerships.lifecycle import CONFLICT_MESSAGE, MouError, record_event
 from partnerships.models import Mou, MouState
 
@@ -53,6 +54,8 @@ def save_mou_draft(*, form, pledge_formset, actor) -> Mou:
                 mou = form.save()
                 pledge_formset.instance = mou
                 pledge_formset.save()
+                # Every saved version of a draft gets its documents prepared afresh.
+                rendering.request_document(mou, actor=actor)
                 record_event(
                     mou,
                     action="mou.created" if creating else "mou.edited",

@@ -5,7 +5,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partnerships.models import Contact, Mou, Partner, Pledge, Review
+from partnerships.models import Contact, DocumentTemplate, Mou, Partner, Pledge, Review
 
 DATE_INPUT_FORMAT = "%d/%m/%Y"
 
@@ -149,3 +149,19 @@ class ReviewForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
             "recommendation": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class TemplateUploadForm(forms.Form):
+    template = forms.ModelChoiceField(
+        label=_("Template"), queryset=DocumentTemplate.objects.filter(is_active=True)
+    )
+    file = forms.FileField(
+        label=_("Word file (.docx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".docx,application/vnd.openxmlformats-officedocument."
+                "wordprocessingml.document"
+            }
+        ),
+    )
+    note = forms.CharField(label=_("What changed"), max_length=300, required=False)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from partnerships.models import AuditEvent, Mou, MouState
+from partnerships.models import AuditEvent, Mou, MouDocument, MouState, sha256_hex
 
 
 class MouError(Exception):
@@ -64,6 +64,7 @@ AUDIT_ACTION_LABELS = {
     "mou.final_review_recorded": _("Final review recorded"),
     "partner.created": _("Partner registered"),
     "partner.edited": _("Partner edited"),
+    "template.version_uploaded": _("Template version uploaded"),
     "mou.sent": _("Sent for signature"),
     "mou.recalled": _("Taken back to draft"),
     "mou.declined": _("Declined by the partner"),
@@ -87,6 +88,31 @@ def record_event(
     return AuditEvent.objects.create(
         mou=mou, partner=partner, actor=actor, action=action, note=note, **states
     )
+
+
+def _freeze_signable_pdf(mou: Mou) -> dict:
+    """Sending fixes the PDF both parties will sign: stored once, its SHA-256 recorded."""
+    document = mou.ready_document()
+    if document is None:
+        raise MouError(_("Prepare the PDF of this version first, and wait until it is ready."))
+    stored_pdf = MouDocument.objects.values_list("pdf", flat=True).get(pk=document.pk)
+    if sha256_hex(bytes(stored_pdf)) != document.pdf_sha256:
+        raise MouError(_("The stored PDF does not match its recorded SHA-256; prepare it again."))
+    mou.signable_document = document
+    mou.signable_pdf_sha256 = document.pdf_sha256
+    return {"pdf_sha256": document.pdf_sha256, "document_id": document.pk}
+
+
+def _release_signable_pdf(mou: Mou) -> dict:
+    """Back to draft: the sent PDF stays stored, but a changed draft needs a new one."""
+    released = {"released_pdf_sha256": mou.signable_pdf_sha256}
+    mou.signable_document = None
+    mou.signable_pdf_sha256 = ""
+    return released
+
+
+# Work that belongs to a transition, done in the same transaction; returns audit details.
+_TRANSITION_EFFECTS = {"send": _freeze_signable_pdf, "recall": _release_signable_pdf}
 
 
 def available_actions(mou: Mou, user) -> list[Action]:
@@ -152,6 +178,8 @@ def perform(mou: Mou, action_name: str, *, actor, note: str = "") -> Mou:
                 raise MouError(CONFLICT_MESSAGE)
             _check(mou, action, actor)
             from_state = mou.state
+            effect = _TRANSITION_EFFECTS.get(action.name)
+            details = effect(mou) if effect else {}
             getattr(mou, action.name)()
             if action.needs_reason:
                 mou.closing_reason = note
@@ -163,6 +191,7 @@ def perform(mou: Mou, action_name: str, *, actor, note: str = "") -> Mou:
                 note=note,
                 from_state=from_state,
                 to_state=mou.state,
+                details=details,
             )
     except ConcurrentTransition as exc:
         mou.refresh_from_db()

@@ -231,5 +231,12 @@ def can_edit_partner(user, partner: Partner) -> bool:
     return _in_scope(partner.registered_by_id, _staff_scope(user))
 
 
+def can_upload_template(user) -> bool:
+    """Administrators, and anyone given the 'add template version' permission in the admin."""
+    return is_administrator(user) or (
+        bool(roles_of(user)) and user.has_perm("partnerships.add_templateversion")
+    )
+
+
 def has_any_role(user, roles: Iterable[Role]) -> bool:
     return bool(roles_of(user) & set(roles))

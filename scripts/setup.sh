@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # python3-venv for the virtual environment, gettext for translations, chromium for the
-# browser tests, fonts-liberation2 for Vietnamese glyphs in rendered documents.
-SYSTEM_PACKAGES=(python3 python3-venv python3-dev gettext chromium fonts-liberation2 ca-certificates)
+# browser tests, fonts-liberation2 for Vietnamese glyphs in rendered documents,
+# LibreOffice (+ python3-uno for the warm unoserver) for DOCX to PDF, poppler-utils for
+# pdftotext/pdffonts in tests and README screenshots.
+SYSTEM_PACKAGES=(python3 python3-venv python3-dev gettext chromium fonts-liberation2 ca-certificates
+  libreoffice-writer-nogui python3-uno poppler-utils)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -1,4 +1,5 @@
 from .audit import AuditEvent
+from .documents import DocumentTemplate, MouDocument, RenderStatus, TemplateVersion, sha256_hex
 from .mous import (
     DOCUMENT_TYPE_CODE,
     Mou,
@@ -29,7 +30,9 @@ __all__ = [
     "Authority",
     "AuthorityLevel",
     "Contact",
+    "DocumentTemplate",
     "Mou",
+    "MouDocument",
     "MouLanguage",
     "MouState",
     "MouTemplate",
@@ -37,6 +40,7 @@ __all__ = [
     "PartnerStatus",
     "Pledge",
     "PledgeKind",
+    "RenderStatus",
     "Review",
     "ReviewKind",
     "Role",
@@ -44,6 +48,8 @@ __all__ = [
     "SignatureMethod",
     "SignatureParty",
     "TargetGroup",
+    "TemplateVersion",
     "UserProfile",
+    "sha256_hex",
     "validate_tax_code",
 ]

@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Facts worth keeping with the event, e.g. the SHA-256 of the PDF that was sent.
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit event")

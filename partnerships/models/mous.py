@@ -34,7 +34,8 @@ class MouState(models.TextChoices):
 
 
 class MouTemplate(models.TextChoices):
-    # Placeholder until the document templates land (issue: MoU documents).
+    """Keys of the built-in templates in mou_templates/ (DocumentTemplate.key)."""
+
     MEMORANDUM_VI = "bgn_vi", _("Memorandum (Vietnamese, Decree 30 layout)")
     MEMORANDUM_EN = "mou_en", _("Memorandum (English)")
 
@@ -97,8 +98,15 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="mous_to_sign",
     )
-    template = models.CharField(
-        _("template"), max_length=40, choices=MouTemplate.choices, default=MouTemplate.MEMORANDUM_VI
+    template = models.ForeignKey(
+        "partnerships.DocumentTemplate",
+        verbose_name=_("template"),
+        to_field="key",
+        db_column="template",
+        on_delete=models.PROTECT,
+        default=MouTemplate.MEMORANDUM_VI.value,
+        limit_choices_to={"is_active": True},
+        related_name="mous",
     )
     language = models.CharField(
         _("language"), max_length=5, choices=MouLanguage.choices, default=MouLanguage.VIETNAMESE
@@ -114,6 +122,16 @@ class Mou(ConcurrentTransitionMixin, models.Model):
     )
     # Optimistic lock for edits: a form carries the revision it was loaded at.
     revision = models.PositiveIntegerField(default=1)
+    # The PDF frozen when the MoU was sent: what both parties sign.
+    signable_document = models.ForeignKey(
+        "partnerships.MouDocument",
+        verbose_name=_("PDF sent for signature"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signable_pdf_sha256 = models.CharField(_("SHA-256 of the PDF sent"), max_length=64, blank=True)
     closing_reason = models.TextField(_("reason"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
@@ -189,7 +207,19 @@ class Mou(ConcurrentTransitionMixin, models.Model):
             blockers.append(_("Choose the partner's signatory."))
         if not (self.term_start and self.term_end and self.term_end > self.term_start):
             blockers.append(_("Set a term that ends after it starts."))
+        if not blockers and self.ready_document() is None:
+            blockers.append(_("Prepare the PDF of this version first, and wait until it is ready."))
         return blockers
+
+    def ready_document(self):
+        """The newest finished rendering of the current revision, if any."""
+        from .documents import RenderStatus
+
+        return (
+            self.documents.filter(mou_revision=self.revision, status=RenderStatus.READY)
+            .defer("docx", "pdf")
+            .first()
+        )
 
     def activate_blockers(self, today: date | None = None) -> list[str]:
         today = today or timezone.localdate()

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from partnerships import drafting, lifecycle, selectors
+from partnerships import drafting, lifecycle, rendering, selectors
 from partnerships.filters import MouFilter
 from partnerships.forms import MouForm, PledgeFormSet, ReviewForm, TransitionForm
 from partnerships.models import Authority, Mou, MouState
@@ -126,6 +126,8 @@ def mou_detail(request, pk):
             "pledges": selectors.mou_pledges(mou),
             "timeline": selectors.mou_timeline(mou),
             "signatures": mou.signatures.all(),
+            "document": rendering.current_document(mou),
+            "can_prepare_document": mou.is_editable and can_manage_mou(request.user, mou),
             "reviews": mou.reviews.all(),
             "actions": lifecycle.available_actions(mou, request.user),
             "blocked_actions": lifecycle.blocked_actions(mou, request.user),

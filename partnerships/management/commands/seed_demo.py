@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerships import lifecycle
+from partnerships import lifecycle, rendering
 from partnerships.models import (
     Assessment,
     Authority,
@@ -24,6 +24,7 @@ from partnerships.models import (
     Partner,
     Pledge,
     PledgeKind,
+    RenderStatus,
     Review,
     ReviewKind,
     Role,
@@ -313,6 +314,9 @@ class Command(BaseCommand):
         lifecycle.record_event(
             mou, action="mou.created", actor=None, note="seed_demo", to_state=MouState.DRAFT
         )
+        document = rendering.render_now(mou, actor=None)
+        if document.status != RenderStatus.READY:
+            raise CommandError(f"Could not render {mou.document_number}: {document.error_message}")
         return mou
 
     def _advance(self, mou: Mou, wanted: str) -> None:
