@@ -162,7 +162,7 @@ def _header_block(document, words) -> None:
 
 
 def _pledge_table(document, words) -> None:
-    widths = [11, 23, 15, 32, 27, 27, 30]
+    widths = [13, 22, 15, 31, 27, 27, 30]
     table = document.add_table(rows=3, cols=len(widths))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -170,8 +170,9 @@ def _pledge_table(document, words) -> None:
     header, loop_row, end_row = table.rows
     for cell, title in zip(header.cells, words["pledge_columns"], strict=True):
         _cell_text(cell, title, bold=True, size=11)
+    # The header row repeats on each page. Rows may split: LibreOffice pushes later
+    # content (even the signature blocks) to a new page when pledge rows cannot split.
     _repeat_header(header)
-    _cant_split(header)
     # docxtpl repeats the row between {%tr for %} and {%tr endfor %} once per pledge.
     _cell_text(loop_row.cells[0], "{%tr for pledge in pledges %}", size=11)
     values = [
@@ -197,7 +198,6 @@ def _pledge_table(document, words) -> None:
             if value.endswith(("occupation }}", "target_groups }}", "workplace }}"))
             else WD_ALIGN_PARAGRAPH.CENTER,
         )
-    _cant_split(row)
     _cell_text(end_row.cells[0], "{%tr endfor %}", size=11)
     total = table.add_row()
     _cell_text(total.cells[1], words["total"], bold=True, size=11)
@@ -219,7 +219,7 @@ def _signature_block(document, words) -> None:
         _cell_text(cell, label, bold=True, size=13)
         _cell_line(cell, "{{ " + party + ".position|upper }}", bold=True, size=13)
         # Room for the digital signature stamp; the registry places the field here.
-        for _ in range(5):
+        for _ in range(4):
             _cell_line(cell, "", size=13)
         _cell_line(cell, "{{ " + party + ".name }}", bold=True, size=13)
 

@@ -190,6 +190,7 @@ class Command(BaseCommand):
                     "parent": by_key.get(parent),
                     "code": code,
                     "place_name": place,
+                    "address": f"{place}, {'Long An' if key.startswith('la') else 'Hà Nam'}",
                     "is_dissolved": dissolved,
                 },
             )
