@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# Sets everything up, loads demo data and starts the app on http://127.0.0.1:8000.
+# Sets everything up, loads demo data and starts the app on http://127.0.0.1:8000, with the
+# background worker and a warm LibreOffice converter beside it (all stopped on Ctrl-C).
 # Development mode (DEBUG=1, SQLite in the project folder unless DATABASE_URL is set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export DEBUG="${DEBUG:-1}"
-.venv/bin/python manage.py migrate --no-input -v0
+PY=.venv/bin/python
+
+$PY manage.py migrate --no-input -v0
+
+children=()
+cleanup() { for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+# The warm converter makes document previews fast; without it they still work, cold.
+$PY manage.py run_converter &
+children+=($!)
+# Renders documents queued from the pages (draft saved, "Prepare documents").
+$PY manage.py db_worker &
+children+=($!)
+
 # Prints each demo user's password once, when the user is first created.
-.venv/bin/python manage.py seed_demo
-.venv/bin/python manage.py activate_due_mous
+$PY manage.py seed_demo
+$PY manage.py activate_due_mous
 echo "Open http://127.0.0.1:8000 and log in as one of the demo users above."
-exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+$PY manage.py runserver 127.0.0.1:8000 --noreload
