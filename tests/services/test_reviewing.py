@@ -49,7 +49,9 @@ def test_a_mid_term_review_keeps_the_mou_active(world):
     _review(world, ReviewKind.MID_TERM)
     world.mou.refresh_from_db()
     assert world.mou.state == MouState.ACTIVE
-    assert AuditEvent.objects.filter(mou=world.mou, action="mou.mid_term_review_recorded").count() == 1
+    assert (
+        AuditEvent.objects.filter(mou=world.mou, action="mou.mid_term_review_recorded").count() == 1
+    )
 
 
 def test_a_final_review_closes_the_mou(world):
