@@ -162,7 +162,7 @@ def _header_block(document, words) -> None:
 
 
 def _pledge_table(document, words) -> None:
-    widths = [13, 22, 15, 31, 27, 27, 30]
+    widths = [13, 25, 14, 29, 26, 27, 31]
     table = document.add_table(rows=3, cols=len(widths))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

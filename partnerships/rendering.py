@@ -8,6 +8,7 @@ here, so it stays a draft the user can fix and retry.
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -140,7 +141,7 @@ def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, docum
 
     context = document_context(mou, language=language, document_date=document_date)
     docx = fill_template(template_docx, context)
-    pdf = convert_docx_to_pdf(docx)
+    pdf = convert_docx_to_pdf(docx, timeout=settings.DOCUMENT_CONVERSION_TIMEOUT)
     return docx, prepare_signable_pdf(pdf, blocks=_signature_anchors(mou))
 
 

@@ -175,6 +175,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 
+# Seconds a DOCX to PDF conversion may take before LibreOffice is killed.
+DOCUMENT_CONVERSION_TIMEOUT = env_int("DOCUMENT_CONVERSION_TIMEOUT", 60)
+
 # Background work: the database backend in production, run by `manage.py db_worker`.
 TASKS = {
     "default": {

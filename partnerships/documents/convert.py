@@ -24,6 +24,7 @@ import tempfile
 import time
 import xmlrpc.client
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from enum import StrEnum
@@ -150,7 +151,7 @@ def _check_docx(docx: bytes) -> None:
                 raise ConversionError(ConversionFailure.CORRUPT)
             if archive.testzip() is not None:
                 raise ConversionError(ConversionFailure.CORRUPT)
-    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError) as error:
         # RuntimeError: an encrypted member; the others: truncated or not a zip at all.
         raise ConversionError(ConversionFailure.CORRUPT) from error
 

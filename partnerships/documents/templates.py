@@ -1,7 +1,10 @@
 """Checking and filling DOCX templates with docxtpl (Jinja inside Word files)."""
 
+import html
 import io
+import re
 import zipfile
+import zlib
 
 import jinja2
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +42,9 @@ def _check_container(data: bytes) -> None:
             _("This is an old Word (.doc) file: save it as .docx in Word, then upload it.")
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
+        if data.startswith(b"PK\x03\x04"):
+            # A zip that lost its end, such as a DOCX cut short by an interrupted download.
+            raise TemplateError(_("The Word document is damaged and cannot be read."))
         raise TemplateError(_("The file is not a Word document (.docx)."))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -49,7 +55,8 @@ def _check_container(data: bytes) -> None:
                 raise TemplateError(_("The document is too large once unpacked."))
             if archive.testzip() is not None:
                 raise TemplateError(_("The Word document is damaged and cannot be read."))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # zlib.error: a damaged compressed part, which testzip() does not catch itself.
         raise TemplateError(_("The Word document is damaged and cannot be read.")) from exc
 
 
@@ -64,6 +71,56 @@ def _load(data: bytes) -> DocxTemplate:
     return template
 
 
+_PARAGRAPH = re.compile(r"<w:p[ >].*?</w:p>", re.DOTALL)
+_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+_TAG_START = re.compile(r"\{[{%#]")
+_TAG_END = {"{{": "}}", "{%": "%}", "{#": "#}"}
+# docxtpl's own prefixes ({{r rich text }}, {%tr for … %}), which Jinja alone does not know.
+_DOCXTPL_PREFIX = re.compile(r"^\{\{(?:p|r|tr|tc)\s")
+
+
+def _paragraph_texts(data: bytes):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("word/") and name.endswith(".xml"):
+                xml = archive.read(name).decode("utf-8", errors="replace")
+                for paragraph in _PARAGRAPH.findall(xml):
+                    yield html.unescape("".join(_TEXT.findall(paragraph)))
+
+
+def _broken_tag(data: bytes) -> str | None:
+    """The first tag not closed within its paragraph, or the first {{ }} that does not parse
+    on its own. Jinja parses the whole document's XML at once, so its message alone ("unexpected
+    '/'") does not say where the mistake is; block tags ({% for %} …) it names itself."""
+    environment = _jinja_environment()
+    for text in _paragraph_texts(data):
+        for match in _TAG_START.finditer(text):
+            start, opener = match.start(), match.group()
+            end = text.find(_TAG_END[opener], match.end())
+            if end < 0:
+                return text[start : start + 80].strip()
+            if opener == "{{":
+                tag = text[start : end + 2]
+                try:
+                    environment.parse(_DOCXTPL_PREFIX.sub("{{ ", tag))
+                except jinja2.TemplateSyntaxError:
+                    return tag
+    return None
+
+
+def _syntax_error(data: bytes, exc: jinja2.TemplateSyntaxError) -> TemplateError:
+    tag = _broken_tag(data)
+    if tag:
+        return TemplateError(
+            _("The template has a syntax error in the tag “%(tag)s”: %(error)s")
+            % {"tag": tag, "error": exc.message}
+        )
+    return TemplateError(
+        _("The template has a syntax error in a {{ }} or {%% %%} tag: %(error)s")
+        % {"error": exc.message}
+    )
+
+
 def template_variables(data: bytes) -> set[str]:
     """The variables a template uses, checking its Jinja syntax on the way."""
     _check_container(data)
@@ -71,10 +128,7 @@ def template_variables(data: bytes) -> set[str]:
     try:
         return set(template.get_undeclared_template_variables(_jinja_environment()))
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            _("The template has a syntax error in a {{ }} or {%% %%} tag: %(error)s")
-            % {"error": exc.message}
-        ) from exc
+        raise _syntax_error(data, exc) from exc
 
 
 def validate_template(data: bytes, *, provided: set[str]) -> set[str]:
@@ -96,10 +150,7 @@ def fill_template(data: bytes, context: dict) -> bytes:
     try:
         template.render(context, _jinja_environment(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            _("The template has a syntax error in a {{ }} or {%% %%} tag: %(error)s")
-            % {"error": exc.message}
-        ) from exc
+        raise _syntax_error(data, exc) from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(
             _("The template uses a value the registry does not provide: %(error)s")

@@ -111,9 +111,10 @@ class MouDocument(models.Model):
         return f"{self.mou_id} r{self.mou_revision} {self.status}"
 
     def save(self, *args, **kwargs):
-        if self.pk and self.status == RenderStatus.READY:
-            stored = MouDocument.objects.filter(pk=self.pk).values("status", "pdf_sha256").first()
-            if stored and stored["status"] == RenderStatus.READY:
+        if self.pk:
+            # Whatever status the copy in hand says: changing it must not unlock the row.
+            stored = MouDocument.objects.filter(pk=self.pk).values_list("status", flat=True)
+            if stored.first() == RenderStatus.READY:
                 # A ready document is evidence: it is stored once and never rewritten.
                 raise ValidationError(_("A finished document cannot be changed."))
         super().save(*args, **kwargs)

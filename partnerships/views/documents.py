@@ -58,8 +58,11 @@ def document_download(request, pk, document_pk, extension):
     document = get_object_or_404(
         MouDocument.objects.filter(mou=mou, status=RenderStatus.READY), pk=document_pk
     )
-    # Drafts' previews are for the authority's staff; others see only what was sent.
-    if document.pk != mou.signable_document_id and not can_manage_mou(request.user, mou):
+    # Drafts' previews and Word files are for the authority's staff; the partner gets the
+    # PDF that was sent.
+    if not can_manage_mou(request.user, mou) and (
+        document.pk != mou.signable_document_id or extension != "pdf"
+    ):
         raise Http404
     content = document.pdf if extension == "pdf" else document.docx
     suffix = f"-r{document.mou_revision}"

@@ -6,7 +6,6 @@ with `pdffonts`, word positions with `pdftotext -bbox`. Only the boundary of the
 replaced in the failure tests: a fake `soffice` found through SOFFICE_PATH.
 """
 
-import functools
 import hashlib
 import io
 import re
@@ -24,7 +23,6 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from partnerships import lifecycle, rendering
-from partnerships.documents import convert
 from partnerships.documents.fields import AUTHORITY_FIELD, BUSINESS_FIELD, find_signature_fields
 from partnerships.documents.formatting import vietnamese_date_in_full
 from partnerships.lifecycle import MouError
@@ -515,17 +513,13 @@ def test_a_crashing_converter_leaves_a_failed_document_with_a_clear_message(
 
 
 def test_a_hanging_converter_is_stopped_and_nothing_is_left_running(
-    world, tmp_path, cold_converter, monkeypatch
+    world, tmp_path, cold_converter, settings
 ):
     pid_file = tmp_path / "soffice.pid"
     # Like soffice -> oosplash -> soffice.bin: a launcher with a child, both stuck.
     cold_converter(fake_soffice(tmp_path, f'echo $$ > "{pid_file}"\nsleep 60 &\nsleep 60'))
-    # The real time limit (60 s) made short, so the test does not wait a minute.
-    monkeypatch.setattr(
-        convert,
-        "convert_docx_to_pdf",
-        functools.partial(convert.convert_docx_to_pdf, timeout=2),
-    )
+    # The time limit (60 s by default) made short, so the test does not wait a minute.
+    settings.DOCUMENT_CONVERSION_TIMEOUT = 2
     mou = without_documents(world.mou)
 
     started = time.monotonic()
