@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 from io import StringIO
 
 import pytest
@@ -33,7 +34,9 @@ def test_it_reports_the_list_figures_and_leaves_the_real_database_untouched(worl
     rows_before = registry_rows()
     database_before = settings.DATABASES["default"]["NAME"]
 
-    report = json.loads(run_benchmark("--mous", "60", "--runs", "2", "--json"))
+    report = json.loads(
+        run_benchmark("--mous", "60", "--runs", "2", "--only", "mou_list", "--json")
+    )
 
     figures = {figure["name"]: figure for figure in report["figures"]}
     for page in PAGES:
@@ -83,7 +86,7 @@ def test_it_drops_its_database_even_when_a_measurement_fails(world, monkeypatch)
 
     monkeypatch.setattr(Dataset, "grow_mous", fail)
     with pytest.raises(RuntimeError, match="measurement failed"):
-        run_benchmark("--mous", "10", "--runs", "1")
+        run_benchmark("--mous", "10", "--runs", "1", "--only", "mou_list")
 
     [benchmark_database] = used
     assert benchmark_database != settings.DATABASES["default"]["NAME"]
@@ -105,3 +108,18 @@ def test_a_server_database_for_the_benchmark_is_never_the_configured_one():
     assert benchmark_database_name("partnerships").startswith("test_partnerships_benchmark_")
     assert benchmark_database_name("test_partnerships").startswith("test_partnerships_benchmark_")
     assert len(benchmark_database_name("x" * 100)) <= 63
+
+
+def test_it_reports_the_document_figures_with_a_warm_and_a_cold_converter(world):
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    report = json.loads(
+        run_benchmark("--only", "documents", "--runs", "2", "--documents", "2", "--json")
+    )
+
+    figures = {figure["name"]: figure for figure in report["figures"]}
+    assert 0 < figures["documents.fill_median"]["value"] < 5_000
+    assert figures["documents.fill_median"]["target"] == "< 60 ms"
+    assert figures["documents.cold_convert_median"]["value"] > 0
+    assert 0 < figures["documents.warm_fill_convert_fields_median"]["value"] < 30_000
+    assert figures["documents.warm_per_second"]["value"] > 0
