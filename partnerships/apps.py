@@ -6,3 +6,7 @@ class PartnershipsConfig(AppConfig):
     name = "partnerships"
     verbose_name = _("Reintegration partnerships")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the system check that refuses missing or malformed personal-data keys.
+        from partnerships import privacy  # noqa: F401

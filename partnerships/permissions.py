@@ -240,3 +240,113 @@ def can_upload_template(user) -> bool:
 
 def has_any_role(user, roles: Iterable[Role]) -> bool:
     return bool(roles_of(user) & set(roles))
+
+
+# --- People and placements (sensitive personal data; see DOMAIN.md) ---
+#
+# - A person's identity (name) is shown only to authority staff of the owning authority, or
+#   of the authority that succeeded it when it was dissolved: not to staff of the authorities
+#   above it, not to officials, businesses or administrators.
+# - Placement rows (no names) are seen by staff managing the MoU's authority, staff of the
+#   person's owning authority, the business whose MoU it is, and administrators.
+# - Officials, and everyone who may view an MoU, see counts only.
+
+
+def identity_scope(user) -> set[int]:
+    """Authority ids whose people's identities the user may see: the user's own authority
+    and the dissolved ones it succeeded (transitively). Empty for every other role."""
+    authority = _user_authority(user)
+    if authority is None or not has_role(user, Role.AUTHORITY_STAFF):
+        return set()
+
+    def compute():
+        successor_of = dict(
+            Authority.objects.filter(successor__isnull=False).values_list("id", "successor_id")
+        )
+        scope = {authority.pk}
+        changed = True
+        while changed:  # predecessors of predecessors: a district merged twice
+            grown = scope | {old for old, new in successor_of.items() if new in scope}
+            changed = grown != scope
+            scope = grown
+        return scope
+
+    return _cached_on_user(user, "_partnerships_identity_scope", compute)
+
+
+def can_see_identity(user, person) -> bool:
+    """May this user see the person's name? (Each look is audited by the caller.)"""
+    return not person.is_anonymised and person.owning_authority_id in identity_scope(user)
+
+
+def can_withdraw_consent(user, person) -> bool:
+    """Staff who manage the person record the withdrawal (a data subject's request)."""
+    return can_see_identity(user, person)
+
+
+def visible_people(user, queryset=None):
+    """People whose records (without the name) the user may open: those they manage."""
+    from partnerships.models import Person
+
+    queryset = Person.objects.all() if queryset is None else queryset
+    scope = identity_scope(user)
+    if not scope:
+        return queryset.none()
+    return queryset.filter(owning_authority_id__in=scope)
+
+
+def visible_placements(user, queryset=None):
+    """The one filter every placement list, detail and export goes through."""
+    from partnerships.models import Placement
+
+    queryset = Placement.objects.all() if queryset is None else queryset
+    if not roles_of(user):
+        return queryset.none()
+    if is_administrator(user):
+        return queryset
+    condition = Q(pk__in=[])
+    if has_role(user, Role.AUTHORITY_STAFF):
+        condition |= Q(pledge__mou__authority_id__in=_staff_scope(user))
+        condition |= Q(person__owning_authority_id__in=identity_scope(user))
+    partner_id = _user_partner_id(user)
+    if has_role(user, Role.BUSINESS_REPRESENTATIVE) and partner_id:
+        condition |= Q(pledge__mou__partner_id=partner_id)
+    return queryset.filter(condition)
+
+
+def can_list_placements(user) -> bool:
+    return (
+        is_administrator(user)
+        or (has_role(user, Role.AUTHORITY_STAFF) and _user_authority(user) is not None)
+        or (has_role(user, Role.BUSINESS_REPRESENTATIVE) and _user_partner_id(user) is not None)
+    )
+
+
+def _is_mou_business(user, mou: Mou) -> bool:
+    return has_role(user, Role.BUSINESS_REPRESENTATIVE) and mou.partner_id == _user_partner_id(user)
+
+
+def can_report_placement(user, mou: Mou) -> bool:
+    """Report (business) or record (staff) a placement on this MoU: signed or active only."""
+    if mou.state not in {MouState.SIGNED, MouState.ACTIVE}:
+        return False
+    return _is_mou_business(user, mou) or can_manage_mou(user, mou)
+
+
+def can_confirm_placements_of(user, mou: Mou) -> bool:
+    """Staff of the MoU's authority decide whether a reported placement really happened."""
+    return can_manage_mou(user, mou)
+
+
+def can_confirm_placement(user, placement) -> bool:
+    return can_confirm_placements_of(user, placement.pledge.mou)
+
+
+def can_end_placement(user, placement) -> bool:
+    """The employer, or staff managing the MoU, record that a placement ended."""
+    mou = placement.pledge.mou
+    return _is_mou_business(user, mou) or can_manage_mou(user, mou)
+
+
+def can_import_placements(user) -> bool:
+    return can_list_placements(user)

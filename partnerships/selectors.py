@@ -4,8 +4,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from partnerships.models import AuditEvent, Mou, MouState, Pledge
-from partnerships.permissions import visible_mous
+from partnerships.models import AuditEvent, Mou, MouState, Pledge, Role
+from partnerships.permissions import has_any_role, visible_mous
 
 
 def _pledged_places():
@@ -56,17 +56,27 @@ def state_counts(*, user) -> dict[str, int]:
 
 
 def mous_needing_action(*, user, today=None, limit: int = 20) -> QuerySet[Mou]:
-    """Visible MoUs someone should act on now: drafts to finish, sent ones awaiting
-    signatures, signed ones whose term has started, active ones past a review date."""
+    """Visible MoUs this user should act on now, by role: staff finish and send drafts and
+    activate signed MoUs whose term has started; business representatives answer MoUs sent
+    to them; officials hold reviews that are due."""
     today = today or timezone.localdate()
-    needing = (
-        Q(state=MouState.DRAFT)
-        | Q(state=MouState.SENT)
-        | Q(state=MouState.SIGNED, term_start__lte=today)
-        | Q(state=MouState.ACTIVE, mid_review_date__lte=today)
+    review_due = (
+        Q(state=MouState.ACTIVE, mid_review_date__lte=today)
         | Q(state=MouState.ACTIVE, final_review_date__lte=today)
         | Q(state=MouState.ACTIVE, term_end__lte=today)
     )
+    needing = Q(pk__in=[])
+    if has_any_role(user, [Role.AUTHORITY_STAFF, Role.ADMINISTRATOR]):
+        needing |= (
+            Q(state=MouState.DRAFT)
+            | Q(state=MouState.SENT)
+            | Q(state=MouState.SIGNED, term_start__lte=today)
+            | review_due
+        )
+    if has_any_role(user, [Role.BUSINESS_REPRESENTATIVE]):
+        needing |= Q(state=MouState.SENT)
+    if has_any_role(user, [Role.OFFICIAL]):
+        needing |= review_due
     return (
         visible_mous(user)
         .filter(needing)

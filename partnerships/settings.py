@@ -56,6 +56,33 @@ if not SECRET_KEY:
     # Development only: a fixed, clearly-marked key so sessions survive restarts.
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
+
+def env_secret(name: str, *, dev_default: str) -> str:
+    """A secret from the environment: required when DEBUG is off; with DEBUG, a fixed and
+    clearly-marked development value (like SECRET_KEY above)."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DEBUG is off (see README, 'Environment variables')."
+        )
+    return dev_default
+
+
+# People's data (see partnerships/privacy.py). The HMAC key turns a national ID number into
+# the person's identifier; changing it makes every stored identifier unmatchable, so it is
+# set once and kept. The name keys are Fernet keys, comma-separated: the first encrypts and
+# all decrypt, so a new key goes first and `manage.py rotate_name_keys` re-encrypts.
+PERSON_ID_HMAC_KEY = env_secret(
+    "PERSON_ID_HMAC_KEY", dev_default="dev-only-person-id-hmac-key-do-not-use-in-production"
+)
+# Development only: urlsafe base64 of the 32 bytes "dev-only-person-name-key-not-prd".
+_DEV_NAME_KEY = "ZGV2LW9ubHktcGVyc29uLW5hbWUta2V5LW5vdC1wcmQ="
+PERSON_NAME_KEYS = env_list("PERSON_NAME_KEY", []) or [
+    env_secret("PERSON_NAME_KEY", dev_default=_DEV_NAME_KEY)
+]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

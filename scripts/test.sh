@@ -16,6 +16,8 @@ DEBUG=1 $PY manage.py makemigrations --check --dry-run
 
 echo "== deployment checks under production-like settings"
 SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')" DEBUG=0 \
+  PERSON_ID_HMAC_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+  PERSON_NAME_KEY="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
   ALLOWED_HOSTS=registry.example.org $PY manage.py check --deploy --fail-level WARNING
 
 echo "== tests on SQLite"

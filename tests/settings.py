@@ -3,14 +3,17 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-only-person-id-hmac-key")
+# urlsafe base64 of the 32 bytes "test-only-person-name-key-32byte"
+os.environ.setdefault("PERSON_NAME_KEY", "dGVzdC1vbmx5LXBlcnNvbi1uYW1lLWtleS0zMmJ5dGU=")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-from partnerships.settings import *  # noqa: E402, F403
-from partnerships.settings import STORAGES  # noqa: E402
+from partnerships.settings import *  # noqa: F403
+from partnerships.settings import STORAGES
 
 # Tests run against source static files; the manifest is built only by collectstatic.
 STORAGES = {

@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .documents import DocumentTemplate, MouDocument, RenderStatus, TemplateVersion, sha256_hex
+from .imports import ImportBatch, ImportStatus
 from .mous import (
     DOCUMENT_TYPE_CODE,
     Mou,
@@ -20,6 +21,15 @@ from .parties import (
     UserProfile,
     validate_tax_code,
 )
+from .placements import (
+    Confirmation,
+    ConsentScope,
+    ContractType,
+    Gender,
+    Person,
+    Placement,
+    PlacementStatus,
+)
 from .reviews import Assessment, Review, ReviewKind
 from .signatures import Signature, SignatureMethod, SignatureParty
 
@@ -29,8 +39,14 @@ __all__ = [
     "AuditEvent",
     "Authority",
     "AuthorityLevel",
+    "Confirmation",
+    "ConsentScope",
     "Contact",
+    "ContractType",
     "DocumentTemplate",
+    "Gender",
+    "ImportBatch",
+    "ImportStatus",
     "Mou",
     "MouDocument",
     "MouLanguage",
@@ -38,6 +54,9 @@ __all__ = [
     "MouTemplate",
     "Partner",
     "PartnerStatus",
+    "Person",
+    "Placement",
+    "PlacementStatus",
     "Pledge",
     "PledgeKind",
     "RenderStatus",

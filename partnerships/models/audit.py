@@ -1,4 +1,4 @@
-"""The audit trail: who did what, when, to which MoU or partner."""
+"""The audit trail: who did what, when, to which MoU, partner or person."""
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +31,15 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         on_delete=models.CASCADE,
+        related_name="audit_events",
+    )
+    # Whose personal data the action concerned (e.g. "person.identity_viewed"); never the
+    # data itself: details hold ids only.
+    person = models.ForeignKey(
+        "partnerships.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="audit_events",
     )
     from_state = models.CharField(_("from"), max_length=20, blank=True)

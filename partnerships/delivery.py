@@ -1,0 +1,121 @@
+"""What was delivered against each pledge, and how long placements lasted: in SQL.
+
+Delivered: a pledge's places delivered are its *confirmed* placements. Reported ones wait
+for the authority; rejected ones never count.
+
+Retention at N months (N = 3, 6, 12), on a given day (`as_of`, today by default):
+- A placement is *eligible* when it is confirmed and at least N whole months have passed
+  from its start to `as_of`; younger placements are left out of both counts, so a new
+  placement never lowers the rate.
+- It is *retained* when it is eligible and the person was still in place N whole months
+  after the start: no end date yet, or an end date at least N whole months after the start.
+  Only dates count, not why it ended: a seasonal job that completed after 4 months is
+  retained at 3 months and not at 6.
+- Whole months: from 15 March, one month is complete on 15 April. When the day does not
+  exist in that month, the month completes on the first of the next (from 31 January, on
+  1 March). `completed_months()` is the rule in Python; `completed_months_expr()` the same
+  rule in SQL (SQLite and PostgreSQL), so rates are computed by the database.
+
+`delivery_annotations()` gives the Count expressions for annotate()/aggregate() on any
+queryset that reaches placements (pledges, MoUs, partners...), so reports never loop rows.
+"""
+
+import calendar
+from datetime import date
+
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from django.utils import timezone
+
+from partnerships.models import Confirmation
+
+RETENTION_MONTHS = (3, 6, 12)
+
+
+def completed_months(start: date, end: date) -> int:
+    """Whole months from `start` to `end` (the rule above)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months - 1 if end.day < start.day else months
+
+
+def latest_start_for(months: int, as_of: date) -> date:
+    """The latest start date with at least `months` whole months completed by `as_of`.
+
+    Computed once in Python, it turns eligibility into `start_date <= this`, which the
+    database answers from an index.
+    """
+    month_index = as_of.year * 12 + (as_of.month - 1) - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    return date(year, month, min(as_of.day, calendar.monthrange(year, month)[1]))
+
+
+def completed_months_expr(start, end):
+    """completed_months() as a database expression of two date fields (names or F())."""
+    start, end = _field(start), _field(end)
+    months = (ExtractYear(end) - ExtractYear(start)) * 12 + (
+        ExtractMonth(end) - ExtractMonth(start)
+    )
+    day_not_reached = Case(
+        When(GreaterThan(ExtractDay(start), ExtractDay(end)), then=Value(1)), default=Value(0)
+    )
+    return months - day_not_reached
+
+
+def _field(value):
+    return F(value) if isinstance(value, str) else value
+
+
+def confirmed_filter(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}confirmation": Confirmation.CONFIRMED})
+
+
+def eligible_filter(months: int, *, prefix: str = "", as_of: date | None = None) -> Q:
+    as_of = as_of or timezone.localdate()
+    return confirmed_filter(prefix) & Q(
+        **{f"{prefix}start_date__lte": latest_start_for(months, as_of)}
+    )
+
+
+def retained_filter(months: int, *, prefix: str = "", as_of: date | None = None) -> Q:
+    kept = GreaterThanOrEqual(
+        completed_months_expr(f"{prefix}start_date", f"{prefix}end_date"), months
+    )
+    return eligible_filter(months, prefix=prefix, as_of=as_of) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(kept)
+    )
+
+
+def delivery_annotations(*, prefix: str = "", as_of: date | None = None) -> dict:
+    """Count expressions, by name, for a queryset that reaches placements through `prefix`
+    (e.g. "placements__" on Pledge, "pledges__placements__" on Mou; "" on Placement):
+
+    reported, delivered (confirmed), rejected, and for N in 3, 6, 12:
+    eligible_N (confirmed, started N months ago or more) and retained_N (of those, still
+    in place after N months). A rate is retained_N / eligible_N; None when eligible_N is 0.
+    """
+    as_of = as_of or timezone.localdate()
+    counted = f"{prefix}pk" if prefix else "pk"
+
+    def count(condition: Q) -> Count:
+        return Count(counted, filter=condition)
+
+    annotations = {
+        "reported": count(Q(**{f"{prefix}confirmation": Confirmation.REPORTED})),
+        "delivered": count(confirmed_filter(prefix)),
+        "rejected": count(Q(**{f"{prefix}confirmation": Confirmation.REJECTED})),
+    }
+    for months in RETENTION_MONTHS:
+        annotations[f"eligible_{months}"] = count(
+            eligible_filter(months, prefix=prefix, as_of=as_of)
+        )
+        annotations[f"retained_{months}"] = count(
+            retained_filter(months, prefix=prefix, as_of=as_of)
+        )
+    return annotations
+
+
+def retention_rate(retained: int, eligible: int) -> float | None:
+    """The share retained, 0–1; None when nothing is old enough to tell."""
+    return retained / eligible if eligible else None

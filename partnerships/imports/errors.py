@@ -1,0 +1,73 @@
+"""Why a whole file is refused. Stored on the batch as a code with parameters and put into
+words when shown, in the reader's language."""
+
+from django.utils.translation import gettext_lazy as _
+
+FILE_MESSAGES = {
+    "file_type": _(
+        "This is not a CSV or Excel (.xlsx) file. Download the template, fill it in and "
+        "upload it as .xlsx or .csv."
+    ),
+    "old_excel": _(
+        "This is an old Excel file (.xls). Open it in Excel and save it as .xlsx, then upload "
+        "it again."
+    ),
+    "file_too_large": _("The file is larger than %(limit)s MB."),
+    "file_empty": _("The file is empty."),
+    "xlsx_unreadable": _(
+        "The Excel file cannot be read: it may be damaged or protected by a password."
+    ),
+    "xlsx_formulas": _(
+        "The spreadsheet contains formulas (the first in cell %(cell)s). Replace them by their "
+        "values (copy, then paste values only) and upload it again."
+    ),
+    "xlsx_merged": _(
+        "The spreadsheet has merged cells (%(cells)s). Unmerge them so that each row has its "
+        "own values, and upload it again."
+    ),
+    "csv_utf16": _(
+        "The CSV file is in UTF-16. Save it as “CSV UTF-8 (comma delimited)” and upload it again."
+    ),
+    "csv_encoding": _(
+        "The CSV file is not in UTF-8 (it may be in Windows-1258 or another older encoding), "
+        "so Vietnamese letters would be garbled. Save it as “CSV UTF-8 (comma delimited)” "
+        "and upload it again."
+    ),
+    "missing_columns": _(
+        "These columns are missing: %(columns)s. Use the headers of the template."
+    ),
+    "no_rows": _("The file has headers but no rows."),
+    "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s can be imported at once."),
+    "already_imported": _(
+        "This file was already imported on %(date)s (import #%(batch)s); nothing was added again."
+    ),
+    "internal": _("The file could not be processed because of an internal error."),
+    "data_changed": _(
+        "MoU %(number)s no longer accepts placements from you (its state changed since the "
+        "preview). Nothing was imported."
+    ),
+    "expired": _("This preview has expired. Upload the file again."),
+    "changed_meanwhile": _(
+        "Records in this file changed in the registry while it was being imported. Nothing "
+        "was imported: upload the file again to see a new preview."
+    ),
+}
+
+
+# The trailing underscore keeps the name apart from Python's built-in ImportError.
+class ImportError_(Exception):
+    """A file that cannot be imported as a whole; `message` says why, in words."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return file_message(self.code, self.params)
+
+
+def file_message(code: str, params: dict | None = None) -> str:
+    template = FILE_MESSAGES.get(code, FILE_MESSAGES["internal"])
+    return str(template) % (params or {})

@@ -1,0 +1,218 @@
+"""Reporting a placement: the business portal's form and the service behind it. Every bad
+input gets a clear message and nothing is half-saved."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
+
+from partnerships import placements
+from partnerships.models import AuditEvent, Confirmation, Person, Placement, PlacementStatus
+from partnerships.placements import PlacementError
+
+from .conftest import NATIONAL_ID, person_details, report
+
+
+def codes(error: PlacementError) -> list[str]:
+    return [problem.code for problem in error.value.problems]
+
+
+def test_a_business_reports_a_placement_awaiting_confirmation(placements_world):
+    w = placements_world
+    placement = report(w)
+    assert placement.confirmation == Confirmation.REPORTED
+    assert placement.kind == w.job_pledge.kind
+    assert placement.status == PlacementStatus.ACTIVE
+    person = placement.person
+    assert person.owning_authority == w.ben_luc
+    assert person.commune == w.ben_luc
+    assert person.birth_decade == 1990
+    event = AuditEvent.objects.get(action="placement.reported")
+    assert (event.actor, event.person) == (w.business, person)
+
+
+def test_staff_record_a_placement_already_confirmed(placements_world):
+    w = placements_world
+    placement = report(w, w.staff)
+    assert placement.confirmation == Confirmation.CONFIRMED
+    assert placement.decided_by == w.staff
+
+
+def test_a_person_reported_again_is_the_same_person(placements_world):
+    w = placements_world
+    first = report(w)
+    # Typed without tone marks, and on another pledge line: still the same person.
+    second = report(
+        w,
+        person=person_details(w, full_name="nguyen van an", national_id="079 203 001 234"),
+        pledge=w.training_pledge,
+    )
+    assert second.person == first.person
+    assert Person.objects.count() == 1
+
+
+def test_a_person_of_a_dissolved_authority_belongs_to_its_successor(placements_world):
+    w = placements_world
+    assert (
+        placements.owner_for(type("MouStub", (), {"authority": w.ben_luc_district})()) == w.ben_luc
+    )
+
+
+@pytest.mark.parametrize(
+    ("person", "placement", "code"),
+    [
+        ({"national_id": "12345"}, {}, "national_id_invalid"),
+        ({"full_name": "  "}, {}, "value_missing"),
+        ({"birth_year": 1850}, {}, "birth_year_invalid"),
+        ({}, {"monthly_wage": -1}, "wage_negative"),
+        ({}, {"start_date": "before_term"}, "start_outside_term"),
+        ({}, {"start_date": "tomorrow"}, "date_in_future"),
+        ({"consent_given_on": "tomorrow"}, {}, "date_in_future"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason(placements_world, person, placement, code):
+    w = placements_world
+    days = {"before_term": w.term_start - timedelta(days=1), "tomorrow": w.today + timedelta(1)}
+    person = {key: days.get(value, value) for key, value in person.items()}
+    placement = {key: days.get(value, value) for key, value in placement.items()}
+    with pytest.raises(PlacementError) as error:
+        report(w, person=person_details(w, **person), **placement)
+    assert codes(error) == [code]
+    assert not Person.objects.exists() and not Placement.objects.exists()
+
+
+def test_a_placement_on_another_partners_pledge_is_refused(placements_world):
+    w = placements_world
+    with pytest.raises(PlacementError) as error:
+        report(w, pledge=w.quarry_mou.pledges.get())
+    assert codes(error) == ["pledge_of_other_partner"]
+    with translation.override("en"):
+        assert error.value.message == "This pledge belongs to another partner's MoU."
+
+
+def test_an_mou_not_yet_signed_takes_no_placements(placements_world):
+    w = placements_world
+    with pytest.raises(PlacementError) as error:
+        report(w, pledge=w.sent_mou.pledges.get(), start_date=w.today)
+    assert codes(error) == ["mou_not_open"]
+    with translation.override("en"):
+        assert "is “Sent for signature”" in error.value.message
+
+
+def test_staff_of_another_authority_may_not_record(placements_world):
+    w = placements_world
+    with pytest.raises(PermissionDenied):
+        report(w, w.other_staff)
+    with pytest.raises(PermissionDenied):
+        report(w, w.official)
+
+
+def test_a_duplicate_person_with_other_details_is_refused(placements_world):
+    w = placements_world
+    report(w)
+    with pytest.raises(PlacementError) as error:
+        report(w, person=person_details(w, full_name="Lê Thị Mai"), pledge=w.training_pledge)
+    assert codes(error) == ["person_conflict"]
+    with pytest.raises(PlacementError) as error:
+        report(w, person=person_details(w, birth_year=1991), pledge=w.training_pledge)
+    assert codes(error) == ["person_conflict"]
+    assert Placement.objects.count() == 1
+
+
+def test_the_same_placement_is_recorded_once(placements_world):
+    w = placements_world
+    report(w)
+    with pytest.raises(PlacementError) as error:
+        report(w)
+    assert codes(error) == ["already_recorded"]
+
+
+def test_nothing_is_half_saved(placements_world):
+    w = placements_world
+    with (
+        mock.patch.object(Placement, "save", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        report(w)
+    assert not Person.objects.exists()
+    assert not AuditEvent.objects.filter(action="placement.reported").exists()
+
+
+# --- The form in the business portal ---
+
+
+def form_data(w, **overrides):
+    return {
+        "pledge": w.job_pledge.pk,
+        "start_date": (w.term_start + timedelta(days=3)).strftime("%d/%m/%Y"),
+        "occupation": "",
+        "monthly_wage": "6500000",
+        "contract_type": "labour_12m_plus",
+        "national_id": NATIONAL_ID,
+        "full_name": "Nguyễn Văn An",
+        "gender": "male",
+        "birth_year": "1990",
+        "target_group": w.completed_prison.pk,
+        "consent_given_on": w.term_start.strftime("%d/%m/%Y"),
+        "consent_scope": "placement",
+    } | overrides
+
+
+def test_the_business_reports_through_the_form(placements_world, client_as):
+    w = placements_world
+    url = f"/mous/{w.active_mou.pk}/placements/new/"
+    response = client_as(w.business).post(url, form_data(w))
+    assert response.status_code == 302
+    placement = Placement.objects.get()
+    assert placement.occupation == w.job_pledge.occupation  # empty: the pledge's
+    assert placement.monthly_wage == 6_500_000
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("monthly_wage", "-100", "The monthly wage cannot be negative."),
+        ("monthly_wage", "nhiều", "Enter a whole number."),
+        ("start_date", "31/02/2025", "Enter a valid date."),
+        ("start_date", "01/01/2000", "outside the MoU&#x27;s term"),
+        ("national_id", "0792", "A national ID number has 12 digits"),
+        ("pledge", "999999", "Select a valid choice."),
+    ],
+)
+def test_the_form_explains_bad_input_and_saves_nothing(
+    placements_world, client_as, field, value, message
+):
+    w = placements_world
+    url = f"/mous/{w.active_mou.pk}/placements/new/"
+    response = client_as(w.business).post(url, form_data(w, **{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Placement.objects.exists() and not Person.objects.exists()
+
+
+def test_a_pledge_of_another_mou_cannot_be_posted(placements_world, client_as):
+    w = placements_world
+    url = f"/mous/{w.active_mou.pk}/placements/new/"
+    response = client_as(w.business).post(url, form_data(w, pledge=w.quarry_mou.pledges.get().pk))
+    assert response.status_code == 200
+    assert not Placement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("actor", "status"),
+    [("other_business", 404), ("official", 403), ("other_staff", 404), ("no_role", 403)],
+)
+def test_only_the_partner_and_its_authority_open_the_form(
+    placements_world, client_as, actor, status
+):
+    w = placements_world
+    response = client_as(getattr(w, actor)).get(f"/mous/{w.active_mou.pk}/placements/new/")
+    assert response.status_code == status
+
+
+def test_the_form_is_closed_on_an_mou_not_signed(placements_world, client_as):
+    w = placements_world
+    response = client_as(w.business).get(f"/mous/{w.sent_mou.pk}/placements/new/")
+    assert response.status_code == 403
