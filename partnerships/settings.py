@@ -249,5 +249,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Request bodies can carry personal data: never log them.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Font subsetting and certificate validation are chatty at INFO; tampered files
+        # make pyHanko log tracebacks that the verdict already explains.
+        "fontTools": {"level": "WARNING"},
+        "pyhanko_certvalidator": {"level": "WARNING"},
+        "pyhanko": {"level": "ERROR"},
+    },
 }

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # python3-venv for the virtual environment, gettext for translations, chromium for the
 # browser tests, fonts-liberation2 for Vietnamese glyphs in rendered documents,
 # LibreOffice (+ python3-uno for the warm unoserver) for DOCX to PDF, poppler-utils for
-# pdftotext/pdffonts in tests and README screenshots.
+# pdftotext/pdffonts/pdfsig in tests and README screenshots, softhsm2 for the PKCS#11 signing
+# test, libnss3-tools so pdfsig can trust the test PKI, qpdf to check signed PDFs' structure.
 SYSTEM_PACKAGES=(python3 python3-venv python3-dev gettext chromium fonts-liberation2 ca-certificates
-  libreoffice-writer-nogui python3-uno poppler-utils)
+  libreoffice-writer-nogui python3-uno poppler-utils softhsm2 libnss3-tools qpdf)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -1,0 +1,68 @@
+"""Trust roots and validation contexts: which certificates we trust, and how we check them.
+
+A validation context is built fresh for each operation (they cache revocation data, which
+must not leak from one document's check into another's).
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from asn1crypto import pem, x509
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko_certvalidator import ValidationContext
+
+Certificates = Iterable[x509.Certificate]
+
+# Signing certificates carry digitalSignature, nonRepudiation or both; either will do.
+SIGNER_KEY_USAGE = KeyUsageConstraints(
+    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
+)
+# What signing checks on our own certificates before using them.
+SIGNING_KEY_USAGE = {"digital_signature"}
+
+# Seconds to wait for a time-stamping authority (pyHanko's OCSP and CRL fetchers wait 10 s).
+NETWORK_TIMEOUT = 10
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates from PEM (one or many) or DER bytes."""
+    if pem.detect(data):
+        return [
+            x509.Certificate.load(der)
+            for kind, _headers, der in pem.unarmor(data, multiple=True)
+            if kind == "CERTIFICATE"
+        ]
+    return [x509.Certificate.load(data)]
+
+
+def load_certificate_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
+    """Certificates from files (PEM or DER), e.g. the trust roots named in settings."""
+    return [cert for path in paths for cert in load_certificates(Path(path).read_bytes())]
+
+
+def validation_context(
+    trust_roots: Certificates,
+    *,
+    other_certs: Certificates = (),
+    allow_fetching: bool = True,
+    revocation_mode: str = "hard-fail",
+    crls=(),
+    ocsps=(),
+) -> ValidationContext:
+    """A context that trusts exactly `trust_roots` (never the operating system's list).
+
+    `revocation_mode`: "hard-fail" refuses a certificate whose revocation status cannot be
+    established when it names where to find it; "require" demands revocation data for every
+    certificate; "soft-fail" accepts when the data cannot be had.
+    """
+    roots = list(trust_roots)
+    if not roots:
+        raise ValueError("A validation context needs at least one trust root.")
+    return ValidationContext(
+        trust_roots=roots,
+        other_certs=list(other_certs),
+        allow_fetching=allow_fetching,
+        revocation_mode=revocation_mode,
+        crls=list(crls),
+        ocsps=list(ocsps),
+    )
