@@ -51,6 +51,7 @@ ACTIONS: dict[str, Action] = {
 
 _BLOCKERS = {
     "send": Mou.send_blockers,
+    "recall": Mou.recall_blockers,
     "sign": Mou.sign_blockers,
     "activate": Mou.activate_blockers,
     "review": Mou.review_blockers,
@@ -62,6 +63,8 @@ AUDIT_ACTION_LABELS = {
     "mou.edited": _("Draft edited"),
     "mou.mid_term_review_recorded": _("Mid-term review recorded"),
     "mou.final_review_recorded": _("Final review recorded"),
+    "mou.renewed": _("Renewal drafted"),
+    "mou.renewal_drafted": _("Drafted as the renewal of a reviewed MoU"),
     "partner.created": _("Partner registered"),
     "partner.edited": _("Partner edited"),
     "template.version_uploaded": _("Template version uploaded"),
@@ -73,6 +76,18 @@ AUDIT_ACTION_LABELS = {
     "mou.activated": _("Activated"),
     "mou.reviewed": _("Closed after the final review"),
     "mou.terminated": _("Terminated"),
+    "mou.authority_certified": _("Certified by the authority (digital signature)"),
+    "mou.invitation_sent": _("Signing invitation sent"),
+    "mou.invitation_opened": _("Signing invitation opened"),
+    "mou.signing_code_sent": _("One-time code sent"),
+    "mou.signing_code_confirmed": _("One-time code confirmed"),
+    "mou.signing_code_locked": _("One-time code blocked after too many wrong attempts"),
+    "mou.business_sealed": _(
+        "Signed for the business through the registry (electronic signature, not the "
+        "business's digital signature)"
+    ),
+    "mou.business_signed": _("Signed by the business with its own certificate"),
+    "mou.archive_timestamped": _("Archive timestamp added"),
 }
 
 CONFLICT_MESSAGE = _(
@@ -111,8 +126,20 @@ def _release_signable_pdf(mou: Mou) -> dict:
     return released
 
 
+def _record_final_pdf(mou: Mou) -> dict:
+    """Signing closes the PDF: its last stored revision is the final document."""
+    latest = mou.pdf_revisions.order_by("-sequence").values("sequence", "sha256").first()
+    if latest is None:
+        return {}
+    return {"final_pdf_sha256": latest["sha256"], "revision": latest["sequence"]}
+
+
 # Work that belongs to a transition, done in the same transaction; returns audit details.
-_TRANSITION_EFFECTS = {"send": _freeze_signable_pdf, "recall": _release_signable_pdf}
+_TRANSITION_EFFECTS = {
+    "send": _freeze_signable_pdf,
+    "recall": _release_signable_pdf,
+    "sign": _record_final_pdf,
+}
 
 
 def available_actions(mou: Mou, user) -> list[Action]:
@@ -153,12 +180,15 @@ def _check(mou: Mou, action: Action, actor) -> None:
         raise MouError(" ".join(str(reason) for reason in reasons) or _("Not possible now."))
 
 
-def perform(mou: Mou, action_name: str, *, actor, note: str = "") -> Mou:
+def perform(
+    mou: Mou, action_name: str, *, actor, note: str = "", details: dict | None = None
+) -> Mou:
     """Run one transition on `mou` for `actor` (None for the system: cron, signing).
 
     Raises MouError when the state, the conditions or a missing reason forbid it, and
     PermissionDenied when the actor may not. On success the MoU is saved in its new
-    state and exactly one audit event records who, when, from, to and why.
+    state and exactly one audit event records who, when, from, to and why (`details`:
+    facts the caller adds to it, e.g. the evidence of a decline through a signing link).
     """
     action = ACTIONS.get(action_name)
     if action is None:
@@ -179,7 +209,7 @@ def perform(mou: Mou, action_name: str, *, actor, note: str = "") -> Mou:
             _check(mou, action, actor)
             from_state = mou.state
             effect = _TRANSITION_EFFECTS.get(action.name)
-            details = effect(mou) if effect else {}
+            details = (details or {}) | (effect(mou) if effect else {})
             getattr(mou, action.name)()
             if action.needs_reason:
                 mou.closing_reason = note

@@ -12,14 +12,16 @@ authority (UserProfile.authority); business representatives for a partner
 - Anyone else: nothing.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from partnerships.models import Authority, AuthorityLevel, Mou, MouState, Partner, Role
+from partnerships.hierarchy import AuthorityTree
+from partnerships.models import Authority, Mou, MouState, Partner, Role, UserProfile
 
 _ROLE_CACHE = "_partnerships_roles"
+_PROFILE_CACHE = "_partnerships_profile"
+_TREE_CACHE = "_partnerships_authority_tree"
 
 
 def roles_of(user) -> frozenset[str]:
@@ -44,7 +46,19 @@ def is_administrator(user) -> bool:
 
 
 def _profile(user):
-    return getattr(user, "profile", None)
+    """The user's profile with its authority, read once per request (one query, not two)."""
+    if not getattr(user, "pk", None):
+        return None
+    if not hasattr(user, _PROFILE_CACHE):
+        profile = UserProfile.objects.select_related("authority").filter(user_id=user.pk).first()
+        setattr(user, _PROFILE_CACHE, profile)
+    return getattr(user, _PROFILE_CACHE)
+
+
+def authority_tree(user) -> AuthorityTree:
+    """Every authority (one query), kept on the user object for the rest of the request:
+    scope, filter choices and report roll-ups all walk the same tree."""
+    return _cached_on_user(user, _TREE_CACHE, AuthorityTree.load)
 
 
 def _user_authority(user) -> Authority | None:
@@ -58,42 +72,9 @@ def _user_partner_id(user) -> int | None:
 
 
 def authority_subtree_ids(root_id: int) -> set[int]:
-    """The root, every authority under it, and dissolved ones whose successor is inside.
-
-    Authorities number in the thousands at most, so one query and a walk in memory is
-    cheaper and clearer than a recursive SQL query on both SQLite and PostgreSQL.
-    """
-    rows = list(Authority.objects.values_list("id", "parent_id", "successor_id"))
-    children = defaultdict(list)
-    predecessors = defaultdict(list)
-    for authority_id, parent_id, successor_id in rows:
-        if parent_id:
-            children[parent_id].append(authority_id)
-        if successor_id:
-            predecessors[successor_id].append(authority_id)
-
-    scope: set[int] = set()
-    pending = [root_id]
-    while pending:
-        current = pending.pop()
-        if current in scope:
-            continue
-        scope.add(current)
-        pending.extend(children[current])
-        # A dissolved body's MoUs are looked after by its successor.
-        pending.extend(predecessors[current])
-    return scope
-
-
-def _province_of(authority: Authority) -> Authority:
-    current = authority
-    seen = set()
-    while current.parent_id and current.level != AuthorityLevel.PROVINCE:
-        if current.pk in seen:  # a cycle entered by hand in the admin: stop where we are
-            break
-        seen.add(current.pk)
-        current = current.parent
-    return current
+    """The root, every authority under it, and dissolved ones whose successor is inside
+    (see partnerships.hierarchy)."""
+    return AuthorityTree.load().subtree(root_id)
 
 
 def authority_scope(user) -> set[int] | None:
@@ -119,7 +100,7 @@ def _staff_scope(user) -> set[int] | None:
     if authority is None or not has_role(user, Role.AUTHORITY_STAFF):
         return set()
     return _cached_on_user(
-        user, "_partnerships_staff_scope", lambda: authority_subtree_ids(authority.pk)
+        user, "_partnerships_staff_scope", lambda: authority_tree(user).subtree(authority.pk)
     )
 
 
@@ -132,8 +113,13 @@ def _official_scope(user) -> set[int] | None:
     return _cached_on_user(
         user,
         "_partnerships_official_scope",
-        lambda: authority_subtree_ids(_province_of(authority).pk),
+        lambda: _province_scope(user),
     )
+
+
+def _province_scope(user) -> set[int]:
+    tree = authority_tree(user)
+    return tree.subtree(tree.province_of(_user_authority(user).pk))
 
 
 def _in_scope(authority_id: int, scope: set[int] | None) -> bool:
@@ -197,6 +183,11 @@ def can_decline_mou(user, mou: Mou) -> bool:
     return has_role(user, Role.BUSINESS_REPRESENTATIVE) and mou.partner_id == _user_partner_id(user)
 
 
+def can_renew_mou(user, mou: Mou) -> bool:
+    """Staff who manage a reviewed MoU may draft its renewal."""
+    return mou.state == MouState.REVIEWED and can_manage_mou(user, mou) and can_create_mou(user)
+
+
 def can_review_mou(user, mou: Mou) -> bool:
     return _in_scope(mou.authority_id, _official_scope(user)) and (
         is_administrator(user) or has_role(user, Role.OFFICIAL)
@@ -231,6 +222,27 @@ def can_edit_partner(user, partner: Partner) -> bool:
     return _in_scope(partner.registered_by_id, _staff_scope(user))
 
 
+def can_see_province_summary(user) -> bool:
+    """The published-style figures of an area of authorities: administrators (any province),
+    officials (theirs) and authority staff (their own authority and what is under it).
+    Businesses see their own figures in the reports instead."""
+    return is_administrator(user) or (
+        has_any_role(user, [Role.OFFICIAL, Role.AUTHORITY_STAFF])
+        and _user_authority(user) is not None
+    )
+
+
+def summary_area_root(user) -> int | None:
+    """The authority whose subtree a user's province summary covers; None: every province
+    (administrators)."""
+    if is_administrator(user):
+        return None
+    authority = _user_authority(user)
+    if has_role(user, Role.OFFICIAL):
+        return authority_tree(user).province_of(authority.pk)
+    return authority.pk
+
+
 def can_upload_template(user) -> bool:
     """Administrators, and anyone given the 'add template version' permission in the admin."""
     return is_administrator(user) or (
@@ -260,9 +272,11 @@ def identity_scope(user) -> set[int]:
         return set()
 
     def compute():
-        successor_of = dict(
-            Authority.objects.filter(successor__isnull=False).values_list("id", "successor_id")
-        )
+        successor_of = {
+            node.id: node.successor_id
+            for node in authority_tree(user).nodes.values()
+            if node.successor_id
+        }
         scope = {authority.pk}
         changed = True
         while changed:  # predecessors of predecessors: a district merged twice

@@ -2,12 +2,14 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partnerships import lifecycle
 from partnerships.lifecycle import MouError
 from partnerships.models import Mou, MouState, Review, ReviewKind
 from partnerships.permissions import can_review_mou
+from partnerships.reports.snapshot import review_figures
 
 
 def record_review(
@@ -20,8 +22,9 @@ def record_review(
     notes: str = "",
     recommendation: str = "",
 ) -> Review:
-    """Record a review by an official. A final review also closes the MoU (`reviewed`),
-    in the same transaction: either both happen or neither does."""
+    """Record a review by an official, with the pledge and delivery figures of the moment
+    (reports.snapshot), which never change afterwards. A final review also closes the MoU
+    (`reviewed`), in the same transaction: either both happen or neither does."""
     if not can_review_mou(actor, mou):
         raise PermissionDenied(_("You may not review this MoU."))
     if mou.state != MouState.ACTIVE:
@@ -37,6 +40,8 @@ def record_review(
             notes=notes,
             recommendation=recommendation,
             recorded_by=actor,
+            # What the reviewers saw, kept as it was (the live reports move on).
+            figures=review_figures(mou, as_of=timezone.localdate()),
         )
         # Codes, not translated text, so the trail reads right in either language.
         lifecycle.record_event(mou, action=f"mou.{kind}_review_recorded", actor=actor)

@@ -45,6 +45,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_share(name: str, default: float) -> float:
+    """A share between 0 and 1, e.g. 0.2 for 20 percentage points; refuse anything else."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number from 0 to 1, got {raw!r}") from exc
+    if not 0 <= value <= 1:
+        raise ImproperlyConfigured(f"{name} must be a number from 0 to 1, got {raw!r}")
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -205,6 +219,44 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 # Seconds a DOCX to PDF conversion may take before LibreOffice is killed.
 DOCUMENT_CONVERSION_TIMEOUT = env_int("DOCUMENT_CONVERSION_TIMEOUT", 60)
 
+# --- Electronic signatures (see partnerships/signing_flow/setup.py and the README) ---
+# The authority's signer: a PKCS#12 file, or a key on a PKCS#11 token (HSM, USB token).
+SIGNING_AUTHORITY_PKCS12 = os.environ.get("SIGNING_AUTHORITY_PKCS12", "")
+SIGNING_AUTHORITY_PKCS12_PASSPHRASE = os.environ.get("SIGNING_AUTHORITY_PKCS12_PASSPHRASE", "")
+SIGNING_AUTHORITY_PKCS11_MODULE = os.environ.get("SIGNING_AUTHORITY_PKCS11_MODULE", "")
+SIGNING_AUTHORITY_PKCS11_TOKEN = os.environ.get("SIGNING_AUTHORITY_PKCS11_TOKEN", "")
+SIGNING_AUTHORITY_PKCS11_PIN = os.environ.get("SIGNING_AUTHORITY_PKCS11_PIN", "")
+SIGNING_AUTHORITY_PKCS11_KEY_LABEL = os.environ.get("SIGNING_AUTHORITY_PKCS11_KEY_LABEL", "")
+SIGNING_AUTHORITY_PKCS11_CERT_LABEL = os.environ.get("SIGNING_AUTHORITY_PKCS11_CERT_LABEL", "")
+# The registry's seal, applied for businesses without a certificate (after a one-time code).
+SIGNING_SEAL_PKCS12 = os.environ.get("SIGNING_SEAL_PKCS12", "")
+SIGNING_SEAL_PKCS12_PASSPHRASE = os.environ.get("SIGNING_SEAL_PKCS12_PASSPHRASE", "")
+# Time-stamping authority (PAdES B-T, and the archive timestamp after the last signature).
+SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+# PEM or DER files: the roots trusted when checking signatures, and intermediate CAs.
+SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [])
+SIGNING_EXTRA_CERTIFICATES = env_list("SIGNING_EXTRA_CERTIFICATES", [])
+# How a business certificate names its tax code; "{tax_code}" stands for the partner's.
+SIGNING_TAX_CODE_PATTERN = os.environ.get("SIGNING_TAX_CODE_PATTERN", r"(?:MST:)?{tax_code}")
+SIGNING_TAX_CODE_ATTRIBUTES = env_list("SIGNING_TAX_CODE_ATTRIBUTES", ["user_id", "serial_number"])
+if "{tax_code}" not in SIGNING_TAX_CODE_PATTERN:
+    raise ImproperlyConfigured("SIGNING_TAX_CODE_PATTERN must contain {tax_code}.")
+# "hard-fail" refuses a certificate whose revocation status cannot be established.
+SIGNING_REVOCATION_MODE = os.environ.get("SIGNING_REVOCATION_MODE", "hard-fail")
+if SIGNING_REVOCATION_MODE not in {"hard-fail", "soft-fail", "require"}:
+    raise ImproperlyConfigured("SIGNING_REVOCATION_MODE must be hard-fail, soft-fail or require.")
+# Where the public verification pages live, as printed in the QR code of every signed PDF
+# and in invitation emails, e.g. https://registry.example.gov.vn (no trailing slash).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+SIGNING_INVITATION_DAYS = env_int("SIGNING_INVITATION_DAYS", 14)
+SIGNING_CODE_MINUTES = env_int("SIGNING_CODE_MINUTES", 10)
+SIGNING_CODE_MAX_ATTEMPTS = env_int("SIGNING_CODE_MAX_ATTEMPTS", 5)
+SIGNING_CODES_PER_INVITATION = env_int("SIGNING_CODES_PER_INVITATION", 5)
+# The largest PDF accepted by the upload and the public verification page.
+SIGNING_MAX_UPLOAD_MB = env_int("SIGNING_MAX_UPLOAD_MB", 20)
+# The demo PKI made by seed_demo; used only with DEBUG=1 when no signer is configured.
+DEMO_PKI_DIR = Path(os.environ.get("DEMO_PKI_DIR", BASE_DIR / "var" / "demo-pki"))
+
 # Background work: the database backend in production, run by `manage.py db_worker`.
 TASKS = {
     "default": {
@@ -242,6 +294,19 @@ if env_bool("BEHIND_TLS_PROXY", False):
 
 DJANGO_TABLES2_TEMPLATE = "tables/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
+
+# Reports (see partnerships/reports/). An MoU in force is flagged as lagging when the share
+# of its term already elapsed exceeds the share of its pledged places delivered by more
+# than this margin (0.2: 20 percentage points).
+DELIVERY_LAG_MARGIN = env_share("DELIVERY_LAG_MARGIN", 0.2)
+# Decision 22/2023/QĐ-TTg: an employer qualifies for preferential credit when at least this
+# share of its workforce are people re-entering society on labour contracts.
+PREFERENTIAL_CREDIT_WORKFORCE_SHARE = env_share("PREFERENTIAL_CREDIT_WORKFORCE_SHARE", 0.10)
+# Which target groups (codes) that share counts: the Decision speaks of people who completed
+# a prison sentence; whether others count is a legal reading, so it is configurable.
+PREFERENTIAL_CREDIT_TARGET_GROUPS = env_list(
+    "PREFERENTIAL_CREDIT_TARGET_GROUPS", ["completed_prison"]
+)
 
 LOGGING = {
     "version": 1,

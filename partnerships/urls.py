@@ -6,13 +6,17 @@ from partnerships.views import (
     dashboard,
     documents,
     imports,
+    invitation,
     mous,
     partners,
     people,
     placements,
     reviews,
+    signing,
     templates,
+    verification,
 )
+from partnerships.views import reports as report_pages
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -39,6 +43,20 @@ urlpatterns = [
     path("mous/<int:pk>/signable.pdf", documents.signable_pdf, name="signable_pdf"),
     path("mous/<int:pk>/placements/", placements.mou_placements, name="mou_placements"),
     path("mous/<int:pk>/placements/new/", placements.placement_report, name="placement_report"),
+    path("mous/<int:pk>/signing/certify/", signing.mou_certify, name="mou_certify"),
+    path("mous/<int:pk>/signing/invite/", signing.mou_invite, name="mou_invite"),
+    path(
+        "mous/<int:pk>/signing/revisions/<int:sequence>.pdf",
+        signing.mou_revision_pdf,
+        name="mou_revision_pdf",
+    ),
+    path("mous/<int:pk>/signing/final.pdf", signing.mou_final_pdf, name="mou_final_pdf"),
+    path(
+        "mous/<int:pk>/signing/certificate.pdf",
+        signing.mou_certificate_pdf,
+        name="mou_certificate_pdf",
+    ),
+    path("mous/<int:pk>/renew/", mous.mou_renew, name="mou_renew"),
     path("mous/<int:pk>/<slug:action>/", mous.mou_transition, name="mou_transition"),
     path("partners/", partners.partner_list, name="partner_list"),
     path("partners/new/", partners.partner_create, name="partner_create"),
@@ -69,5 +87,28 @@ urlpatterns = [
     path("imports/<int:pk>/problems.csv", imports.import_problems_csv, name="import_problems"),
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
+    # Public: the signing link (the token is the credential) and verification for anyone.
+    path("sign/<str:token>/", invitation.invitation, name="invitation"),
+    path(
+        "sign/<str:token>/document.pdf", invitation.invitation_document, name="invitation_document"
+    ),
+    path("sign/<str:token>/final.pdf", invitation.invitation_final, name="invitation_final"),
+    path(
+        "sign/<str:token>/certificate.pdf",
+        invitation.invitation_certificate,
+        name="invitation_certificate",
+    ),
+    path("sign/<str:token>/code/", invitation.invitation_code, name="invitation_code"),
+    path("sign/<str:token>/seal/", invitation.invitation_seal, name="invitation_seal"),
+    path("sign/<str:token>/upload/", invitation.invitation_upload, name="invitation_upload"),
+    path("sign/<str:token>/decline/", invitation.invitation_decline, name="invitation_decline"),
+    path("verify/", verification.verify_page, name="verify"),
+    path("v/<str:public_id>/", verification.public_mou, name="public_mou"),
+    path("reports/mous/", report_pages.mou_report, name="report_mous"),
+    path("reports/partners/", report_pages.partner_report, name="report_partners"),
+    path("reports/authorities/", report_pages.authority_report, name="report_authorities"),
+    path("reports/groups/", report_pages.group_report, name="report_groups"),
+    path("reports/periods/", report_pages.period_report, name="report_periods"),
+    path("reports/province/", report_pages.province_summary, name="report_province"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,8 @@
 """Test settings: production settings with test-only secrets and fast, local parts."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-only-person-id-hmac-key")
@@ -23,3 +25,5 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# seed_demo's DEMO PKI goes to a temporary folder, not the project's var/.
+DEMO_PKI_DIR = Path(tempfile.mkdtemp(prefix="demo-pki-"))

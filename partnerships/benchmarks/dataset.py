@@ -7,6 +7,7 @@ transition: this is data generation, not a change of state, so no audit events a
 
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import product
@@ -109,8 +110,16 @@ class Dataset:
     Seeded, so every run on every database generates the same rows.
     """
 
-    def __init__(self, *, seed: int = 2025, today: date | None = None):
+    def __init__(
+        self, *, seed: int = 2025, today: date | None = None, pledges_per_mou: float | None = None
+    ):
+        self.seed = seed
         self.random = random.Random(seed)
+        # None: 1 to 4 lines an MoU (2 on average); a number: that average, kept exactly.
+        self.pledges_per_mou = pledges_per_mou
+        self.pledge_count = 0
+        self.placement_count = 0
+        self._placements = None
         self.today = today or timezone.localdate()
         self.places: list[_Place] = []
         self.partner_ids: list[int] = []
@@ -276,10 +285,11 @@ class Dataset:
         mous = [self._mou() for _ in range(count)]
         mous = Mou.objects.bulk_create(mous, batch_size=BATCH_SIZE)
         pledges = []
-        for mou in mous:
+        for mou, lines in zip(mous, self._line_counts(count), strict=True):
             occupations = self.occupations_by_partner[mou.partner_id]
-            for _ in range(self.random.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]):
+            for _ in range(lines):
                 pledges.append(self._pledge(mou, occupations))
+        self.pledge_count += len(pledges)
         pledges = Pledge.objects.bulk_create(pledges, batch_size=BATCH_SIZE)
         link = Pledge.target_groups.through
         links = []
@@ -291,6 +301,21 @@ class Dataset:
             )
             links.extend(link(pledge_id=pledge.pk, targetgroup_id=group) for group in groups)
         link.objects.bulk_create(links, batch_size=BATCH_SIZE * 5)
+
+    def _line_counts(self, count: int) -> Iterator[int]:
+        """How many pledge lines each of the next `count` MoUs gets (drawn as each MoU's
+        lines are generated, so the seeded rows stay those of earlier versions)."""
+        if self.pledges_per_mou is None:
+            for _ in range(count):
+                yield self.random.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]
+            return
+        # Every MoU has one line; the rest are spread at random, so the total stays exactly
+        # the average asked for (50,000 lines for 10,000 MoUs, not about 50,000).
+        wanted = round(self.pledges_per_mou * (self.mou_count + count)) - self.pledge_count
+        lines = [1] * count
+        for index in self.random.choices(range(count), k=max(wanted - count, 0)):
+            lines[index] += 1
+        yield from lines
 
     def _mou(self) -> Mou:
         place = self.random.choices(self.places, [p.weight for p in self.places])[0]
@@ -380,6 +405,19 @@ class Dataset:
     def _moment(self, day: date) -> datetime:
         return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
+    # --- placements ---
+
+    def grow_placements(self, total: int) -> int:
+        """Add people and placements until there are `total` placements (see
+        placement_data.py); returns how many were added."""
+        from .placement_data import PlacementGenerator
+
+        if self._placements is None:
+            self._placements = PlacementGenerator(seed=self.seed, today=self.today)
+        added = self._placements.add(total - self.placement_count)
+        self.placement_count += added
+        return added
+
     # --- what the benchmarks ask for ---
 
     def user(self, role: Role):
@@ -395,6 +433,9 @@ def session_dataset(session) -> Dataset:
     """The benchmark run's registry, built on first use and shared by every later area."""
     if session.dataset is None:
         session.log("Generating authorities, partners and users…")
-        session.dataset = Dataset()
+        pledges = session.options.get("pledges")
+        session.dataset = Dataset(
+            pledges_per_mou=pledges / session.options["mous"] if pledges else None
+        )
         session.dataset.build_parties()
     return session.dataset

@@ -32,21 +32,34 @@ from .placements import (
 )
 from .reviews import Assessment, Review, ReviewKind
 from .signatures import Signature, SignatureMethod, SignatureParty
+from .signing import (
+    CompletionCertificate,
+    InvitationOutcome,
+    PdfRevision,
+    RevisionKind,
+    SigningCode,
+    SigningInvitation,
+)
+from .tallies import TALLY_COUNTS, DeliveryTally
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",
+    "TALLY_COUNTS",
     "Assessment",
     "AuditEvent",
     "Authority",
     "AuthorityLevel",
+    "CompletionCertificate",
     "Confirmation",
     "ConsentScope",
     "Contact",
     "ContractType",
+    "DeliveryTally",
     "DocumentTemplate",
     "Gender",
     "ImportBatch",
     "ImportStatus",
+    "InvitationOutcome",
     "Mou",
     "MouDocument",
     "MouLanguage",
@@ -54,6 +67,7 @@ __all__ = [
     "MouTemplate",
     "Partner",
     "PartnerStatus",
+    "PdfRevision",
     "Person",
     "Placement",
     "PlacementStatus",
@@ -62,10 +76,13 @@ __all__ = [
     "RenderStatus",
     "Review",
     "ReviewKind",
+    "RevisionKind",
     "Role",
     "Signature",
     "SignatureMethod",
     "SignatureParty",
+    "SigningCode",
+    "SigningInvitation",
     "TargetGroup",
     "TemplateVersion",
     "UserProfile",

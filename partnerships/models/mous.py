@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .parties import Authority, Contact, Partner, TargetGroup
+from .signing import new_public_id
 
 # Decree 30/2020: "BGN" is the code for a memorandum (bản ghi nhớ).
 DOCUMENT_TYPE_CODE = "BGN"
@@ -132,7 +133,20 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     signable_pdf_sha256 = models.CharField(_("SHA-256 of the PDF sent"), max_length=64, blank=True)
+    # The MoU's identifier in its public verification URL (printed as a QR code on the PDF).
+    public_id = models.CharField(
+        _("public identifier"), max_length=24, unique=True, default=new_public_id, editable=False
+    )
     closing_reason = models.TextField(_("reason"), blank=True)
+    # A renewal is a new draft prefilled from a reviewed MoU (drafting.renew_mou).
+    renewed_from = models.ForeignKey(
+        "self",
+        verbose_name=_("renewal of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewals",
+    )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -161,7 +175,11 @@ class Mou(ConcurrentTransitionMixin, models.Model):
                 violation_error_message=_("The term must end after it starts."),
             ),
         ]
-        indexes = [models.Index(fields=["authority", "state"])]
+        indexes = [
+            models.Index(fields=["authority", "state"]),
+            # Newest first (lists and reports): read in index order, stopping at the page.
+            models.Index(fields=["year", "number", "id"], name="mou_year_number_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document_number} {self.title}"
@@ -229,11 +247,23 @@ class Mou(ConcurrentTransitionMixin, models.Model):
 
     def sign_blockers(self) -> list[str]:
         from .signatures import SignatureParty
+        from .signing import PdfRevision
 
         verified = set(self.signatures.filter(is_verified=True).values_list("party", flat=True))
         missing = [party.label for party in SignatureParty if party.value not in verified]
         if missing:
             return [_("Verified signatures are missing: %s.") % ", ".join(map(str, missing))]
+        # The signed PDF must be the sent one plus its signatures, revision after revision.
+        return PdfRevision.chain_problems(self)
+
+    def recall_blockers(self) -> list[str]:
+        if self.pdf_revisions.exists():
+            return [
+                _(
+                    "The PDF that was sent has been signed already: it can no longer be "
+                    "changed. Cancel this MoU and draft a new one instead."
+                )
+            ]
         return []
 
     def review_blockers(self) -> list[str]:
@@ -245,6 +275,9 @@ class Mou(ConcurrentTransitionMixin, models.Model):
 
     def _ready_to_send(self) -> bool:
         return not self.send_blockers()
+
+    def _not_signed_yet(self) -> bool:
+        return not self.recall_blockers()
 
     def _term_started(self) -> bool:
         return not self.activate_blockers()
@@ -267,7 +300,13 @@ class Mou(ConcurrentTransitionMixin, models.Model):
     def send(self) -> None:
         """Send the draft to the partner for signature."""
 
-    @transition(field=state, source=MouState.SENT, target=MouState.DRAFT, permission=_may_manage)
+    @transition(
+        field=state,
+        source=MouState.SENT,
+        target=MouState.DRAFT,
+        conditions=[_not_signed_yet],
+        permission=_may_manage,
+    )
     def recall(self) -> None:
         """Take a sent MoU back to draft so it can be changed."""
 

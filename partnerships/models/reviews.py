@@ -25,6 +25,11 @@ class Review(models.Model):
     assessment = models.CharField(_("assessment"), max_length=20, choices=Assessment.choices)
     notes = models.TextField(_("notes"), blank=True)
     recommendation = models.TextField(_("recommendation"), blank=True)
+    # The pledge and delivery figures at the moment the review was recorded
+    # (reports.snapshot.review_figures), kept as they were: later placements, confirmations
+    # or ends change the live reports, never what the reviewers saw. Empty for reviews
+    # recorded before snapshots were kept.
+    figures = models.JSONField(_("figures at the review"), default=dict, blank=True, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,7 +1,8 @@
 """Signatures applied to an MoU's PDF.
 
-For now a row records that a party's signature exists and was verified; the signing
-work (PAdES via pyHanko) will attach the signed PDF revision to each row.
+A row records that a party's signature exists and was verified; a signature made through the
+signing flow points at the PDF revision that added it (demo rows made before the flow
+existed have none).
 """
 
 from django.db import models
@@ -31,6 +32,15 @@ class Signature(models.Model):
     signer_name = models.CharField(_("signer"), max_length=200)
     signed_at = models.DateTimeField(_("signed at"))
     is_verified = models.BooleanField(_("verified"), default=False)
+    revision = models.OneToOneField(
+        "partnerships.PdfRevision",
+        verbose_name=_("PDF revision"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signature",
+    )
+    certificate_subject = models.CharField(_("certificate"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("signature")

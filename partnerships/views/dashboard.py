@@ -1,8 +1,12 @@
 from django.shortcuts import render
+from django.utils import timezone
 
 from partnerships import selectors
 from partnerships.models import MouState
 from partnerships.permissions import can_create_mou
+from partnerships.reports import tally
+from partnerships.reports.measures import lag_margin
+from partnerships.reports.queries import lagging_mous
 
 from .access import role_required
 
@@ -10,6 +14,9 @@ from .access import role_required
 @role_required
 def dashboard(request):
     counts = selectors.state_counts(user=request.user)
+    as_of = timezone.localdate()
+    tally.ensure_fresh(as_of=as_of)
+    lagging_count, lagging = lagging_mous(user=request.user, as_of=as_of)
     return render(
         request,
         "dashboard.html",
@@ -18,5 +25,8 @@ def dashboard(request):
             "total": sum(counts.values()),
             "needing_action": selectors.mous_needing_action(user=request.user),
             "can_create_mou": can_create_mou(request.user),
+            "lagging_count": lagging_count,
+            "lagging": lagging,
+            "lag_margin": round(lag_margin() * 100),
         },
     )

@@ -16,12 +16,14 @@ from partnerships.permissions import (
     authorities_for_drafting,
     can_create_mou,
     can_manage_mou,
+    can_renew_mou,
     can_review_mou,
     visible_partners,
 )
 from partnerships.tables import MouTable
 
 from .access import role_required
+from .signing import signing_context
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -134,6 +136,9 @@ def mou_detail(request, pk):
             "can_edit": mou.is_editable and can_manage_mou(request.user, mou),
             "transition_form": TransitionForm(),
             "review_form": ReviewForm() if _may_record_review(request.user, mou) else None,
+            "can_renew": can_renew_mou(request.user, mou),
+            "renewals": mou.renewals.select_related("authority"),
+            "signing": signing_context(request, mou),
         },
     )
 
@@ -159,3 +164,21 @@ def mou_transition(request, pk, action):
             request, _("Done: the MoU is now “%(state)s”.") % {"state": mou.get_state_display()}
         )
     return redirect(mou)
+
+
+@role_required
+@require_POST
+def mou_renew(request, pk):
+    """Draft the renewal of a reviewed MoU and open it for editing."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    try:
+        renewal = drafting.renew_mou(mou=mou, actor=request.user)
+    except lifecycle.MouError as error:
+        messages.error(request, error.message)
+        return redirect(mou)
+    messages.success(
+        request,
+        _("Draft %(number)s prepared from %(old)s: check it, then send it for signature.")
+        % {"number": renewal.document_number, "old": mou.document_number},
+    )
+    return redirect(renewal)

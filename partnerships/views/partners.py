@@ -4,9 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
 
-from partnerships import drafting, selectors
+from partnerships import drafting
+from partnerships.charts import Bar, pledged_vs_delivered
 from partnerships.forms import ContactFormSetWithOneRepresentative, PartnerForm
 from partnerships.models import Authority, Partner
 from partnerships.permissions import (
@@ -15,6 +18,9 @@ from partnerships.permissions import (
     visible_mous,
     visible_partners,
 )
+from partnerships.report_tables import CountedPaginator, LineReportTable, PeriodReportTable
+from partnerships.reports import partner as partner_reports
+from partnerships.reports import queries, tally
 
 from .access import role_required
 
@@ -41,14 +47,38 @@ def partner_list(request):
 @role_required
 def partner_detail(request, pk):
     partner = get_object_or_404(visible_partners(request.user), pk=pk)
+    as_of = timezone.localdate()
+    tally.ensure_fresh(as_of=as_of)
+    pledges = partner_reports.partner_pledges(user=request.user, partner=partner)
+    totals = queries.totals(pledges, as_of=as_of)
+    lines = LineReportTable(
+        queries.line_rows(pledges, as_of=as_of), totals=totals, exclude=("partner",)
+    )
+    RequestConfig(
+        request,
+        paginate={"per_page": 25, "paginator_class": CountedPaginator, "count": totals.lines},
+    ).configure(lines)
+    periods = queries.period_rows(pledges, as_of=as_of)
     return render(
         request,
         "partners/detail.html",
         {
             "partner": partner,
             "contacts": partner.contacts.all(),
-            "mous": selectors.mou_list(user=request.user).filter(partner=partner),
+            "mous": partner_reports.partner_mous(user=request.user, partner=partner, as_of=as_of),
             "can_edit": can_edit_partner(request.user, partner),
+            "lines": lines,
+            "totals": totals,
+            "workforce": partner_reports.workforce_share(partner),
+            "periods": PeriodReportTable(periods, totals=totals),
+            "delivery_chart": pledged_vs_delivered(
+                [Bar(row.label, row.pledged, row.delivered) for row in periods[-12:]],
+                title=_("Pledged and delivered by quarter"),
+                description=_(
+                    "Places pledged by MoUs starting in each quarter, and placements started."
+                ),
+                identifier="partner-delivery",
+            ),
         },
     )
 

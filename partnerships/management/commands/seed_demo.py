@@ -1,5 +1,8 @@
 """Create demonstration data: authorities, partners, one user per role, MoUs in every state.
 
+The signed, active, reviewed and terminated MoUs are really signed (PAdES) with a DEMO PKI
+made under DEMO_PKI_DIR on the first run (never committed; trusted only by the demo).
+
 Running it again changes nothing: every row is looked up by its natural key first, and
 passwords are only set (and printed) when a user is created.
 """
@@ -7,6 +10,7 @@ passwords are only set (and printed) when a user is created.
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -28,12 +32,14 @@ from partnerships.models import (
     Review,
     ReviewKind,
     Role,
-    Signature,
-    SignatureMethod,
-    SignatureParty,
     TargetGroup,
     UserProfile,
 )
+from partnerships.signing_flow import authority as signing_authority
+from partnerships.signing_flow import business as signing_business
+from partnerships.signing_flow.demo_pki import ensure_demo_pki
+from partnerships.signing_flow.revisions import current_basis
+from partnerships.signing_flow.setup import SigningSetup, demo_setup
 
 # (key, name, level, parent key, successor key, code, place, dissolved)
 AUTHORITIES = [
@@ -173,11 +179,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, password=None, **options):
+        self._setup = None
         with transaction.atomic():
             authorities = self._authorities()
             partners = self._partners(authorities)
             self._users(authorities, partners, password)
             created = self._mous(authorities, partners)
+        if self._setup is not None:
+            self.stdout.write(
+                f"  Signed with the DEMO PKI in {settings.DEMO_PKI_DIR} (trusted only by this demo)."
+            )
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new MoUs)."))
 
     def _authorities(self) -> dict[str, Authority]:
@@ -320,6 +331,26 @@ class Command(BaseCommand):
             raise CommandError(f"Could not render {mou.document_number}: {document.error_message}")
         return mou
 
+    def _sign(self, mou: Mou) -> None:
+        """Really signed, with the DEMO PKI: the authority's certification, then the
+        registry's seal for the business (as if its representative had confirmed a code);
+        the signing service moves the MoU to signed."""
+        setup = self._signing_setup()
+        signing_authority.certify(mou, actor=None, setup=setup)
+        signing_business.apply_registry_seal(
+            mou,
+            basis=current_basis(mou),
+            person_name=mou.partner_signatory.full_name,
+            setup=setup,
+            evidence=signing_business.Evidence(ip=None, user_agent="seed_demo"),
+        )
+
+    def _signing_setup(self) -> SigningSetup:
+        if self._setup is None:
+            directory = ensure_demo_pki(settings.DEMO_PKI_DIR)
+            self._setup = demo_setup(directory, public_base_url=settings.PUBLIC_BASE_URL)
+        return self._setup
+
     def _advance(self, mou: Mou, wanted: str) -> None:
         """Walk the MoU through the real transitions up to the wanted state."""
         if wanted == MouState.DRAFT:
@@ -333,19 +364,7 @@ class Command(BaseCommand):
         if wanted == MouState.DECLINED:
             lifecycle.perform(mou, "decline", actor=None, note="Chưa đủ nhu cầu tuyển dụng (DEMO).")
             return
-        for party, name in [
-            (SignatureParty.AUTHORITY, mou.authority_signatory_name),
-            (SignatureParty.BUSINESS, mou.partner_signatory.full_name),
-        ]:
-            Signature.objects.create(
-                mou=mou,
-                party=party,
-                method=SignatureMethod.DEMO,
-                signer_name=name,
-                signed_at=timezone.now(),
-                is_verified=True,
-            )
-        lifecycle.perform(mou, "sign", actor=None)
+        self._sign(mou)
         if wanted == MouState.SIGNED:
             return
         lifecycle.perform(mou, "activate", actor=None)

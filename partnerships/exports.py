@@ -1,0 +1,76 @@
+"""CSV and XLSX downloads of report rows, written directly (csv module, openpyxl in
+write-only mode): ten thousand rows in well under a second, where django-tables2's export
+renders every cell through the table.
+
+Numbers stay numbers (a percentage is a number of percent, one decimal), so a spreadsheet
+can add them up; the CSV starts with a byte-order mark, so Excel reads Vietnamese right.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def percent_number(share: float | None) -> float | None:
+    """0.8333 -> 83.3 (a number of percent for spreadsheets); None stays empty."""
+    return None if share is None else round(share * 100, 1)
+
+
+def spreadsheet(
+    *,
+    file_name: str,
+    file_format: str,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
+) -> HttpResponse:
+    """A download of one or more (title, headers, rows) sheets. CSV holds the first sheet;
+    further sheets follow it after an empty line."""
+    content = _xlsx(sheets) if file_format == "xlsx" else _csv(sheets)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{file_name}.{file_format}"'
+    return response
+
+
+def _csv(sheets) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for index, (_title, headers, rows) in enumerate(sheets):
+        if index:
+            writer.writerow([])
+        writer.writerow([str(header) for header in headers])
+        writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx(sheets) -> bytes:
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(str(title)))
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=str(header))
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    # Excel: at most 31 characters, none of []:*?/\
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title)
+    return cleaned[:31] or "Sheet"

@@ -1,0 +1,71 @@
+"""`python manage.py generate_scale_data --mous 10000 --pledges 50000 --placements 1000000`
+
+Fills the *configured* database with a realistic large registry (one province, its bodies,
+partners, MoUs in every state, pledge lines, people and placements), for measuring the
+reports by hand on a database meant for it. `manage.py benchmark` needs none of this: it
+generates the same kind of data in a throw-away database of its own.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from partnerships.benchmarks.base import whole_number
+from partnerships.benchmarks.dataset import Dataset
+from partnerships.models import Mou, Person, Placement, Pledge
+
+MARKER_USER = "bench_admin"
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a large registry (MoUs, pledge lines, people, placements) in the configured "
+        "database. Meant for a database kept for benchmarks, never a production one."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--mous", type=whole_number(minimum=1), default=10_000)
+        parser.add_argument(
+            "--pledges",
+            type=whole_number(minimum=1),
+            default=None,
+            help="Pledge lines in all (default: five per MoU).",
+        )
+        parser.add_argument("--placements", type=whole_number(minimum=0), default=1_000_000)
+        parser.add_argument("--partners", type=whole_number(minimum=1), default=300)
+        parser.add_argument("--seed", type=int, default=2025)
+
+    def handle(self, *args, **options):
+        mous, placements = options["mous"], options["placements"]
+        pledges = options["pledges"] or 5 * mous
+        if pledges < mous:
+            raise CommandError("Every MoU has at least one pledge line: --pledges >= --mous.")
+        if get_user_model().objects.filter(username=MARKER_USER).exists():
+            raise CommandError(
+                "This database already holds generated data (user bench_admin exists). "
+                "Generate into an empty, migrated database."
+            )
+        name = settings.DATABASES["default"]["NAME"]
+        self.stdout.write(f"Generating into {connection.vendor} database {name}…")
+        dataset = Dataset(seed=options["seed"], pledges_per_mou=pledges / mous)
+
+        started = time.perf_counter()
+        dataset.build_parties(partners=options["partners"])
+        dataset.grow_mous(mous)
+        self.stdout.write(
+            f"{Mou.objects.count()} MoUs and {Pledge.objects.count()} pledge lines "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        started = time.perf_counter()
+        dataset.grow_placements(placements)
+        self.stdout.write(
+            f"{Placement.objects.count()} placements of {Person.objects.count()} people "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        self.stdout.write(
+            "Users bench_admin, bench_staff, bench_official and bench_business have no "
+            "password; set one with `manage.py changepassword` to log in."
+        )

@@ -1,0 +1,50 @@
+"""Delivery counts per pledge line, kept so reports over a million placements read fifty
+thousand rows instead (see partnerships/reports/tally.py).
+
+A cache the database keeps honest: triggers on the placement table (created by migration
+0006) mark outdated the rows of every pledge line whose placements are inserted, changed or
+deleted, however that happens (a service, an import, the admin, raw SQL). Before reading,
+readers recompute outdated rows, missing ones (new lines) and those of an earlier day
+(retention moves with the calendar) in one INSERT … SELECT from the rule in
+partnerships.delivery.
+"""
+
+from django.db import models
+
+from .mous import Pledge
+
+TALLY_COUNTS = (
+    "reported",
+    "delivered",
+    "rejected",
+    "eligible_3",
+    "retained_3",
+    "eligible_6",
+    "retained_6",
+    "eligible_12",
+    "retained_12",
+)
+
+
+class DeliveryTally(models.Model):
+    pledge = models.OneToOneField(
+        Pledge, primary_key=True, on_delete=models.CASCADE, related_name="tally"
+    )
+    # The day the retention counts are for (placements old enough on that day).
+    as_of = models.DateField(db_index=True)
+    reported = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    eligible_3 = models.PositiveIntegerField(default=0)
+    retained_3 = models.PositiveIntegerField(default=0)
+    eligible_6 = models.PositiveIntegerField(default=0)
+    retained_6 = models.PositiveIntegerField(default=0)
+    eligible_12 = models.PositiveIntegerField(default=0)
+    retained_12 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "delivery tally"
+        verbose_name_plural = "delivery tallies"
+
+    def __str__(self) -> str:
+        return f"pledge {self.pledge_id} as of {self.as_of}"

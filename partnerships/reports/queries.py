@@ -1,0 +1,379 @@
+"""Pledge-versus-delivery reports: the rows of each report and their totals, in SQL.
+
+Every report starts from `report_pledges(user=…)`: the pledge lines of MoUs signed once,
+scoped by permissions.visible_mous (officials their province, staff their authority and
+what is under it, a business representative only their own partner). A report's filters
+narrow that queryset; each report then groups it its own way:
+
+- per MoU: one row per pledge line (`line_rows`);
+- per partner (`partner_rows`);
+- per authority, one level of the tree at a time, each row rolled up over everything under
+  it, a dissolved body counted under its successor (`authority_rows`);
+- per target group, split by gender (`group_rows`);
+- per year and quarter (`period_rows`).
+
+Delivery and retention per line come from the tallies (reports/tally.py: call
+`tally.ensure_fresh()` first), so rows and totals read pledge lines, not placements. The
+reports by target group, gender and quarter need each placement's person or date and
+count placements directly. Totals (`totals`) are one aggregate query whatever the number of
+rows; a group's figures are never added up in Python.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
+
+from partnerships.delivery import confirmed_filter, eligible_filter, retained_filter
+from partnerships.hierarchy import AuthorityTree
+from partnerships.models import Gender, Mou, Placement, Pledge, TargetGroup
+from partnerships.permissions import visible_mous
+
+from .measures import (
+    IN_FORCE_STATES,
+    REPORT_STATES,
+    RETENTION_MONTHS,
+    line_measures,
+    mou_measures,
+    share,
+    summed,
+)
+
+
+def report_pledges(*, user) -> QuerySet[Pledge]:
+    """The pledge lines this user's reports may count (see the module docstring)."""
+    return Pledge.objects.filter(
+        mou__in=visible_mous(user).filter(state__in=REPORT_STATES).values("pk")
+    )
+
+
+def _line_figures() -> dict:
+    """Aggregates over pledge lines: their number, places pledged, and their tallies."""
+    return {
+        "lines": Count("pk"),
+        "mous": Count("mou", distinct=True),
+        "partners": Count("mou__partner", distinct=True),
+        "pledged": Coalesce(Sum("quantity"), 0),
+        "delivered": summed("delivered"),
+        "eligible_6": summed("eligible_6"),
+        "retained_6": summed("retained_6"),
+    }
+
+
+def _delivery(*, as_of: date, extra: dict | None = None) -> dict:
+    """Aggregates over Placement rows: delivered, eligible_6, retained_6 (+ `extra`)."""
+    return {
+        "delivered": Count("pk", filter=confirmed_filter()),
+        "eligible_6": Count("pk", filter=eligible_filter(RETENTION_MONTHS, as_of=as_of)),
+        "retained_6": Count("pk", filter=retained_filter(RETENTION_MONTHS, as_of=as_of)),
+        **(extra or {}),
+    }
+
+
+def _by_gender(*, as_of: date) -> dict:
+    counts = {}
+    for gender in Gender.values:
+        is_gender = Q(person__gender=gender)
+        counts[f"delivered_{gender}"] = Count("pk", filter=confirmed_filter() & is_gender)
+        counts[f"eligible_6_{gender}"] = Count(
+            "pk", filter=eligible_filter(RETENTION_MONTHS, as_of=as_of) & is_gender
+        )
+        counts[f"retained_6_{gender}"] = Count(
+            "pk", filter=retained_filter(RETENTION_MONTHS, as_of=as_of) & is_gender
+        )
+    return counts
+
+
+# --- Figures ---
+
+
+@dataclass
+class Figures:
+    """Pledged against delivered for one row or for a whole report."""
+
+    pledged: int = 0
+    delivered: int = 0
+    eligible_6: int = 0
+    retained_6: int = 0
+    lines: int = 0
+    mous: int = 0
+    partners: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def fulfilment(self) -> float | None:
+        return self.delivered / self.pledged if self.pledged else None
+
+    @property
+    def retention_6(self) -> float | None:
+        return self.retained_6 / self.eligible_6 if self.eligible_6 else None
+
+    def __getattr__(self, name):
+        # The counts a report adds (by gender) read like the others: row.delivered_female.
+        extra = self.__dict__.get("extra") or {}
+        if name in extra:
+            return extra[name]
+        raise AttributeError(name)
+
+
+def totals(pledges: QuerySet[Pledge], *, as_of: date, by_gender: bool = False) -> Figures:
+    """A report's footer: one aggregate query over every filtered line (and, by gender,
+    one over their placements)."""
+    figures = Figures(**pledges.order_by().aggregate(**_line_figures()))
+    if by_gender:
+        figures.extra = (
+            Placement.objects.filter(pledge__in=pledges.values("pk"))
+            .order_by()
+            .aggregate(**_by_gender(as_of=as_of))
+        )
+    return figures
+
+
+# --- Per MoU: one row per pledge line ---
+
+
+def line_rows(pledges: QuerySet[Pledge], *, as_of: date) -> QuerySet[Pledge]:
+    """Each pledge line with its delivery, its line number on the MoU, the share of the
+    MoU's term elapsed and whether the MoU lags."""
+    return (
+        pledges.select_related("mou__authority", "mou__partner")
+        .annotate(**line_measures(as_of=as_of))
+        .annotate(
+            fulfilment=share(F("delivered"), F("quantity")),
+            retention_6=share(F("retained_6"), F("eligible_6")),
+        )
+    )
+
+
+LINE_EXPORT_FIELDS = (
+    "mou__number",
+    "mou__authority__code",
+    "mou__year",
+    "mou__title",
+    "mou__partner__name",
+    "mou__partner__tax_code",
+    "mou__authority__name",
+    "mou__state",
+    "line",
+    "kind",
+    "occupation",
+    "quantity",
+    "delivered",
+    "eligible_6",
+    "retained_6",
+    "elapsed",
+    "mou_lagging",
+)
+
+
+# --- Per partner ---
+
+
+def lagging_mou_ids(pledges: QuerySet[Pledge], *, as_of: date) -> QuerySet[Mou]:
+    """The MoUs of these lines that lag behind their term, as a subquery of ids."""
+    return (
+        Mou.objects.filter(pk__in=pledges.values("mou"), state__in=IN_FORCE_STATES)
+        .order_by()
+        .annotate(**mou_measures(as_of=as_of))
+        .filter(lagging=True)
+        .values("pk")
+    )
+
+
+def partner_rows(pledges: QuerySet[Pledge], *, as_of: date) -> QuerySet:
+    """One row (a dict) per partner with at least one filtered line: the figures of those
+    lines only (an official sees what a partner pledged in their province, not elsewhere),
+    and how many of its MoUs lag. One GROUP BY over the lines."""
+    lagging = lagging_mou_ids(pledges, as_of=as_of)
+    return (
+        pledges.order_by()
+        .values(partner_id=F("mou__partner"), name=F("mou__partner__name"))
+        .annotate(
+            tax_code=F("mou__partner__tax_code"),
+            mou_count=Count("mou", distinct=True),
+            pledged=Coalesce(Sum("quantity"), 0),
+            delivered=summed("delivered"),
+            eligible_6=summed("eligible_6"),
+            retained_6=summed("retained_6"),
+            lagging_mous=Count("mou", distinct=True, filter=Q(mou__in=lagging)),
+        )
+        .annotate(
+            fulfilment=share(F("delivered"), F("pledged")),
+            retention_6=share(F("retained_6"), F("eligible_6")),
+        )
+    )
+
+
+PARTNER_EXPORT_FIELDS = (
+    "name",
+    "tax_code",
+    "mou_count",
+    "pledged",
+    "delivered",
+    "eligible_6",
+    "retained_6",
+    "lagging_mous",
+)
+
+
+# --- Grouped reports: authorities, target groups, periods ---
+
+
+@dataclass
+class Row(Figures):
+    """One row of a grouped report: its key and label, and its figures."""
+
+    key: object = None
+    label: str = ""
+    note: str = ""
+    level: str = ""
+    drill: bool = False
+
+
+def _row(figures: dict, **identity) -> Row:
+    names = ("pledged", "delivered", "eligible_6", "retained_6", "lines", "mous", "partners")
+    known = {name: figures.pop(name, 0) or 0 for name in names}
+    return Row(**known, extra=figures, **identity)
+
+
+def authority_branches(
+    tree: AuthorityTree, *, root_id: int | None, scope: set[int] | None
+) -> list[tuple[int, set[int]]]:
+    """What the rows of the authority report stand for: under a chosen root, the root's own
+    MoUs and each of its branches; without one, the highest authorities the user sees."""
+    if root_id is not None:
+        return tree.branches(root_id)
+    return [(authority_id, tree.subtree(authority_id)) for authority_id in tree.roots(scope)]
+
+
+def authority_rows(
+    pledges: QuerySet[Pledge],
+    *,
+    tree: AuthorityTree,
+    branches: list[tuple[int, set[int]]],
+    root_id: int | None,
+) -> list[Row]:
+    """One row per branch, each rolled up over every authority in it: one GROUP BY over
+    the lines, keyed by the branch their MoU's authority falls in."""
+    if not branches:
+        return []
+    bucket = Case(
+        *[When(mou__authority_id__in=sorted(ids), then=Value(key)) for key, ids in branches],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    groups = {
+        row.pop("bucket"): row
+        for row in pledges.order_by()
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(**_line_figures())
+    }
+    rows = []
+    for key, ids in branches:
+        figures = groups.get(key)
+        if not figures:
+            continue
+        merged = sorted(tree.name(pk) for pk in ids if pk != key and tree.nodes[pk].is_merged_away)
+        node = tree.nodes[key]
+        rows.append(
+            _row(
+                figures,
+                key=key,
+                label=node.name,
+                note=", ".join(merged),
+                level=node.level,
+                # The root's own row (its own MoUs) has nothing further to open.
+                drill=key != root_id and len(tree.branches(key)) > 1,
+            )
+        )
+    return rows
+
+
+def group_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
+    """One row per target group: places pledged on the lines that name the group (a line
+    for several groups counts under each), and the people delivered from the group, by
+    gender, with retention at 6 months."""
+    links = Pledge.target_groups.through.objects.filter(pledge__in=pledges.values("pk"))
+    groups: dict = {}
+    for row in (
+        links.order_by()
+        .values("targetgroup")
+        .annotate(lines=Count("pledge"), pledged=Coalesce(Sum("pledge__quantity"), 0))
+    ):
+        groups.setdefault(row.pop("targetgroup"), {}).update(row)
+    delivery = (
+        Placement.objects.filter(pledge__in=pledges.values("pk"))
+        .order_by()
+        .values("person__target_group")
+        .annotate(**_delivery(as_of=as_of, extra=_by_gender(as_of=as_of)))
+    )
+    for row in delivery:
+        groups.setdefault(row.pop("person__target_group"), {}).update(row)
+    empty = dict.fromkeys(_by_gender(as_of=as_of), 0)
+    rows = []
+    for group in TargetGroup.objects.filter(Q(is_active=True) | Q(pk__in=list(groups))):
+        rows.append(_row(empty | groups.get(group.pk, {}), key=group.code, label=str(group)))
+    return rows
+
+
+def period_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
+    """One row per quarter, from the first to the last with anything in it: places pledged
+    by MoUs whose term starts in the quarter, and placements that started in it."""
+    groups: dict = {}
+    for row in (
+        pledges.order_by()
+        .values(year=ExtractYear("mou__term_start"), quarter=ExtractQuarter("mou__term_start"))
+        .annotate(
+            lines=Count("pk"),
+            mous=Count("mou", distinct=True),
+            pledged=Coalesce(Sum("quantity"), 0),
+        )
+    ):
+        groups.setdefault((row.pop("year"), row.pop("quarter")), {}).update(row)
+    for row in (
+        Placement.objects.filter(pledge__in=pledges.values("pk"))
+        .order_by()
+        .values(year=ExtractYear("start_date"), quarter=ExtractQuarter("start_date"))
+        .annotate(**_delivery(as_of=as_of))
+    ):
+        groups.setdefault((row.pop("year"), row.pop("quarter")), {}).update(row)
+    known = sorted(key for key in groups if None not in key)
+    if not known:
+        return []
+    return [
+        _row(
+            dict(groups.get((year, quarter), {})),
+            key=f"{year}-Q{quarter}",
+            label=f"{year} Q{quarter}",
+        )
+        for year, quarter in _quarters(known[0], known[-1])
+    ]
+
+
+def _quarters(first: tuple[int, int], last: tuple[int, int]) -> Iterable[tuple[int, int]]:
+    year, quarter = first
+    while (year, quarter) <= last:
+        yield year, quarter
+        year, quarter = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+
+
+# --- The dashboard ---
+
+
+def lagging_mous(*, user, as_of: date, limit: int = 10) -> tuple[int, list[Mou]]:
+    """How many MoUs in force the user sees lag behind their term, and the `limit` that lag
+    most (largest gap between time elapsed and places delivered)."""
+    lagging = (
+        visible_mous(user)
+        .filter(state__in=IN_FORCE_STATES)
+        .annotate(**mou_measures(as_of=as_of))
+        .filter(lagging=True)
+    )
+    count = lagging.count()
+    if not count:
+        return 0, []
+    worst = lagging.select_related("authority", "partner").order_by("-gap", "pk")[:limit]
+    return count, list(worst)

@@ -1,0 +1,161 @@
+"""A registry with hand-countable delivery, for the report tests.
+
+On top of `placements_world` (MoU no. 10 of the garment factory at Bến Lức, active, line 1:
+5 jobs, line 2: 3 training places; MoU no. 10 of the quarry at Kim Bảng, Hà Nam, 5 jobs):
+
+- MoU no. 20 signed by the dissolved Bến Lức district (successor: Bến Lức commune), garment
+  factory, active, one line of 10 jobs for two target groups;
+- people and placements, dated from today so the arithmetic holds any day:
+
+  line      start        end              confirmation  person
+  10 / 1    400 days ago —                confirmed     man, completed_prison    P1
+  10 / 1    400 days ago after 100 days   confirmed     woman, post_rehab        P2
+  10 / 1    30 days ago  —                confirmed     man, completed_prison    P3
+  10 / 1    200 days ago —                reported      woman, completed_prison  P4
+  10 / 1    200 days ago —                rejected      woman, completed_prison  P5
+  10 / 2    300 days ago after 250 days   confirmed     woman, post_rehab        P6
+  20 / 1    100 days ago —                confirmed     man, completed_prison    P7
+  KB 10 / 1 400 days ago —                confirmed     man, amnesty             P8
+
+Counted by hand (retention at 6 months: started at least 6 months ago, still in place 6
+months after the start):
+
+  MoU 10 line 1: pledged 5, delivered 3 (P1 P2 P3), eligible 2 (P1 P2), retained 1 (P1)
+  MoU 10 line 2: pledged 3, delivered 1 (P6), eligible 1, retained 1 (250 days > 6 months)
+  MoU 20 line 1: pledged 10, delivered 1 (P7), eligible 0
+  Kim Bảng:      pledged 5, delivered 1 (P8), eligible 1, retained 1
+
+Both MoUs 10 and 20 started two years ago and end in a year: two thirds of the term past.
+MoU 10 delivered 4 of 8 (50%): 17 points behind, under the 20-point margin. MoU 20 (10%)
+and Kim Bảng's (20%) lag.
+"""
+
+from datetime import timedelta
+from itertools import count
+
+import pytest
+
+from partnerships.models import (
+    Confirmation,
+    ConsentScope,
+    ContractType,
+    Gender,
+    MouState,
+    Person,
+    Placement,
+    PlacementStatus,
+    Pledge,
+    PledgeKind,
+    TargetGroup,
+)
+from partnerships.privacy import encrypt_name, national_id_hash
+from tests.conftest import bring_to, make_mou
+from tests.placements.conftest import placements_world  # noqa: F401 - used as a fixture
+
+PERSON_NAME = "Trần Thị Bí Mật"
+_national_ids = count(79_100_000_001)
+
+
+def place(
+    pledge,
+    *,
+    started_days_ago: int,
+    lasted_days: int | None = None,
+    confirmation: str = Confirmation.CONFIRMED,
+    gender: str = Gender.MALE,
+    group: str = "completed_prison",
+    contract: str | None = None,
+    owner=None,
+) -> Placement:
+    """A person and their placement, written directly (the report arithmetic is under test,
+    not the reporting service)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    start = today - timedelta(days=started_days_ago)
+    end = start + timedelta(days=lasted_days) if lasted_days is not None else None
+    person = Person.objects.create(
+        id_hash=national_id_hash(f"{next(_national_ids):012d}"),
+        full_name_encrypted=encrypt_name(PERSON_NAME),
+        target_group=TargetGroup.objects.get(code=group),
+        gender=gender,
+        birth_year=1990,
+        birth_decade=1990,
+        owning_authority=owner or pledge.mou.authority,
+        consent_given_on=start,
+        consent_scope=ConsentScope.PLACEMENT,
+    )
+    is_job = pledge.kind == PledgeKind.JOB
+    return Placement.objects.create(
+        person=person,
+        pledge=pledge,
+        kind=pledge.kind,
+        start_date=start,
+        occupation=pledge.occupation,
+        monthly_wage=6_000_000 if is_job else None,
+        contract_type=contract
+        or (ContractType.LABOUR_12_MONTHS_OR_MORE if is_job else ContractType.TRAINING_COURSE),
+        status=PlacementStatus.LEFT if end else PlacementStatus.ACTIVE,
+        end_date=end,
+        confirmation=confirmation,
+    )
+
+
+@pytest.fixture
+def report_world(placements_world):
+    w = placements_world
+    w.line1, w.line2 = w.job_pledge, w.training_pledge
+    w.line2.target_groups.add(TargetGroup.objects.get(code="post_rehab"))
+    w.district_mou = make_mou(
+        w.ben_luc_district,
+        w.garment,
+        number=20,
+        term_start=w.active_mou.term_start,
+        term_end=w.active_mou.term_end,
+    )
+    w.district_line = w.district_mou.pledges.get()
+    w.district_line.quantity = 10
+    w.district_line.save(update_fields=["quantity"])
+    w.district_line.target_groups.add(TargetGroup.objects.get(code="amnesty"))
+    bring_to(w.district_mou, MouState.ACTIVE)
+    w.quarry_line = w.quarry_mou.pledges.get()
+
+    w.p1 = place(w.line1, started_days_ago=400)
+    w.p2 = place(
+        w.line1, started_days_ago=400, lasted_days=100, gender=Gender.FEMALE, group="post_rehab"
+    )
+    w.p3 = place(w.line1, started_days_ago=30)
+    w.p4 = place(
+        w.line1, started_days_ago=200, confirmation=Confirmation.REPORTED, gender=Gender.FEMALE
+    )
+    w.p5 = place(
+        w.line1, started_days_ago=200, confirmation=Confirmation.REJECTED, gender=Gender.FEMALE
+    )
+    w.p6 = place(
+        w.line2, started_days_ago=300, lasted_days=250, gender=Gender.FEMALE, group="post_rehab"
+    )
+    w.p7 = place(w.district_line, started_days_ago=100, owner=w.ben_luc)
+    w.p8 = place(w.quarry_line, started_days_ago=400, group="amnesty")
+    return w
+
+
+def elapsed_share(mou, today) -> float:
+    return (today - mou.term_start).days / (mou.term_end - mou.term_start).days
+
+
+def add_active_mous(w, how_many: int, *, placements_each: int = 1) -> None:
+    """More active MoUs at Bến Lức, each with one line and some placements (for counting
+    queries as rows grow)."""
+    first = 100 + Pledge.objects.count()
+    for index in range(how_many):
+        mou = make_mou(
+            w.ben_luc,
+            w.garment,
+            number=first + index,
+            term_start=w.active_mou.term_start,
+            term_end=w.active_mou.term_end,
+        )
+        bring_to(mou, MouState.ACTIVE)
+        line = mou.pledges.get()
+        for days in range(placements_each):
+            place(line, started_days_ago=10 + days)
