@@ -46,6 +46,9 @@ from partnerships.models import (
     sha256_hex,
 )
 
+# Signing fixtures shared by tests/signing and tests/signing_flow (one PKI, one token).
+pytest_plugins = ["tests.signing.fixtures"]
+
 
 class World:
     pass

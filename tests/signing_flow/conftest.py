@@ -15,12 +15,6 @@ from django.utils import translation
 
 from partnerships.models import MouState
 from tests.conftest import bring_to
-from tests.signing.conftest import (  # noqa: F401  (fixtures)
-    pki,
-    signable_pdf,
-    signer_for,
-    softhsm_token,
-)
 from tests.signing.pki import PASSPHRASE
 
 PUBLIC_BASE_URL = "https://registry.example.org"
@@ -40,7 +34,7 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def signing_settings(settings, pki, tmp_path):  # noqa: F811  (the fixture)
+def signing_settings(settings, pki, tmp_path):
     """The test PKI as the deployment's configuration: authority and seal from PKCS#12
     files, its root trusted, its TSA for timestamps."""
     root = tmp_path / "root.pem"
