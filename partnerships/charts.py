@@ -86,9 +86,10 @@ def pledged_vs_delivered(
             f'fill="#5b6475">{_text(number_format(top * step // 4))}</text>'
         )
     if not bars:
+        # Translated outside the f-string: xgettext cannot see strings inside f-strings.
+        nothing = _("Nothing to show.")
         parts.append(
-            f'<text x="{LABEL_WIDTH}" y="{TOP + 20}" fill="#5b6475">'
-            f"{_text(_('Nothing to show.'))}</text>"
+            f'<text x="{LABEL_WIDTH}" y="{TOP + 20}" fill="#5b6475">{_text(nothing)}</text>'
         )
     for index, bar in enumerate(bars):
         parts.extend(_row(bar, index, plot, top))
@@ -117,9 +118,10 @@ def _row(bar: Bar, index: int, plot: float, top: int) -> list[str]:
     colour = LAGGING_COLOUR if bar.flagged else DELIVERED_COLOUR
     values = f"{number_format(bar.delivered)} / {number_format(bar.pledged)}"
     label = _short(bar.label)
+    delivered = _("delivered")
     return [
         "<g>",
-        f"<title>{_text(bar.label)}: {_text(_('delivered'))} {_text(values)}</title>",
+        f"<title>{_text(bar.label)}: {_text(delivered)} {_text(values)}</title>",
         f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT + 4}" text-anchor="end">'
         f"{_text(label)}</text>",
         f'<rect x="{LABEL_WIDTH}" y="{y}" width="{pledged_width:.1f}" height="{BAR_HEIGHT}" '

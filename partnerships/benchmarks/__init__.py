@@ -13,6 +13,7 @@ from .base import Benchmark, Figure, Session
 AREAS = [
     "partnerships.benchmarks.mou_list.MouListBenchmark",
     "partnerships.benchmarks.documents.DocumentsBenchmark",
+    "partnerships.benchmarks.reports.ReportsBenchmark",
 ]
 
 

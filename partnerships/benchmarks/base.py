@@ -32,6 +32,10 @@ class Figure:
         return cls(name, value, unit, target=f">= {limit:g} {unit}", ok=value >= limit)
 
     @classmethod
+    def at_most(cls, name: str, value: float, unit: str, limit: float) -> "Figure":
+        return cls(name, value, unit, target=f"<= {limit:g} {unit}", ok=value <= limit)
+
+    @classmethod
     def equal_to(cls, name: str, value: float, unit: str, expected: float, why: str) -> "Figure":
         return cls(name, value, unit, target=f"= {expected:g}, {why}", ok=value == expected)
 

@@ -276,7 +276,13 @@ def authority_rows(
         figures = groups.get(key)
         if not figures:
             continue
-        merged = sorted(tree.name(pk) for pk in ids if pk != key and tree.nodes[pk].is_merged_away)
+        # Dissolved bodies whose MoUs this authority took over (not every dissolved body
+        # somewhere below it): said next to its name.
+        merged = sorted(
+            tree.name(pk)
+            for pk in ids
+            if tree.nodes[pk].is_merged_away and tree.nodes[pk].successor_id == key
+        )
         node = tree.nodes[key]
         rows.append(
             _row(

@@ -21,6 +21,7 @@ from partnerships.permissions import (
 from partnerships.report_tables import CountedPaginator, LineReportTable, PeriodReportTable
 from partnerships.reports import partner as partner_reports
 from partnerships.reports import queries, tally
+from partnerships.reports.measures import REPORT_STATES
 
 from .access import role_required
 
@@ -70,6 +71,7 @@ def partner_detail(request, pk):
             "lines": lines,
             "totals": totals,
             "workforce": partner_reports.workforce_share(partner),
+            "counted_states": REPORT_STATES,
             "periods": PeriodReportTable(periods, totals=totals),
             "delivery_chart": pledged_vs_delivered(
                 [Bar(row.label, row.pledged, row.delivered) for row in periods[-12:]],

@@ -102,7 +102,7 @@ def place(
 
 
 @pytest.fixture
-def report_world(placements_world):
+def report_world(placements_world):  # noqa: F811 - the fixture imported above
     w = placements_world
     w.line1, w.line2 = w.job_pledge, w.training_pledge
     w.line2.target_groups.add(TargetGroup.objects.get(code="post_rehab"))

@@ -83,6 +83,8 @@ def test_per_authority_from_the_top_then_rolled_up_the_province(report_world, pl
     figures = {row.key: (row.pledged, row.delivered, row.eligible_6, row.retained_6) for row in top}
     assert figures == {w.long_an.pk: (18, 5, 3, 2), w.ha_nam.pk: (5, 1, 1, 1)}
     assert all(row.drill for row in top)
+    # The district is inside Long An, but it was merged into Bến Lức: said there, not here.
+    assert all(row.note == "" for row in top)
 
 
 def test_a_dissolved_districts_mous_count_under_its_successor(report_world, pledges, today):

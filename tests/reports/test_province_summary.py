@@ -1,0 +1,84 @@
+"""The province summary: the figures provinces publish, and a ranking of partners."""
+
+from partnerships.models import Partner, PartnerStatus
+from tests.reports.conftest import place
+
+
+def figures(page: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'data-figure="(\w+)">([^<]*)<', page))
+
+
+def test_an_official_sees_their_provinces_figures(report_world, client_as):
+    w = report_world
+    page = client_as(w.official).get("/reports/province/").content.decode()
+    assert "Province summary: UBND tỉnh Long An" in page
+    # Employed: P1 P2 P3 (MoU 10) and P7 (MoU 20); trained: P6; women: P2 P6.
+    assert figures(page) == {"employed": "4", "employed_now": "3", "trained": "1", "women": "2"}
+    by_state = page.split('data-testid="mous-by-state"')[1].split("</table>")[0]
+    assert 'Active</span></td><td class="num">2<' in by_state
+    assert 'Draft</span></td><td class="num">1<' in by_state  # world's MoU 1
+    ranking = page.split('data-testid="ranking"')[1].split("</table>")[0]
+    assert w.garment.name in ranking and w.quarry.name not in ranking
+
+
+def test_an_administrator_chooses_the_province(report_world, client_as):
+    w = report_world
+    client = client_as(w.admin)
+    every = figures(client.get("/reports/province/").content.decode())
+    assert every["employed"] == "5"  # with P8 at Kim Bảng
+    ha_nam = figures(client.get(f"/reports/province/?area={w.ha_nam.pk}").content.decode())
+    assert ha_nam == {"employed": "1", "employed_now": "1", "trained": "0", "women": "0"}
+
+
+def test_staff_see_their_own_area(report_world, client_as):
+    page = client_as(report_world.other_staff).get("/reports/province/").content.decode()
+    assert "UBND xã Thạnh Lợi" in page
+    assert figures(page)["employed"] == "0"
+
+
+def test_the_ranking_orders_partners_by_delivery_or_retention(report_world, client_as):
+    w = report_world
+    # A third partner at Bến Lức whose two people both stayed: first by retention.
+    from partnerships.models import Contact, MouState
+    from tests.conftest import bring_to, make_mou
+
+    bakery = Partner.objects.create(
+        name="Cơ sở Bánh mì Hòa", tax_code="1100000099", registered_by=w.ben_luc
+    )
+    Contact.objects.create(partner=bakery, full_name="Hòa", is_legal_representative=True)
+    mou = make_mou(
+        w.ben_luc,
+        bakery,
+        number=30,
+        term_start=w.active_mou.term_start,
+        term_end=w.active_mou.term_end,
+    )
+    bring_to(mou, MouState.ACTIVE)
+    line = mou.pledges.get()
+    place(line, started_days_ago=300)
+    place(line, started_days_ago=300)
+    client = client_as(w.official)
+    by_delivery = (
+        client.get("/reports/province/").content.decode().split('data-testid="ranking"')[1]
+    )
+    assert by_delivery.index(w.garment.name) < by_delivery.index(bakery.name)
+    by_retention = client.get("/reports/province/?rank_by=retention").content.decode()
+    by_retention = by_retention.split('data-testid="ranking"')[1]
+    assert by_retention.index(bakery.name) < by_retention.index(w.garment.name)
+
+
+def test_a_year_counts_placements_started_in_it(report_world, client_as):
+    w = report_world
+    year = w.p3.start_date.year
+    page = client_as(w.official).get(f"/reports/province/?year={year}").content.decode()
+    started = [p for p in (w.p1, w.p2, w.p3, w.p7) if p.start_date.year == year]
+    assert figures(page)["employed"] == str(len(started))
+
+
+def test_partners_by_status(report_world, client_as):
+    Partner.objects.filter(pk=report_world.garment.pk).update(status=PartnerStatus.SUSPENDED)
+    page = client_as(report_world.official).get("/reports/province/").content.decode()
+    table = page.split('data-testid="partners-by-status"')[1].split("</table>")[0]
+    assert 'Suspended</td><td class="num">1<' in table

@@ -1,0 +1,93 @@
+"""The large data set: `generate_scale_data` into the configured database, and the
+`reports` area of `manage.py benchmark` in a throw-away one, both on a tiny size."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from partnerships.models import (
+    Confirmation,
+    DeliveryTally,
+    Mou,
+    MouState,
+    Person,
+    Placement,
+    Pledge,
+)
+from partnerships.reports import queries, tally
+
+
+@pytest.mark.django_db
+def test_it_generates_the_asked_sizes_into_the_configured_database():
+    out = StringIO()
+    call_command(
+        "generate_scale_data", mous=40, pledges=100, placements=500, partners=10, stdout=out
+    )
+    assert (Mou.objects.count(), Pledge.objects.count()) == (40, 100)
+    assert Placement.objects.count() == 500 and Person.objects.count() == 500
+    today = timezone.localdate()
+    # Placements only on signed MoUs, within the term and never after today.
+    placed = Placement.objects.select_related("pledge__mou")
+    for placement in placed:
+        mou = placement.pledge.mou
+        assert mou.state not in (MouState.DRAFT, MouState.SENT, MouState.DECLINED)
+        assert mou.term_start <= placement.start_date <= min(today, mou.term_end)
+        assert placement.end_date is None or placement.end_date <= today
+    # People look real to the code that reads them: hashed IDs, encrypted names.
+    person = Person.objects.exclude(id_hash=None).first()
+    assert len(person.id_hash) == 64 and person.full_name_encrypted.startswith("gAAAA")
+    # The reports count them.
+    tally.ensure_fresh(as_of=today)
+    assert DeliveryTally.objects.count() == 100
+    from django.contrib.auth.models import User
+
+    totals = queries.totals(
+        queries.report_pledges(user=User.objects.get(username="bench_admin")), as_of=today
+    )
+    assert totals.delivered == Placement.objects.filter(confirmation=Confirmation.CONFIRMED).count()
+    with pytest.raises(CommandError, match="already holds generated data"):
+        call_command("generate_scale_data", mous=5, placements=5, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_it_refuses_fewer_lines_than_mous():
+    with pytest.raises(CommandError, match="at least one pledge line"):
+        call_command("generate_scale_data", mous=10, pledges=5, stdout=StringIO())
+
+
+def test_the_benchmark_reports_the_report_figures(world):
+    out = StringIO()
+    call_command(
+        "benchmark",
+        "--only",
+        "reports",
+        "--mous",
+        "40",
+        "--pledges",
+        "100",
+        "--placements",
+        "400",
+        "--runs",
+        "1",
+        "--json",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    report = json.loads(out.getvalue())
+    figures = {figure["name"]: figure for figure in report["figures"]}
+    assert figures["reports.placements"]["value"] == 400
+    assert figures["reports.pledge_lines"]["value"] == 100
+    for page in ("mous.admin", "partners.admin", "mous.staff", "partners.staff"):
+        assert figures[f"reports.{page}.median"]["target"] == "< 300 ms"
+        assert figures[f"reports.{page}.queries"]["value"] <= 8
+        assert figures[f"reports.{page}.queries_unchanged"]["ok"] is True
+    assert figures["reports.export_csv.per_10000_rows"]["target"] == "< 5 s"
+    assert figures["reports.export_csv.rows"]["value"] > 0
+    assert (
+        figures["reports.export_xlsx.rows"]["value"] == figures["reports.export_csv.rows"]["value"]
+    )
+    # The real database is as it was.
+    assert Mou.objects.get() == world.mou

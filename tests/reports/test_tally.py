@@ -1,0 +1,122 @@
+"""The delivery tallies the reports read: any write to placements marks the lines concerned
+outdated (database triggers), and readers recount before they read, so a report is never
+behind a placement confirmed, ended or removed, whichever way it was written."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from partnerships import placements
+from partnerships.delivery import delivery_annotations
+from partnerships.models import TALLY_COUNTS, DeliveryTally, Placement, PlacementStatus
+from partnerships.reports import tally
+from tests.reports.conftest import place
+
+
+def tally_of(line) -> DeliveryTally:
+    return DeliveryTally.objects.get(pledge=line)
+
+
+def test_tallies_count_what_the_delivery_rule_counts(report_world):
+    today = timezone.localdate()
+    assert tally.refresh(as_of=today) == DeliveryTally.objects.count()
+    for line in (report_world.line1, report_world.line2, report_world.district_line):
+        live = (
+            type(line)
+            .objects.filter(pk=line.pk)
+            .annotate(**delivery_annotations(prefix="placements__", as_of=today))
+            .values(*TALLY_COUNTS)
+            .get()
+        )
+        stored = DeliveryTally.objects.filter(pledge=line).values(*TALLY_COUNTS).get()
+        assert stored == live
+
+
+def test_a_new_placement_outdates_its_line_only(report_world):
+    w = report_world
+    today = timezone.localdate()
+    tally.ensure_fresh(as_of=today)
+    place(w.line1, started_days_ago=5)
+    assert tally_of(w.line1).as_of != today
+    assert tally_of(w.line2).as_of == today
+    assert not tally.is_fresh(as_of=today)
+    assert tally.ensure_fresh(as_of=today) == 1
+    assert tally_of(w.line1).delivered == 4
+
+
+def test_bulk_updates_and_deletes_outdate_lines_too(report_world):
+    w = report_world
+    today = timezone.localdate()
+    tally.ensure_fresh(as_of=today)
+    Placement.objects.filter(pk=w.p1.pk).update(
+        status=PlacementStatus.LEFT, end_date=w.p1.start_date + timedelta(days=10)
+    )
+    Placement.objects.filter(pk=w.p6.pk).delete()
+    assert tally.ensure_fresh(as_of=today) == 2
+    assert (tally_of(w.line1).retained_6, tally_of(w.line2).delivered) == (0, 0)
+
+
+def test_services_keep_reports_current(report_world, client_as):
+    w = report_world
+    client = client_as(w.admin)
+    before = client.get("/reports/mous/?q=20/BGN&_export=csv").content.decode("utf-8-sig")
+    assert before.splitlines()[1].split(",")[11] == "1"
+    placement = placements.report_placement(
+        actor=w.staff,
+        person=placements.PersonDetails(
+            national_id="079203009999",
+            full_name="Lê Văn Tư",
+            gender="male",
+            birth_year=1988,
+            target_group=w.completed_prison,
+            consent_given_on=w.term_start,
+        ),
+        placement=placements.PlacementDetails(
+            pledge=w.district_line,
+            start_date=timezone.localdate() - timedelta(days=3),
+            contract_type="labour_12m_plus",
+            occupation="Công nhân may",
+        ),
+    )
+    assert placement.confirmation == "confirmed"
+    after = client.get("/reports/mous/?q=20/BGN&_export=csv").content.decode("utf-8-sig")
+    assert after.splitlines()[1].split(",")[11] == "2"
+
+
+def test_a_new_day_recounts_every_line(report_world):
+    today = timezone.localdate()
+    tally.ensure_fresh(as_of=today)
+    tomorrow = today + timedelta(days=1)
+    assert tally.ensure_fresh(as_of=tomorrow) == DeliveryTally.objects.count()
+    assert set(DeliveryTally.objects.values_list("as_of", flat=True)) == {tomorrow}
+
+
+def test_the_triggers_are_in_place(db):
+    if connection.vendor == "postgresql":
+        sql = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'partnerships_tally_%%'"
+    else:
+        sql = (
+            "SELECT name FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE 'partnerships_tally_%'"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        "partnerships_tally_after_insert",
+        "partnerships_tally_after_update",
+        "partnerships_tally_after_delete",
+    }
+
+
+def test_the_daily_command_recounts_once(report_world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_delivery_tallies", stdout=out)
+    assert out.getvalue() == f"Pledge lines recounted: {DeliveryTally.objects.count()}\n"
+    call_command("refresh_delivery_tallies", stdout=out)
+    assert out.getvalue().endswith("Pledge lines recounted: 0\n")
