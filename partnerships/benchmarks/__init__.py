@@ -14,6 +14,7 @@ AREAS = [
     "partnerships.benchmarks.mou_list.MouListBenchmark",
     "partnerships.benchmarks.documents.DocumentsBenchmark",
     "partnerships.benchmarks.reports.ReportsBenchmark",
+    "partnerships.benchmarks.imports.ImportsBenchmark",
 ]
 
 
