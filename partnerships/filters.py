@@ -9,6 +9,24 @@ from partnerships.forms import DmyDateInput
 from partnerships.models import Authority, MouState, Partner, Pledge, TargetGroup
 
 
+def mou_search_condition(value: str, *, prefix: str = "") -> Q | None:
+    """What the search box matches on an MoU: title, partner name, the start of the tax code,
+    or the number ("12" or "12/BGN-UBND"). `prefix` reaches the MoU from another model,
+    e.g. "mou__" from a pledge line. None for an empty search."""
+    value = value.strip()
+    if not value:
+        return None
+    condition = (
+        Q(**{f"{prefix}title__icontains": value})
+        | Q(**{f"{prefix}partner__name__icontains": value})
+        | Q(**{f"{prefix}partner__tax_code__startswith": value})
+    )
+    number = value.split("/", 1)[0]
+    if number.isdigit():
+        condition |= Q(**{f"{prefix}number": int(number)})
+    return condition
+
+
 class MouFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     state = django_filters.MultipleChoiceFilter(
@@ -47,18 +65,8 @@ class MouFilter(django_filters.FilterSet):
         )
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = (
-            Q(title__icontains=value)
-            | Q(partner__name__icontains=value)
-            | Q(partner__tax_code__startswith=value)
-        )
-        number = value.split("/", 1)[0]
-        if number.isdigit():
-            condition |= Q(number=int(number))
-        return queryset.filter(condition)
+        condition = mou_search_condition(value)
+        return queryset if condition is None else queryset.filter(condition)
 
     def filter_in_force_from(self, queryset, name, value):
         return queryset.filter(Q(term_end__isnull=True) | Q(term_end__gte=value))

@@ -4,10 +4,10 @@ the same filtered lines, so an export always holds what the page shows."""
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.filters import mou_search_condition
 from partnerships.models import Mou, MouState, PledgeKind
 from partnerships.reports.measures import REPORT_STATES, mou_measures
 
@@ -51,18 +51,8 @@ class ReportFilter(django_filters.FilterSet):
             ]
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        condition = (
-            Q(mou__title__icontains=value)
-            | Q(mou__partner__name__icontains=value)
-            | Q(mou__partner__tax_code__startswith=value)
-        )
-        number = value.split("/", 1)[0]
-        if number.isdigit():
-            condition |= Q(mou__number=int(number))
-        return queryset.filter(condition)
+        condition = mou_search_condition(value, prefix="mou__")
+        return queryset if condition is None else queryset.filter(condition)
 
     def filter_authority(self, queryset, name, value):
         return queryset.filter(mou__authority_id__in=self.tree.subtree(int(value)))
