@@ -9,4 +9,4 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self):
         # Registers the system check that refuses missing or malformed personal-data keys.
-        from partnerships import privacy  # noqa: F401
+        from partnerships.core import privacy  # noqa: F401

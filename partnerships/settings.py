@@ -144,7 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "partnerships.context_processors.roles",
+                "partnerships.core.context_processors.roles",
             ],
         },
     },

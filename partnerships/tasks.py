@@ -1,11 +1,9 @@
-"""Background jobs (django-tasks). Each task is a thin wrapper around a service."""
+"""Old task path, kept so rendering jobs queued before the code moved still run.
 
-from django_tasks import task
+django-tasks stores each queued job's dotted path; the task now lives beside its service in
+`partnerships.documents.tasks`. Nothing new imports this module.
+"""
 
-from partnerships import rendering
+from partnerships.documents.tasks import render_mou_document
 
-
-@task()
-def render_mou_document(document_id: int) -> str:
-    """Fill, convert and prepare the signable PDF of one queued MoU document."""
-    return rendering.render_document(document_id).status
+__all__ = ["render_mou_document"]

@@ -2,21 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from partnerships.views import (
-    dashboard,
-    documents,
-    imports,
-    invitation,
-    mous,
-    partners,
-    people,
-    placements,
-    reviews,
-    signing,
-    templates,
-    verification,
-)
-from partnerships.views import reports as report_pages
+from partnerships.authorities import views as partners
+from partnerships.dashboard import views as dashboard
+from partnerships.documents import template_views as templates
+from partnerships.documents import views as documents
+from partnerships.mous import review_views as reviews
+from partnerships.mous import views as mous
+from partnerships.placements import people_views as people
+from partnerships.placements import views as placements
+from partnerships.placements.imports import views as imports
+from partnerships.reports import views as report_pages
+from partnerships.signing import invitation_views as invitation
+from partnerships.signing import verification_views as verification
+from partnerships.signing import views as signing
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),

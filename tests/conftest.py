@@ -47,7 +47,7 @@ from partnerships.models import (
 )
 
 # Signing fixtures shared by tests/signing and tests/signing_flow (one PKI, one token).
-pytest_plugins = ["tests.signing.fixtures"]
+pytest_plugins = ["tests.signing.pdf.fixtures"]
 
 
 class World:
@@ -97,10 +97,10 @@ def sample_documents() -> tuple[bytes, bytes]:
     """A real DOCX and signable PDF, rendered once per test session with the real template,
     LibreOffice and pyHanko. Lifecycle tests need *a* finished document to send; the
     document tests check the rendering of each MoU itself."""
-    from partnerships.documents.convert import convert_docx_to_pdf
-    from partnerships.documents.fields import prepare_signable_pdf
-    from partnerships.documents.templates import fill_template
-    from partnerships.template_library import _SAMPLE_CONTEXT
+    from partnerships.documents.engine.convert import convert_docx_to_pdf
+    from partnerships.documents.engine.fields import prepare_signable_pdf
+    from partnerships.documents.engine.fill import fill_template
+    from partnerships.documents.template_library import _SAMPLE_CONTEXT
 
     docx = fill_template(
         (settings.BASE_DIR / "mou_templates" / "bgn_vi.docx").read_bytes(), _SAMPLE_CONTEXT
@@ -237,7 +237,7 @@ def add_final_review(mou):
 
 def bring_to(mou, state):
     """Walk `mou` (a ready draft) to `state` through the lifecycle services, as the system."""
-    from partnerships import lifecycle
+    from partnerships.mous import lifecycle
 
     for action, reason in PATHS[state]:
         if action == "sign":

@@ -1,7 +1,13 @@
-from .audit import AuditEvent
-from .documents import DocumentTemplate, MouDocument, RenderStatus, TemplateVersion, sha256_hex
-from .imports import ImportBatch, ImportStatus
-from .mous import (
+from partnerships.models.audit import AuditEvent
+from partnerships.models.documents import (
+    DocumentTemplate,
+    MouDocument,
+    RenderStatus,
+    TemplateVersion,
+    sha256_hex,
+)
+from partnerships.models.imports import ImportBatch, ImportStatus
+from partnerships.models.mous import (
     DOCUMENT_TYPE_CODE,
     Mou,
     MouLanguage,
@@ -10,7 +16,7 @@ from .mous import (
     Pledge,
     PledgeKind,
 )
-from .parties import (
+from partnerships.models.parties import (
     Authority,
     AuthorityLevel,
     Contact,
@@ -21,7 +27,7 @@ from .parties import (
     UserProfile,
     validate_tax_code,
 )
-from .placements import (
+from partnerships.models.placements import (
     Confirmation,
     ConsentScope,
     ContractType,
@@ -30,9 +36,9 @@ from .placements import (
     Placement,
     PlacementStatus,
 )
-from .reviews import Assessment, Review, ReviewKind
-from .signatures import Signature, SignatureMethod, SignatureParty
-from .signing import (
+from partnerships.models.reviews import Assessment, Review, ReviewKind
+from partnerships.models.signatures import Signature, SignatureMethod, SignatureParty
+from partnerships.models.signing import (
     CompletionCertificate,
     InvitationOutcome,
     PdfRevision,
@@ -40,7 +46,7 @@ from .signing import (
     SigningCode,
     SigningInvitation,
 )
-from .tallies import TALLY_COUNTS, DeliveryTally
+from partnerships.models.tallies import TALLY_COUNTS, DeliveryTally
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",

@@ -47,7 +47,7 @@ class ImportBatch(models.Model):
     # Progress of the current step (reading, then importing), for the page that polls.
     rows_done = models.PositiveIntegerField(default=0)
     # Valid rows, ready to save: pledge id, id hash, encrypted name, values. See
-    # partnerships.imports.validation.PreparedRow.
+    # partnerships.placements.imports.validation.PreparedRow.
     rows = models.JSONField(default=list, blank=True, editable=False)
     # [{"row": 7, "problems": [{"code": ..., "params": {...}, "column": ...}]}, ...]
     row_errors = models.JSONField(default=list, blank=True, editable=False)

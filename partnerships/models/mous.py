@@ -1,7 +1,7 @@
 """MoUs, their pledges, and the state machine that governs them.
 
 The `@transition` methods hold only the rule (source, target, conditions, permission);
-`partnerships.lifecycle` is the one place that runs them, saves, and audits.
+`partnerships.mous.lifecycle` is the one place that runs them, saves, and audits.
 """
 
 from datetime import date
@@ -16,8 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .parties import Authority, Contact, Partner, TargetGroup
-from .signing import new_public_id
+from partnerships.models.parties import (
+    Authority,
+    Contact,
+    Partner,
+    TargetGroup,
+)
+from partnerships.models.signing import new_public_id
 
 # Decree 30/2020: "BGN" is the code for a memorandum (bản ghi nhớ).
 DOCUMENT_TYPE_CODE = "BGN"
@@ -48,19 +53,19 @@ class MouLanguage(models.TextChoices):
 
 # Permission callables for django-fsm; imported late because permissions.py reads MoUs.
 def _may_manage(mou: "Mou", user) -> bool:
-    from partnerships.permissions import can_manage_mou
+    from partnerships.authorities.permissions import can_manage_mou
 
     return can_manage_mou(user, mou)
 
 
 def _may_decline(mou: "Mou", user) -> bool:
-    from partnerships.permissions import can_decline_mou
+    from partnerships.authorities.permissions import can_decline_mou
 
     return can_decline_mou(user, mou)
 
 
 def _may_review(mou: "Mou", user) -> bool:
-    from partnerships.permissions import can_review_mou
+    from partnerships.authorities.permissions import can_review_mou
 
     return can_review_mou(user, mou)
 
@@ -231,7 +236,7 @@ class Mou(ConcurrentTransitionMixin, models.Model):
 
     def ready_document(self):
         """The newest finished rendering of the current revision, if any."""
-        from .documents import RenderStatus
+        from partnerships.models.documents import RenderStatus
 
         return (
             self.documents.filter(mou_revision=self.revision, status=RenderStatus.READY)
@@ -246,8 +251,8 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         return []
 
     def sign_blockers(self) -> list[str]:
-        from .signatures import SignatureParty
-        from .signing import PdfRevision
+        from partnerships.models.signatures import SignatureParty
+        from partnerships.models.signing import PdfRevision
 
         verified = set(self.signatures.filter(is_verified=True).values_list("party", flat=True))
         missing = [party.label for party in SignatureParty if party.value not in verified]
@@ -267,7 +272,7 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         return []
 
     def review_blockers(self) -> list[str]:
-        from .reviews import ReviewKind
+        from partnerships.models.reviews import ReviewKind
 
         if not self.reviews.filter(kind=ReviewKind.FINAL).exists():
             return [_("Record the final review first.")]

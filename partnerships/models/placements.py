@@ -1,10 +1,10 @@
 """People placed through MoUs, and their placements in jobs and training.
 
 A person's identity is sensitive personal data (Law 91/2025/QH15): the national ID number is
-kept only as a keyed hash, the full name only encrypted (see partnerships.privacy), and
+kept only as a keyed hash, the full name only encrypted (see partnerships.core.privacy), and
 withdrawing consent erases both while the person's placements keep counting anonymously.
 
-Delivery is counted in SQL from `Placement` rows (see partnerships.delivery): a pledge's
+Delivery is counted in SQL from `Placement` rows (see partnerships.placements.delivery): a pledge's
 delivered places are its confirmed placements; retention comes from start and end dates.
 """
 
@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from .mous import Pledge, PledgeKind
-from .parties import Authority, TargetGroup
+from partnerships.models.mous import Pledge, PledgeKind
+from partnerships.models.parties import Authority, TargetGroup
 
 
 class Gender(models.TextChoices):
@@ -144,7 +144,7 @@ class Confirmation(models.TextChoices):
 
 
 def _may_decide(placement: "Placement", user) -> bool:
-    from partnerships.permissions import can_confirm_placement
+    from partnerships.authorities.permissions import can_confirm_placement
 
     return can_confirm_placement(user, placement)
 
@@ -154,7 +154,7 @@ class Placement(FSMModelMixin, models.Model):
 
     Reported by the business (or recorded by staff), then confirmed or rejected by staff of
     the MoU's authority; only confirmed placements count as delivered. The services in
-    partnerships.placements create and change placements; the transitions hold the rule.
+    partnerships.placements.services create and change placements; the transitions hold the rule.
     """
 
     person = models.ForeignKey(
@@ -253,7 +253,7 @@ class Placement(FSMModelMixin, models.Model):
     def is_ended(self) -> bool:
         return self.status != PlacementStatus.ACTIVE
 
-    # --- Transitions: the rule only; see partnerships.placements for the services. ---
+    # --- Transitions: the rule only; see partnerships.placements.services for the services. ---
 
     @transition(
         field=confirmation,

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .mous import Mou
+from partnerships.models.mous import Mou
 
 
 class ReviewKind(models.TextChoices):

@@ -8,7 +8,7 @@ existed have none).
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .mous import Mou
+from partnerships.models.mous import Mou
 
 
 class SignatureParty(models.TextChoices):

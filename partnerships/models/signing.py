@@ -17,8 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .documents import sha256_hex
-from .parties import Contact
+from partnerships.models.documents import sha256_hex
+from partnerships.models.parties import Contact
 
 
 def new_public_id() -> str:
@@ -100,7 +100,7 @@ class PdfRevision(ImmutableRow):
         """Why the stored revisions of `mou` are not an unbroken chain from the PDF that was
         sent (each revision's bytes start with the previous one's and match their SHA-256);
         empty when they are, or when there are none."""
-        from .documents import MouDocument
+        from partnerships.models.documents import MouDocument
 
         revisions = list(cls.objects.filter(mou=mou).order_by("sequence"))
         if not revisions:

@@ -6,12 +6,12 @@ A cache the database keeps honest: triggers on the placement table (created by m
 deleted, however that happens (a service, an import, the admin, raw SQL). Before reading,
 readers recompute outdated rows, missing ones (new lines) and those of an earlier day
 (retention moves with the calendar) in one INSERT … SELECT from the rule in
-partnerships.delivery.
+partnerships.placements.delivery.
 """
 
 from django.db import models
 
-from .mous import Pledge
+from partnerships.models.mous import Pledge
 
 TALLY_COUNTS = (
     "reported",

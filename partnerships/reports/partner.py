@@ -7,7 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db.models import Count, F, QuerySet
 
-from partnerships.delivery import confirmed_filter
+from partnerships.authorities.permissions import visible_mous
 from partnerships.models import (
     ContractType,
     Mou,
@@ -17,10 +17,9 @@ from partnerships.models import (
     PledgeKind,
     TargetGroup,
 )
-from partnerships.permissions import visible_mous
-
-from .measures import mou_measures, share
-from .queries import report_pledges
+from partnerships.placements.delivery import confirmed_filter
+from partnerships.reports.measures import mou_measures, share
+from partnerships.reports.queries import report_pledges
 
 LABOUR_CONTRACTS = [ContractType.LABOUR_12_MONTHS_OR_MORE, ContractType.LABOUR_UNDER_12_MONTHS]
 

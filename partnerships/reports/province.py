@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from partnerships.delivery import confirmed_filter, eligible_filter, retained_filter
+from partnerships.authorities.permissions import visible_mous
 from partnerships.models import (
     Confirmation,
     ContractType,
@@ -24,10 +24,14 @@ from partnerships.models import (
     Pledge,
     PledgeKind,
 )
-from partnerships.permissions import visible_mous
-
-from .measures import IN_FORCE_STATES, REPORT_STATES, mou_measures, share
-from .queries import lagging_mou_ids, partner_rows
+from partnerships.placements.delivery import confirmed_filter, eligible_filter, retained_filter
+from partnerships.reports.measures import (
+    IN_FORCE_STATES,
+    REPORT_STATES,
+    mou_measures,
+    share,
+)
+from partnerships.reports.queries import lagging_mou_ids, partner_rows
 
 TRAINING_KINDS = [PledgeKind.VOCATIONAL_TRAINING, PledgeKind.APPRENTICESHIP]
 RANKING_SIZE = 20

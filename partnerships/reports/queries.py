@@ -26,12 +26,17 @@ from datetime import date
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
 
-from partnerships.delivery import confirmed_filter, eligible_filter, retained_filter
-from partnerships.hierarchy import AuthorityTree
-from partnerships.models import Gender, Mou, Placement, Pledge, TargetGroup
-from partnerships.permissions import visible_mous
-
-from .measures import (
+from partnerships.authorities.hierarchy import AuthorityTree
+from partnerships.authorities.permissions import visible_mous
+from partnerships.models import (
+    Gender,
+    Mou,
+    Placement,
+    Pledge,
+    TargetGroup,
+)
+from partnerships.placements.delivery import confirmed_filter, eligible_filter, retained_filter
+from partnerships.reports.measures import (
     IN_FORCE_STATES,
     REPORT_STATES,
     RETENTION_MONTHS,

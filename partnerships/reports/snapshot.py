@@ -8,11 +8,10 @@ from datetime import date
 
 from django.db.models import Sum
 
-from partnerships.delivery import RETENTION_MONTHS, delivery_annotations
 from partnerships.models import Mou, Placement
-from partnerships.placement_selectors import pledge_delivery
-
-from .measures import lag_margin
+from partnerships.placements.delivery import RETENTION_MONTHS, delivery_annotations
+from partnerships.placements.selectors import pledge_delivery
+from partnerships.reports.measures import lag_margin
 
 COUNTS = ["reported", "delivered", "rejected"] + [
     f"{name}_{months}" for months in RETENTION_MONTHS for name in ("eligible", "retained")

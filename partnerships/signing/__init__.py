@@ -1,11 +1,16 @@
-"""Signing and verifying MoU PDFs: bytes in, bytes out; no database, no HTTP of our own
-(pyHanko reaches the time-stamping authority and the OCSP/CRL servers it is pointed at).
+"""The signing flow of an MoU on top of `partnerships.signing` (which works on bytes only):
+who signs when, what is stored, and the MoU's move to signed.
 
-- `signers`: where keys come from (a PKCS#12 file, a PKCS#11 token).
-- `pades`: the authority's certification, the business's approval (its own certificate or the
-  registry's seal), the archive timestamp; the PAdES level follows the options given.
-- `stamps`: the visible stamps, in Vietnamese, in an embedded TrueType font.
-- `upload`: is a PDF the business signed with its own tool acceptable?
-- `verify`: a verdict on any PDF, for anyone, never an exception.
-- `trust`: trust roots and validation contexts.
+- `setup`: the signers, trust roots and options the deployment configured.
+- `revisions`: the stored PDF revisions and the lock every signature takes to add one.
+- `authority`: the authority's certification, first.
+- `invitations`: the link to the partner's legal representative and its one-time codes.
+- `business`: the business signs (registry seal with a code, or its own certificate) or
+  declines.
+- `completion`: after the last signature, the archive timestamp and the move to signed.
+- `certificate`: the completion certificate (PDF).
+- `verdicts`: a verification verdict in plain words.
+
+Services raise `partnerships.mous.lifecycle.MouError` with a message for the user; every change
+is one transaction with its audit events.
 """

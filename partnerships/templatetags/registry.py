@@ -17,6 +17,6 @@ def state_label(value: str) -> str:
 @register.filter
 def action_label(code: str) -> str:
     """The translated wording of an audit action code, e.g. "mou.sent" -> "Sent for signature"."""
-    from partnerships.lifecycle import AUDIT_ACTION_LABELS
+    from partnerships.mous.lifecycle import AUDIT_ACTION_LABELS
 
     return AUDIT_ACTION_LABELS.get(code, code)

@@ -2,7 +2,7 @@
 
 from django import template
 
-from partnerships.report_tables import lag_badge, percent
+from partnerships.reports.tables import lag_badge, percent
 
 register = template.Library()
 

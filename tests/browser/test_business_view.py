@@ -3,9 +3,8 @@
 import pytest
 
 from partnerships.models import MouState
+from tests.browser.conftest import log_in
 from tests.conftest import bring_to, make_mou
-
-from .conftest import log_in
 
 pytestmark = [
     pytest.mark.browser,

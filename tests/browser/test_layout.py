@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from partnerships.models import MouState, TargetGroup
+from tests.browser.conftest import DESKTOP, PHONE, log_in
 from tests.conftest import bring_to, make_mou
-
-from .conftest import DESKTOP, PHONE, log_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,11 +9,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from partnerships.lifecycle import AUDIT_ACTION_LABELS
-from partnerships.models import AuditEvent, Mou, MouState, TargetGroup
+from partnerships.models import (
+    AuditEvent,
+    Mou,
+    MouState,
+    TargetGroup,
+)
+from partnerships.mous.lifecycle import AUDIT_ACTION_LABELS
+from tests.browser.conftest import log_in
 from tests.conftest import dmy
-
-from .conftest import log_in
 
 pytestmark = [
     pytest.mark.browser,

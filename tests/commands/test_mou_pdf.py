@@ -6,7 +6,12 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from partnerships.models import MouDocument, MouState, RenderStatus, sha256_hex
+from partnerships.models import (
+    MouDocument,
+    MouState,
+    RenderStatus,
+    sha256_hex,
+)
 from tests.conftest import bring_to, make_mou
 
 

@@ -15,8 +15,13 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 
-from partnerships.models import Authority, Mou, MouState, Partner
-from partnerships.permissions import visible_mous
+from partnerships.authorities.permissions import visible_mous
+from partnerships.models import (
+    Authority,
+    Mou,
+    MouState,
+    Partner,
+)
 
 
 def seed() -> str:

@@ -15,8 +15,6 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from partnerships import placements
-from partnerships.imports.columns import COLUMNS
 from partnerships.models import (
     ContractType,
     Gender,
@@ -25,6 +23,8 @@ from partnerships.models import (
     PledgeKind,
     TargetGroup,
 )
+from partnerships.placements import services as placements
+from partnerships.placements.imports.columns import COLUMNS
 from tests.conftest import bring_to, make_mou
 
 NATIONAL_ID = "079203001234"
@@ -178,7 +178,7 @@ def xlsx_bytes(rows: list[dict], *, edit=None) -> bytes:
 def upload(django_capture_on_commit_callbacks):
     """Upload a file through the import service and let the background reading run (the
     test task backend runs tasks at once, once the transaction commits)."""
-    from partnerships.imports import service
+    from partnerships.placements.imports import service
 
     def run(user, data: bytes, name: str = "tiep-nhan.csv"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -191,7 +191,7 @@ def upload(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def confirm_import(django_capture_on_commit_callbacks):
-    from partnerships.imports import service
+    from partnerships.placements.imports import service
 
     def run(batch, user):
         with django_capture_on_commit_callbacks(execute=True):

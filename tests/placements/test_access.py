@@ -4,10 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from partnerships.authorities.permissions import visible_placements
 from partnerships.models import Confirmation
-from partnerships.permissions import visible_placements
-
-from .conftest import person_details, report
+from tests.placements.conftest import person_details, report
 
 
 @pytest.fixture

@@ -6,12 +6,16 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from partnerships import placements
-from partnerships.models import AuditEvent, Confirmation, Placement, PlacementStatus
-from partnerships.placement_selectors import pledge_delivery
-from partnerships.placements import PlacementError
-
-from .conftest import person_details, report
+from partnerships.models import (
+    AuditEvent,
+    Confirmation,
+    Placement,
+    PlacementStatus,
+)
+from partnerships.placements import services as placements
+from partnerships.placements.selectors import pledge_delivery
+from partnerships.placements.services import PlacementError
+from tests.placements.conftest import person_details, report
 
 
 def delivered(w):

@@ -12,9 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from partnerships.imports import service
-from partnerships.imports.columns import COLUMNS
-from partnerships.imports.errors import ImportError_
+from partnerships.core.privacy import national_id_hash
 from partnerships.models import (
     Confirmation,
     ImportBatch,
@@ -23,11 +21,12 @@ from partnerships.models import (
     Person,
     Placement,
 )
-from partnerships.placement_rules import Problem
-from partnerships.privacy import national_id_hash
+from partnerships.placements.imports import service
+from partnerships.placements.imports.columns import COLUMNS
+from partnerships.placements.imports.errors import ImportError_
+from partnerships.placements.rules import Problem
 from tests.conftest import bring_to, make_mou
-
-from .conftest import (
+from tests.placements.conftest import (
     NATIONAL_ID,
     csv_bytes,
     import_row,
@@ -291,7 +290,7 @@ def test_an_mou_closed_after_the_preview_stops_the_whole_import(
 ):
     w = placements_world
     batch = upload(w.business, csv_bytes(many_rows(w, 3)))
-    from partnerships import lifecycle
+    from partnerships.mous import lifecycle
 
     lifecycle.perform(w.active_mou, "terminate", actor=w.staff, note="Ngừng hoạt động.")
     batch = confirm_import(batch, w.business)

@@ -5,13 +5,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from partnerships import placements
-from partnerships.delivery import delivery_annotations
+from partnerships.core.privacy import national_id_hash
 from partnerships.models import AuditEvent, Person, Placement
-from partnerships.placements import PlacementError
-from partnerships.privacy import national_id_hash
-
-from .conftest import NATIONAL_ID, person_details, report
+from partnerships.placements import services as placements
+from partnerships.placements.delivery import delivery_annotations
+from partnerships.placements.services import PlacementError
+from tests.placements.conftest import NATIONAL_ID, person_details, report
 
 NAME = "Nguyễn Văn An"
 

@@ -16,10 +16,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from partnerships import privacy
+from partnerships.core import privacy
 from partnerships.models import Person
-
-from .conftest import NATIONAL_ID, csv_bytes, import_row, person_details, report
+from tests.placements.conftest import NATIONAL_ID, csv_bytes, import_row, person_details, report
 
 
 def test_it_normalises_the_national_id_number():
@@ -135,7 +134,7 @@ def test_no_id_number_or_name_is_stored_in_clear(
 def test_a_crash_while_reading_logs_no_cell(placements_world, upload, caplog):
     from unittest import mock
 
-    from partnerships.imports.validation import RowChecker
+    from partnerships.placements.imports.validation import RowChecker
 
     w = placements_world
     leak = ValueError(f"cannot convert {NATIONAL_ID} (Nguyễn Văn An)")

@@ -8,11 +8,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
-from partnerships import placements
-from partnerships.models import AuditEvent, Confirmation, Person, Placement, PlacementStatus
-from partnerships.placements import PlacementError
-
-from .conftest import NATIONAL_ID, person_details, report
+from partnerships.models import (
+    AuditEvent,
+    Confirmation,
+    Person,
+    Placement,
+    PlacementStatus,
+)
+from partnerships.placements import services as placements
+from partnerships.placements.services import PlacementError
+from tests.placements.conftest import NATIONAL_ID, person_details, report
 
 
 def codes(error: PlacementError) -> list[str]:

@@ -5,12 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from partnerships.delivery import (
-    completed_months,
-    delivery_annotations,
-    latest_start_for,
-    retention_rate,
-)
 from partnerships.models import (
     Confirmation,
     Gender,
@@ -20,7 +14,13 @@ from partnerships.models import (
     PlacementStatus,
     TargetGroup,
 )
-from partnerships.placement_selectors import pledge_delivery
+from partnerships.placements.delivery import (
+    completed_months,
+    delivery_annotations,
+    latest_start_for,
+    retention_rate,
+)
+from partnerships.placements.selectors import pledge_delivery
 
 AS_OF = date(2025, 7, 15)
 

@@ -35,6 +35,7 @@ from itertools import count
 
 import pytest
 
+from partnerships.core.privacy import encrypt_name, national_id_hash
 from partnerships.models import (
     Confirmation,
     ConsentScope,
@@ -48,7 +49,6 @@ from partnerships.models import (
     PledgeKind,
     TargetGroup,
 )
-from partnerships.privacy import encrypt_name, national_id_hash
 from tests.conftest import bring_to, make_mou
 from tests.placements.conftest import placements_world  # noqa: F401 - used as a fixture
 

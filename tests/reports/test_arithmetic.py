@@ -6,8 +6,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from partnerships.hierarchy import AuthorityTree
-from partnerships.reports import queries, tally
+from partnerships.authorities.hierarchy import AuthorityTree
+from partnerships.reports import queries
+from partnerships.reports import tallies as tally
 from tests.reports.conftest import elapsed_share
 
 

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from partnerships.charts import Bar, pledged_vs_delivered
 from partnerships.models import Partner
+from partnerships.reports.charts import Bar, pledged_vs_delivered
 
 SVG = "{http://www.w3.org/2000/svg}"
 

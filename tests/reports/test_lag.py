@@ -5,8 +5,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from partnerships import lifecycle
-from partnerships.reports import queries, tally
+from partnerships.mous import lifecycle
+from partnerships.reports import queries
+from partnerships.reports import tallies as tally
 from partnerships.settings import env_share
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partnerships.models import Placement
-from partnerships.reports import tally
+from partnerships.reports import tallies as tally
 from tests.reports.conftest import add_active_mous
 
 PAGES = [

@@ -8,9 +8,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from partnerships import drafting, reviewing
-from partnerships.lifecycle import MouError
-from partnerships.models import Assessment, AuditEvent, Mou, MouState, ReviewKind
+from partnerships.models import (
+    Assessment,
+    AuditEvent,
+    Mou,
+    MouState,
+    ReviewKind,
+)
+from partnerships.mous import drafting
+from partnerships.mous import reviews as reviewing
+from partnerships.mous.lifecycle import MouError
 
 
 def reviewed(w, mou=None):

@@ -5,8 +5,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from partnerships import reviewing
-from partnerships.models import Assessment, Placement, PlacementStatus, ReviewKind
+from partnerships.models import (
+    Assessment,
+    Placement,
+    PlacementStatus,
+    ReviewKind,
+)
+from partnerships.mous import reviews as reviewing
 from tests.reports.conftest import place
 
 

@@ -17,7 +17,8 @@ from partnerships.models import (
     Placement,
     Pledge,
 )
-from partnerships.reports import queries, tally
+from partnerships.reports import queries
+from partnerships.reports import tallies as tally
 
 
 @pytest.mark.django_db

@@ -7,10 +7,15 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
-from partnerships import placements
-from partnerships.delivery import delivery_annotations
-from partnerships.models import TALLY_COUNTS, DeliveryTally, Placement, PlacementStatus
-from partnerships.reports import tally
+from partnerships.models import (
+    TALLY_COUNTS,
+    DeliveryTally,
+    Placement,
+    PlacementStatus,
+)
+from partnerships.placements import services as placements
+from partnerships.placements.delivery import delivery_annotations
+from partnerships.reports import tallies as tally
 from tests.reports.conftest import place
 
 

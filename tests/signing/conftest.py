@@ -1,92 +1,116 @@
-"""Fixtures for the signing tests: a live test PKI, real signable PDFs, signers, a SoftHSM token.
-
-Everything expensive is made once per session: the PKI (keys generated into a temporary
-directory, served on a loopback port), the signable MoU PDF (LibreOffice), and the documents
-at each step of the signing flow, which the tests then tamper with or check.
+"""Fixtures for the signing flow through the pages: the signing tests' live PKI configured as
+the deployment's settings, a sent MoU, and helpers that click through the flow as its users
+would (staff on the MoU page, the legal representative through the emailed link).
 """
 
-import io
+import re
 from dataclasses import dataclass
 
 import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields as sig_fields
-from pyhanko.sign import signers as pyhanko_signers
 
-from partnerships.signing import pades
+from partnerships.models import MouState
+from tests.conftest import bring_to
+from tests.signing.pdf.pki import PASSPHRASE
 
-VERIFICATION_URL = "https://registry.example.org/xac-minh/2026-UBND-0001"
-AUTHORITY = {
-    "signer_name": "Võ Minh Tâm",
-    "position": "TM. ỦY BAN NHÂN DÂN - CHỦ TỊCH",
-    "organisation": "UBND xã Bến Lức",
-    "verification_url": VERIFICATION_URL,
-}
-BUSINESS = {"position": "Giám đốc", "company_name": "Công ty May Bến Lức"}
+PUBLIC_BASE_URL = "https://registry.example.org"
 
 
 @pytest.fixture(autouse=True)
 def english():
-    """Messages are checked in English, whatever the catalogue holds."""
     with translation.override("en"):
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def signing_settings(settings, pki, tmp_path):
+    """The test PKI as the deployment's configuration: authority and seal from PKCS#12
+    files, its root trusted, its TSA for timestamps."""
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.root.dump())
+    settings.SIGNING_AUTHORITY_PKCS12 = str(pki.pkcs12("authority"))
+    settings.SIGNING_AUTHORITY_PKCS12_PASSPHRASE = PASSPHRASE
+    settings.SIGNING_SEAL_PKCS12 = str(pki.pkcs12("seal"))
+    settings.SIGNING_SEAL_PKCS12_PASSPHRASE = PASSPHRASE
+    settings.SIGNING_TSA_URL = pki.tsa_url
+    settings.SIGNING_TRUST_ROOTS = [str(root)]
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    return settings
+
+
+@pytest.fixture
+def sent_mou(world):
+    return bring_to(world.mou, MouState.SENT)
+
+
+def anonymous() -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="Test browser 1.0")
+
+
+def certify(browser, mou, *, expected_revision=0):
+    return browser.post(
+        reverse("mou_certify", args=[mou.pk]), {"expected_revision": expected_revision}
+    )
+
+
 @dataclass
-class Flow:
-    """The MoU's PDF at each step of the signing flow, signed with the full PAdES profile."""
-
-    signable: bytes
-    certified: bytes  # the authority's certification, B-LT: what is sent to the business
-    business_signed: bytes  # + the business's approval with its own certificate, B-LT
-    archived: bytes  # + validation data and a document timestamp: B-LTA
-    sealed: bytes  # the certified PDF + the registry's seal for the business, B-LT
+class Invitation:
+    token: str
+    link: str
+    email: mail.EmailMessage
 
 
-@pytest.fixture(scope="session")
-def flow(pki, signable_pdf, signer_for) -> Flow:
-    profile = {"tsa_url": pki.tsa_url, "trust_roots": pki.trust_roots}
-    certified = pades.certify_as_authority(
-        signable_pdf, signer_for("authority"), **AUTHORITY, **profile
-    )
-    business_signed = pades.sign_as_business(
-        certified, signer_for("business"), **BUSINESS, **profile
-    )
-    return Flow(
-        signable=signable_pdf,
-        certified=certified,
-        business_signed=business_signed,
-        archived=pades.add_archive_timestamp(business_signed, **profile),
-        sealed=pades.sign_with_registry_seal(
-            certified,
-            signer_for("seal"),
-            person_name="Nguyễn Thị Hoa",
-            company_name="Công ty May Bến Lức",
-            verification_url=VERIFICATION_URL,
-            **profile,
-        ),
-    )
+def invite(browser, mou) -> Invitation:
+    sent_before = len(mail.outbox)
+    response = browser.post(reverse("mou_invite", args=[mou.pk]))
+    assert response.status_code == 302
+    assert len(mail.outbox) == sent_before + 1, "no invitation email"
+    email = mail.outbox[-1]
+    link = re.search(r"https?://\S+/sign/[^/\s]+/", email.body).group(0)
+    return Invitation(token=link.rstrip("/").rsplit("/", 1)[1], link=link, email=email)
 
 
-def business_signs_with(flow: Flow, signer) -> bytes:
-    """What a business would upload after signing the sent PDF with its own tool (B-B)."""
-    return pades.sign_as_business(flow.certified, signer)
+def link(token: str, name: str = "invitation") -> str:
+    return reverse(name, args=[token])
 
 
-def sign_new_field(pdf: bytes, signer, field_name: str) -> bytes:
-    """A signature in a new, invisible field: what a careless signing tool might add."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    meta = pyhanko_signers.PdfSignatureMetadata(
-        field_name=field_name, subfilter=sig_fields.SigSeedSubFilter.PADES
-    )
-    return (
-        pyhanko_signers.PdfSigner(
-            meta, signer, new_field_spec=sig_fields.SigFieldSpec(sig_field_name=field_name)
-        )
-        .sign_pdf(writer)
-        .getvalue()
+def request_code(browser, token: str) -> str:
+    sent_before = len(mail.outbox)
+    response = browser.post(link(token, "invitation_code"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert len(mail.outbox) == sent_before + 1, "no code email"
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def confirm_code(browser, token: str, code: str, *, expected_revision=1, consent=True):
+    data = {"code": code, "expected_revision": expected_revision}
+    if consent:
+        data["consent"] = "on"
+    return browser.post(link(token, "invitation_seal"), data)
+
+
+def upload(browser, token: str, pdf: bytes, *, expected_revision=1, name="signed.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return browser.post(
+        link(token, "invitation_upload"),
+        {
+            "expected_revision": expected_revision,
+            "pdf": SimpleUploadedFile(name, pdf, content_type="application/pdf"),
+        },
     )
 
 
-# --- SoftHSM2: a PKCS#11 token in a temporary directory ---------------------------------------
+def page_text(response) -> str:
+    return response.content.decode()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from partnerships.lifecycle import activate_due_mous
+from partnerships.mous.lifecycle import activate_due_mous
 
 
 class Command(BaseCommand):

@@ -16,10 +16,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from partnerships.benchmarks import Figure, Session, registered
-from partnerships.benchmarks.base import WARM_UP_RUNS, whole_number
-from partnerships.benchmarks.database import throwaway_database
-from partnerships.benchmarks.web import PageError, page_settings
+from partnerships.devtools import Figure, Session, registered
+from partnerships.devtools.base import WARM_UP_RUNS, whole_number
+from partnerships.devtools.database import throwaway_database
+from partnerships.devtools.web import PageError, page_settings
 
 
 class Command(BaseCommand):

@@ -13,9 +13,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from partnerships.benchmarks.base import whole_number
-from partnerships.benchmarks.dataset import Dataset
-from partnerships.models import Mou, Person, Placement, Pledge
+from partnerships.devtools.base import whole_number
+from partnerships.devtools.dataset import Dataset
+from partnerships.models import (
+    Mou,
+    Person,
+    Placement,
+    Pledge,
+)
 
 MARKER_USER = "bench_admin"
 

@@ -6,7 +6,7 @@ work to a quiet hour). Safe to run again: a current tally is left as it is."""
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from partnerships.reports import tally
+from partnerships.reports import tallies as tally
 
 
 class Command(BaseCommand):

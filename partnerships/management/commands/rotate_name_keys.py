@@ -7,8 +7,8 @@ this command, then remove the old keys. Idempotent; prints counts, never a name.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from partnerships.core.privacy import rotate_name
 from partnerships.models import Person
-from partnerships.privacy import rotate_name
 
 BATCH = 500
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from partnerships.documents import convert
+from partnerships.documents.engine import convert
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerships import lifecycle, rendering
+from partnerships.documents import rendering
 from partnerships.models import (
     Assessment,
     Authority,
@@ -35,11 +35,12 @@ from partnerships.models import (
     TargetGroup,
     UserProfile,
 )
-from partnerships.signing_flow import authority as signing_authority
-from partnerships.signing_flow import business as signing_business
-from partnerships.signing_flow.demo_pki import ensure_demo_pki
-from partnerships.signing_flow.revisions import current_basis
-from partnerships.signing_flow.setup import SigningSetup, demo_setup
+from partnerships.mous import lifecycle
+from partnerships.signing import authority as signing_authority
+from partnerships.signing import business as signing_business
+from partnerships.signing.demo_pki import ensure_demo_pki
+from partnerships.signing.revisions import current_basis
+from partnerships.signing.setup import SigningSetup, demo_setup
 
 # (key, name, level, parent key, successor key, code, place, dissolved)
 AUTHORITIES = [

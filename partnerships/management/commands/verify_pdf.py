@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from partnerships.signing_flow.verdicts import describe, verdict_for
+from partnerships.signing.verdicts import describe, verdict_for
 
 
 class Command(BaseCommand):

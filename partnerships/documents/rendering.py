@@ -1,0 +1,201 @@
+"""Services that turn an MoU into its documents: fill the template, convert, add fields.
+
+`request_document` records a queued rendering and hands the work to a background task
+once the transaction commits; `render_document` does the work (called by the task).
+A failure is stored on the document with its reason: the MoU itself never changes state
+here, so it stays a draft the user can fix and retry.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from partnerships.documents.engine.errors import DocumentError
+from partnerships.documents.engine.formatting import date_in_full, money
+from partnerships.models import (
+    Mou,
+    MouDocument,
+    RenderStatus,
+    sha256_hex,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def document_context(mou: Mou, *, language: str, document_date) -> dict:
+    """Everything a template may use. The names here are the variables the registry
+    provides; an uploaded template using any other name is refused."""
+    authority = mou.authority
+    partner = mou.partner
+    signatory = mou.partner_signatory
+    with translation.override(language):
+        pledges = [
+            {
+                "index": index,
+                "kind": str(pledge.get_kind_display()),
+                "quantity": pledge.quantity,
+                "target_groups": "; ".join(str(group) for group in pledge.target_groups.all()),
+                "occupation": pledge.occupation,
+                "min_monthly_wage": money(pledge.min_monthly_wage, language),
+                "workplace": pledge.workplace,
+                "due_date": date_in_full(pledge.due_date, language),
+            }
+            for index, pledge in enumerate(mou.pledges.prefetch_related("target_groups"), 1)
+        ]
+    return {
+        "document_number": mou.document_number,
+        "document_date": date_in_full(document_date, language),
+        "place_name": authority.place_name or authority.name,
+        "title": mou.title,
+        "authority": {
+            "name": authority.name,
+            "parent_name": authority.parent.name if authority.parent_id else "",
+            "address": authority.address,
+            "code": authority.code,
+        },
+        "partner": {
+            "name": partner.name,
+            "tax_code": partner.tax_code,
+            "address": partner.address,
+        },
+        "authority_signatory": {
+            "name": mou.authority_signatory_name,
+            "position": mou.authority_signatory_position,
+        },
+        "partner_signatory": {
+            "name": signatory.full_name if signatory else "",
+            "position": signatory.position if signatory else "",
+        },
+        "pledges": pledges,
+        "pledged_total": sum(pledge["quantity"] for pledge in pledges),
+        "term_start": date_in_full(mou.term_start, language),
+        "term_end": date_in_full(mou.term_end, language),
+        "mid_review_date": date_in_full(mou.mid_review_date, language),
+        "final_review_date": date_in_full(mou.final_review_date, language),
+    }
+
+
+# The variables document_context() provides; an uploaded template may use only these.
+PROVIDED_VARIABLES = frozenset(
+    {
+        "document_number",
+        "document_date",
+        "place_name",
+        "title",
+        "authority",
+        "partner",
+        "authority_signatory",
+        "partner_signatory",
+        "pledges",
+        "pledged_total",
+        "term_start",
+        "term_end",
+        "mid_review_date",
+        "final_review_date",
+    }
+)
+
+
+def current_document(mou: Mou) -> MouDocument | None:
+    """The newest rendering of the MoU's current revision, whatever its status."""
+    return (
+        mou.documents.filter(mou_revision=mou.revision)
+        .defer("docx", "pdf")
+        .select_related("template_version__template")
+        .first()
+    )
+
+
+def request_document(mou: Mou, *, actor) -> MouDocument:
+    """Queue a rendering of the MoU's current revision; the work starts after commit."""
+    from partnerships.documents.tasks import render_mou_document
+
+    version = mou.template.latest_version()
+    document = MouDocument.objects.create(
+        mou=mou, mou_revision=mou.revision, template_version=version, requested_by=actor
+    )
+    transaction.on_commit(lambda: render_mou_document.enqueue(document.pk))
+    return document
+
+
+def render_now(mou: Mou, *, actor) -> MouDocument:
+    """Render the current revision in this process (seed data, command line)."""
+    version = mou.template.latest_version()
+    document = MouDocument.objects.create(
+        mou=mou, mou_revision=mou.revision, template_version=version, requested_by=actor
+    )
+    return render_document(document.pk)
+
+
+def _signature_anchors(mou: Mou) -> dict[str, str]:
+    signatory = mou.partner_signatory
+    return {
+        "authority": mou.authority_signatory_name,
+        "business": signatory.full_name if signatory else "",
+    }
+
+
+def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, document_date):
+    """Fill, convert and add the two signature fields. Returns (docx, pdf)."""
+    from partnerships.documents.engine.convert import convert_docx_to_pdf
+    from partnerships.documents.engine.fields import prepare_signable_pdf
+    from partnerships.documents.engine.fill import fill_template
+
+    context = document_context(mou, language=language, document_date=document_date)
+    docx = fill_template(template_docx, context)
+    pdf = convert_docx_to_pdf(docx, timeout=settings.DOCUMENT_CONVERSION_TIMEOUT)
+    return docx, prepare_signable_pdf(pdf, blocks=_signature_anchors(mou))
+
+
+def render_document(document_id: int) -> MouDocument:
+    """Do the rendering for a queued document; store the result or the reason it failed."""
+    document = MouDocument.objects.select_related(
+        "mou__authority__parent",
+        "mou__partner",
+        "mou__partner_signatory",
+        "template_version__template",
+    ).get(pk=document_id)
+    if document.status != RenderStatus.QUEUED:
+        return document  # already done by another worker
+    claimed = MouDocument.objects.filter(pk=document.pk, status=RenderStatus.QUEUED).update(
+        status=RenderStatus.RUNNING
+    )
+    if not claimed:
+        return document
+    version = document.template_version
+    try:
+        docx, pdf = produce_signable_pdf(
+            document.mou,
+            bytes(version.docx),
+            language=version.template.language,
+            document_date=timezone.localdate(),
+        )
+    except DocumentError as error:
+        logger.info(
+            "Rendering of MoU document %s failed: %s", document.pk, error.__class__.__name__
+        )
+        MouDocument.objects.filter(pk=document.pk).update(
+            status=RenderStatus.FAILED,
+            error_message=str(error.message),
+            finished_at=timezone.now(),
+        )
+    except Exception:
+        logger.exception("Rendering of MoU document %s crashed", document.pk)
+        MouDocument.objects.filter(pk=document.pk).update(
+            status=RenderStatus.FAILED,
+            error_message=_("The document could not be prepared because of an internal error."),
+            finished_at=timezone.now(),
+        )
+    else:
+        MouDocument.objects.filter(pk=document.pk).update(
+            status=RenderStatus.READY,
+            docx=docx,
+            pdf=pdf,
+            pdf_sha256=sha256_hex(pdf),
+            finished_at=timezone.now(),
+        )
+    document.refresh_from_db()
+    return document

@@ -1,0 +1,174 @@
+"""Forms for staff pages. Validation rules live on the models; forms only present them."""
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import (
+    Contact,
+    DocumentTemplate,
+    Mou,
+    Partner,
+    Pledge,
+    Review,
+)
+
+DATE_INPUT_FORMAT = "%d/%m/%Y"
+
+
+class DmyDateInput(forms.DateInput):
+    """A text date field written dd/mm/yyyy, the way officials write dates."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=DATE_INPUT_FORMAT)
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["name", "tax_code", "address", "sector", "workforce_size", "status"]
+        widgets = {"tax_code": forms.TextInput(attrs={"inputmode": "numeric"})}
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["full_name", "position", "email", "phone", "is_legal_representative"]
+
+    def _get_validation_exclusions(self):
+        # "One legal representative" is checked across the whole formset instead, so
+        # that moving the role from one contact to another in one save is possible.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("is_legal_representative")
+        return exclusions
+
+
+ContactFormSet = inlineformset_factory(
+    Partner,
+    Contact,
+    form=ContactForm,
+    fields=["full_name", "position", "email", "phone", "is_legal_representative"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class ContactFormSetWithOneRepresentative(ContactFormSet):
+    def clean(self):
+        super().clean()
+        representatives = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("is_legal_representative")
+        ]
+        if len(representatives) > 1:
+            raise forms.ValidationError(
+                _("Only one contact can be marked as the legal representative who signs.")
+            )
+
+
+class MouForm(forms.ModelForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Mou
+        fields = [
+            "authority",
+            "year",
+            "number",
+            "title",
+            "partner",
+            "partner_signatory",
+            "authority_signatory_name",
+            "authority_signatory_position",
+            "template",
+            "language",
+            "term_start",
+            "term_end",
+            "mid_review_date",
+            "final_review_date",
+            "notes",
+        ]
+        widgets = {
+            "term_start": DmyDateInput(),
+            "term_end": DmyDateInput(),
+            "mid_review_date": DmyDateInput(),
+            "final_review_date": DmyDateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, authorities, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].queryset = authorities
+        self.fields["partner"].queryset = partners
+        self.fields["partner_signatory"].queryset = Contact.objects.filter(
+            partner__in=partners
+        ).select_related("partner")
+        self.fields["partner_signatory"].label_from_instance = lambda contact: (
+            f"{contact.full_name} – {contact.position} – {contact.partner.name}"
+        )
+        self.fields["number"].required = False
+        self.fields["number"].help_text = _("Leave empty to take the next free number.")
+        if not self.instance.pk and self.initial.get("year") is None:
+            # The form's initial data comes from the unsaved instance, whose year is None;
+            # a field-level initial would lose to it and leave the box empty.
+            self.initial["year"] = timezone.localdate().year
+        else:
+            self.fields["revision"].initial = self.instance.revision
+
+
+PledgeFormSet = inlineformset_factory(
+    Mou,
+    Pledge,
+    fields=[
+        "kind",
+        "quantity",
+        "target_groups",
+        "occupation",
+        "min_monthly_wage",
+        "workplace",
+        "due_date",
+    ],
+    widgets={"target_groups": forms.CheckboxSelectMultiple, "due_date": DmyDateInput()},
+    # The form field only knows "not negative"; give -1 the same message as 0, the model's.
+    error_messages={"quantity": {"min_value": _("The quantity must be at least 1.")}},
+    extra=1,
+    can_delete=True,
+)
+
+
+class TransitionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason or note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["kind", "reviewed_on", "assessment", "notes", "recommendation"]
+        widgets = {
+            "reviewed_on": DmyDateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "recommendation": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class TemplateUploadForm(forms.Form):
+    template = forms.ModelChoiceField(
+        label=_("Template"), queryset=DocumentTemplate.objects.filter(is_active=True)
+    )
+    file = forms.FileField(
+        label=_("Word file (.docx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".docx,application/vnd.openxmlformats-officedocument."
+                "wordprocessingml.document"
+            }
+        ),
+    )
+    note = forms.CharField(label=_("What changed"), max_length=300, required=False)

@@ -1,0 +1,310 @@
+"""The life of an import batch: upload -> reading (background) -> preview -> the user
+confirms -> importing (background) -> imported. Or: failed, cancelled, expired.
+
+- Nothing is saved as placements or people before the user confirms, and the import itself
+  is one transaction: all rows, or none.
+- A file already imported (same SHA-256) is refused at upload; a row already in the
+  registry (same person, pledge and start date) is counted and skipped, in the preview and
+  again at import time, so a second import of the same rows adds nothing.
+- Progress is stored on the batch row, which the page polls. Reading commits its progress
+  as it goes; the import's own writes become visible only at its commit, so while it runs
+  the page shows that it is saving.
+"""
+
+import logging
+import traceback
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partnerships.authorities.permissions import can_import_placements, can_report_placement
+from partnerships.core.privacy import decrypt_bytes, encrypt_bytes
+from partnerships.models import (
+    ConsentScope,
+    ImportBatch,
+    ImportStatus,
+    Mou,
+    Person,
+    Placement,
+    sha256_hex,
+)
+from partnerships.mous.lifecycle import record_event
+from partnerships.placements.imports.errors import ImportError_
+from partnerships.placements.imports.reading import MAX_FILE_MEGABYTES, read_table
+from partnerships.placements.imports.validation import RowChecker
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LIFETIME = timedelta(hours=24)
+BULK_BATCH = 1000
+
+
+def upload(*, user, file_name: str, data: bytes) -> ImportBatch:
+    """Register an uploaded file and queue its reading. Refuses at once a file too large or
+    already imported; everything else about the file is judged by the reader."""
+    if not can_import_placements(user):
+        raise PermissionDenied
+    expire_stale_previews()
+    if len(data) > MAX_FILE_MEGABYTES * 1024 * 1024:
+        raise ImportError_("file_too_large", limit=MAX_FILE_MEGABYTES)
+    digest = sha256_hex(data)
+    earlier = ImportBatch.objects.filter(file_sha256=digest, status=ImportStatus.IMPORTED).first()
+    if earlier is not None:
+        raise ImportError_(
+            "already_imported",
+            date=timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y"),
+            batch=earlier.pk,
+        )
+    batch = ImportBatch.objects.create(
+        uploaded_by=user,
+        file_name=(file_name or "")[-255:],
+        file_sha256=digest,
+        # The file holds ID numbers in clear: kept only encrypted, and only until read.
+        pending_file=encrypt_bytes(data),
+    )
+    from partnerships.placements.imports.tasks import read_import_file
+
+    transaction.on_commit(lambda: read_import_file.enqueue(batch.pk))
+    return batch
+
+
+def read(batch_id: int, *, today: date | None = None) -> ImportBatch:
+    """Read and check the file of a batch (the background task's work): store the prepared
+    rows and the problems for the preview, then forget the file."""
+    batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
+    if batch.status != ImportStatus.READING or batch.pending_file is None:
+        return batch
+    today = today or timezone.localdate()
+    try:
+        table = read_table(decrypt_bytes(batch.pending_file), batch.file_name)
+        ImportBatch.objects.filter(pk=batch.pk).update(total_rows=len(table.rows))
+        checker = RowChecker(
+            user=batch.uploaded_by,
+            today=today,
+            on_progress=lambda done: ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done),
+        )
+        outcome = checker.check(table)
+    except ImportError_ as error:
+        _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
+    except Exception as exc:
+        _log_crash("Reading", batch, exc)
+        _finish(batch, ImportStatus.FAILED, error_code="internal")
+    else:
+        _finish(
+            batch,
+            ImportStatus.PREVIEW,
+            finished=False,
+            total_rows=len(table.rows),
+            rows_done=len(table.rows),
+            rows=outcome.rows,
+            row_errors=outcome.errors,
+            rows_already_recorded=outcome.already_recorded,
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _log_crash(step: str, batch: ImportBatch, exc: Exception) -> None:
+    """Where it broke, for the maintainer, but not the exception's message: a library's
+    message may quote a cell, that is an ID number or a name."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("%s import batch %s crashed: %s\n%s", step, batch.pk, type(exc).__name__, frames)
+
+
+def _finish(batch: ImportBatch, status: str, *, finished: bool = True, **fields) -> None:
+    fields.setdefault("rows", [])
+    fields.setdefault("row_errors", [])
+    if finished:
+        fields["finished_at"] = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=status, pending_file=None, **fields)
+
+
+def can_confirm(batch: ImportBatch, user) -> bool:
+    """A preview may be imported by its uploader when it has rows to add and no problems."""
+    return bool(
+        batch.status == ImportStatus.PREVIEW
+        and batch.uploaded_by_id == user.pk
+        and batch.rows
+        and not batch.row_errors
+        and can_import_placements(user)
+    )
+
+
+def confirm(*, batch: ImportBatch, user) -> ImportBatch:
+    """The uploader confirms a clean preview: queue the import. Refused while any row has a
+    problem (fix the file and upload it again), or once the preview has expired."""
+    if batch.uploaded_by_id != user.pk or not can_import_placements(user):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not can_confirm(locked, user):
+            raise PermissionDenied  # not a clean preview (any more): nothing to confirm
+        expired = timezone.now() - locked.created_at > PREVIEW_LIFETIME
+        if expired:
+            _finish(locked, ImportStatus.CANCELLED, error_code="expired")
+        else:
+            locked.status = ImportStatus.IMPORTING
+            locked.confirmed_at = timezone.now()
+            locked.rows_done = 0
+            locked.save(update_fields=["status", "confirmed_at", "rows_done"])
+    if expired:
+        raise ImportError_("expired")
+    from partnerships.placements.imports.tasks import run_placement_import
+
+    transaction.on_commit(lambda: run_placement_import.enqueue(batch.pk))
+    return locked
+
+
+def cancel(*, batch: ImportBatch, user) -> None:
+    """Drop a preview (or a failed upload): its prepared rows are erased."""
+    if batch.uploaded_by_id != user.pk:
+        raise PermissionDenied
+    ImportBatch.objects.filter(
+        pk=batch.pk, status__in=[ImportStatus.PREVIEW, ImportStatus.FAILED]
+    ).update(status=ImportStatus.CANCELLED, rows=[], row_errors=[], pending_file=None)
+
+
+def expire_stale_previews() -> int:
+    """Previews nobody confirmed within a day are cancelled and their rows erased: prepared
+    rows hold hashed IDs and encrypted names, kept no longer than needed."""
+    return ImportBatch.objects.filter(
+        status=ImportStatus.PREVIEW, created_at__lt=timezone.now() - PREVIEW_LIFETIME
+    ).update(status=ImportStatus.CANCELLED, rows=[], row_errors=[], error_code="expired")
+
+
+def run(batch_id: int) -> ImportBatch:
+    """Save the confirmed rows of a batch in one transaction (the background task's work).
+
+    The MoUs are locked and checked again (one may have changed state since the preview),
+    rows recorded meanwhile are skipped, and the people and placements are written with
+    bulk inserts. On any problem nothing is saved and the batch says why.
+    """
+    batch = ImportBatch.objects.select_related("uploaded_by").get(pk=batch_id)
+    if batch.status != ImportStatus.IMPORTING:
+        return batch
+    try:
+        with transaction.atomic():
+            people_added, placements_added, skipped = _save_rows(batch)
+            record_event(
+                action="placements.imported",
+                actor=batch.uploaded_by,
+                details={
+                    "batch": batch.pk,
+                    "file_sha256": batch.file_sha256,
+                    "placements_added": placements_added,
+                    "people_added": people_added,
+                },
+            )
+            _finish(
+                batch,
+                ImportStatus.IMPORTED,
+                rows_done=batch.total_rows,
+                people_added=people_added,
+                placements_added=placements_added,
+                rows_already_recorded=batch.rows_already_recorded + skipped,
+            )
+    except ImportError_ as error:
+        _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
+    except IntegrityError:
+        # Another import of the same file or rows committed first: nothing was saved here.
+        logger.info("Import batch %s lost a race and saved nothing", batch.pk)
+        earlier = ImportBatch.objects.filter(
+            file_sha256=batch.file_sha256, status=ImportStatus.IMPORTED
+        ).first()
+        if earlier is None:
+            _finish(batch, ImportStatus.FAILED, error_code="changed_meanwhile")
+        else:
+            date_shown = timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y")
+            params = {"date": date_shown, "batch": earlier.pk}
+            _finish(batch, ImportStatus.FAILED, error_code="already_imported", error_params=params)
+    except Exception as exc:
+        _log_crash("Importing", batch, exc)
+        _finish(batch, ImportStatus.FAILED, error_code="internal")
+    batch.refresh_from_db()
+    return batch
+
+
+def _save_rows(batch: ImportBatch) -> tuple[int, int, int]:
+    user, rows = batch.uploaded_by, batch.rows
+    mous = {mou.pk: mou for mou in _locked_mous(rows)}
+    for mou in mous.values():
+        if not can_report_placement(user, mou):
+            raise ImportError_("data_changed", number=mou.document_number)
+    people = _people_for(rows, user)
+    recorded = set(
+        Placement.objects.filter(person_id__in=[person.pk for person in people.values()])
+        .exclude(confirmation="rejected")
+        .values_list("person_id", "pledge_id", "start_date")
+    )
+    from partnerships.placements.services import confirmed_on_entry
+
+    confirmation = {mou_id: confirmed_on_entry(user, mou) for mou_id, mou in mous.items()}
+    placements, skipped = [], 0
+    for row in rows:
+        person = people[row["id_hash"]]
+        start = date.fromisoformat(row["start_date"])
+        if (person.pk, row["pledge"], start) in recorded:
+            skipped += 1  # recorded by someone else since the preview
+            continue
+        placements.append(
+            Placement(
+                person=person,
+                pledge_id=row["pledge"],
+                kind=row["kind"],
+                start_date=start,
+                occupation=row["occupation"],
+                monthly_wage=row["monthly_wage"],
+                contract_type=row["contract_type"],
+                reported_by=user,
+                import_batch=batch,
+                **confirmation[row["mou"]],
+            )
+        )
+    Placement.objects.bulk_create(placements, batch_size=BULK_BATCH)
+    people_added = sum(1 for person in people.values() if getattr(person, "_added", False))
+    return people_added, len(placements), skipped
+
+
+def _locked_mous(rows: list[dict]):
+    ids = sorted({row["mou"] for row in rows})
+    return Mou.objects.select_for_update().filter(pk__in=ids).select_related("authority")
+
+
+def _people_for(rows: list[dict], user) -> dict[str, Person]:
+    """The person of every row by ID hash: those registered (maybe meanwhile), and the new
+    ones, inserted in bulk."""
+    hashes = list({row["id_hash"] for row in rows})
+    people = {}
+    for start in range(0, len(hashes), 900):
+        for person in Person.objects.filter(id_hash__in=hashes[start : start + 900]).only(
+            "id", "id_hash"
+        ):
+            people[person.id_hash] = person
+    new_people = []
+    for row in rows:
+        details = row.get("person")
+        if row["id_hash"] in people:
+            continue
+        if details is None:
+            # Registered at the preview, gone now: their consent was withdrawn meanwhile.
+            raise ImportError_("changed_meanwhile")
+        person = Person(
+            id_hash=row["id_hash"],
+            full_name_encrypted=details["name"],
+            target_group_id=details["target_group"],
+            gender=details["gender"],
+            birth_year=details["birth_year"],
+            birth_decade=Person.decade_of(details["birth_year"]),
+            commune_id=details["commune"],
+            owning_authority_id=details["owner"],
+            consent_given_on=date.fromisoformat(details["consent_given_on"]),
+            consent_scope=ConsentScope.PLACEMENT,
+            created_by=user,
+        )
+        person._added = True
+        people[row["id_hash"]] = person
+        new_people.append(person)
+    Person.objects.bulk_create(new_people, batch_size=BULK_BATCH)
+    return people

@@ -1,0 +1,100 @@
+"""Read-side queries for people and placements. Lists start from the scoped querysets in
+permissions.py; counts come from partnerships.placements.delivery, in SQL."""
+
+from datetime import date
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from partnerships.authorities.permissions import visible_mous, visible_people, visible_placements
+from partnerships.models import (
+    Confirmation,
+    Mou,
+    MouState,
+    Person,
+    Placement,
+    Pledge,
+)
+from partnerships.placements.delivery import delivery_annotations
+
+# MoUs whose pledges can have placements: signed once, whatever happened since.
+MOU_STATES_WITH_PLACEMENTS = [
+    MouState.SIGNED,
+    MouState.ACTIVE,
+    MouState.REVIEWED,
+    MouState.TERMINATED,
+]
+
+
+def placement_list(*, user, confirmation: str = "", mou_id: int | None = None):
+    """Placements the user may see, with what the list shows, in constant queries."""
+    queryset = visible_placements(user).select_related(
+        "pledge__mou__authority", "person__target_group"
+    )
+    if confirmation in Confirmation.values:
+        queryset = queryset.filter(confirmation=confirmation)
+    if mou_id:
+        queryset = queryset.filter(pledge__mou_id=mou_id)
+    return queryset.order_by("-reported_at", "-id")
+
+
+def placement_for_detail(*, user) -> QuerySet[Placement]:
+    return visible_placements(user).select_related(
+        "pledge__mou__authority",
+        "pledge__mou__partner",
+        "person__target_group",
+        "person__owning_authority",
+        "reported_by",
+        "decided_by",
+    )
+
+
+def pledge_delivery(mou: Mou, *, as_of: date | None = None) -> QuerySet[Pledge]:
+    """The MoU's pledge lines, each with reported, delivered, rejected and retention counts
+    (see partnerships.placements.delivery), in one query."""
+    return mou.pledges.order_by("id").annotate(
+        **delivery_annotations(prefix="placements__", as_of=as_of)
+    )
+
+
+def _pledged_places():
+    return Coalesce(
+        Subquery(
+            Pledge.objects.filter(mou=OuterRef("pk"))
+            .order_by()
+            .values("mou")
+            .annotate(total=Sum("quantity"))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def mou_delivery_counts(*, user) -> QuerySet[Mou]:
+    """Counts only, per MoU the user may see (officials' view): pledged places, reported,
+    delivered. Pledged places come from a subquery so that joined placements do not
+    multiply them."""
+    confirmed = Q(pledges__placements__confirmation=Confirmation.CONFIRMED)
+    reported = Q(pledges__placements__confirmation=Confirmation.REPORTED)
+    return (
+        visible_mous(user)
+        .filter(state__in=MOU_STATES_WITH_PLACEMENTS)
+        .select_related("authority", "partner")
+        .annotate(
+            pledged_places=_pledged_places(),
+            delivered=Count("pledges__placements", filter=confirmed),
+            awaiting=Count("pledges__placements", filter=reported),
+        )
+        .order_by("-year", "-number", "pk")
+    )
+
+
+def people_list(*, user) -> QuerySet[Person]:
+    """People the user manages, without names, with how many placements each has."""
+    return (
+        visible_people(user)
+        .select_related("target_group", "commune")
+        .annotate(placement_count=Count("placements"))
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,363 @@
+"""Services for people and placements: report, confirm or reject, end, withdraw consent,
+and look at a person's identity.
+
+Each service checks the rules and the user's permission (raising `PlacementError` with a
+message the user can act on, or PermissionDenied), changes the rows inside a transaction,
+and writes one audit event. Audit events carry ids only, never a name or an ID number;
+nothing here logs personal data.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed, has_transition_perm
+
+from partnerships.authorities.permissions import (
+    can_confirm_placements_of,
+    can_end_placement,
+    can_report_placement,
+    can_see_identity,
+    can_view_mou,
+    can_withdraw_consent,
+    has_role,
+    visible_people,
+)
+from partnerships.core.privacy import (
+    InvalidNationalId,
+    decrypt_name,
+    encrypt_name,
+    national_id_hash,
+    normalise_name,
+)
+from partnerships.models import (
+    Authority,
+    AuthorityLevel,
+    Confirmation,
+    ConsentScope,
+    Mou,
+    Person,
+    Placement,
+    PlacementStatus,
+    Pledge,
+    Role,
+    TargetGroup,
+)
+from partnerships.mous.lifecycle import record_event
+from partnerships.placements.rules import (
+    Problem,
+    conflicts_with,
+    mou_problems,
+    person_problems,
+    placement_problems,
+)
+
+NAME_MAX_LENGTH = 150
+
+
+class PlacementError(Exception):
+    """A placement or person change that cannot be made; says why, in the user's language."""
+
+    def __init__(self, problems: Problem | list[Problem]):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__(", ".join(problem.code for problem in self.problems))
+
+    @property
+    def message(self) -> str:
+        return " ".join(problem.message for problem in self.problems)
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """Who was placed, as the reporter gives it (the ID number in clear, for hashing only)."""
+
+    national_id: str
+    full_name: str
+    gender: str
+    birth_year: int | None
+    target_group: TargetGroup
+    consent_given_on: date
+    consent_scope: str = ConsentScope.PLACEMENT
+
+
+@dataclass(frozen=True)
+class PlacementDetails:
+    pledge: Pledge
+    start_date: date
+    contract_type: str
+    occupation: str = ""
+    monthly_wage: int | None = None
+
+
+def owner_for(mou: Mou) -> Authority:
+    """The authority that manages people placed under an MoU: the MoU's authority, or
+    whoever succeeded it if it was dissolved."""
+    authority, seen = mou.authority, set()
+    while authority.is_dissolved and authority.successor_id and authority.pk not in seen:
+        seen.add(authority.pk)
+        authority = authority.successor
+    return authority
+
+
+def commune_for(authority: Authority) -> Authority | None:
+    return authority if authority.level == AuthorityLevel.COMMUNE else None
+
+
+def line_number(pledge: Pledge) -> int:
+    """A pledge's line number on its MoU (1, 2, ...), as the MoU document numbers them."""
+    return pledge.mou.pledges.filter(pk__lte=pledge.pk).count()
+
+
+def _check_report(actor, person: PersonDetails, details: PlacementDetails, today: date):
+    """Permission and every rule of one report; returns the ID hash. Raises on a problem."""
+    mou = details.pledge.mou
+    if not can_report_placement(actor, mou):
+        if can_view_mou(actor, mou) and mou_problems(mou):
+            raise PlacementError(mou_problems(mou))
+        if has_role(actor, Role.BUSINESS_REPRESENTATIVE):
+            raise PlacementError(Problem("pledge_of_other_partner"))
+        raise PermissionDenied
+    problems = mou_problems(mou) + placement_problems(
+        mou=mou,
+        pledge=details.pledge,
+        line=line_number(details.pledge),
+        kind=details.pledge.kind,
+        start_date=details.start_date,
+        today=today,
+    )
+    problems += person_problems(
+        birth_year=person.birth_year, consent_given_on=person.consent_given_on, today=today
+    )
+    if not normalise_name(person.full_name):
+        problems.append(Problem("value_missing", column="full_name"))
+    if details.monthly_wage is not None and details.monthly_wage < 0:
+        problems.append(Problem("wage_negative", column="monthly_wage"))
+    try:
+        id_hash = national_id_hash(person.national_id)
+    except InvalidNationalId:
+        problems.append(Problem("national_id_invalid", column="national_id"))
+        id_hash = None
+    if problems:
+        raise PlacementError(problems)
+    return id_hash
+
+
+def report_placement(
+    *, actor, person: PersonDetails, placement: PlacementDetails, today: date | None = None
+) -> Placement:
+    """Record that a person started under a pledge line of a signed or active MoU.
+
+    A business representative reports for their own partner's MoUs; staff who manage the
+    MoU record too, and what they record is confirmed at once (they are the ones who would
+    confirm it). The person is found by the keyed hash of their ID number, or registered
+    under the MoU's authority; details contradicting a registered person are refused.
+    Either the person and the placement are both saved, or nothing is.
+    """
+    today = today or timezone.localdate()
+    id_hash = _check_report(actor, person, placement, today)
+    pledge = placement.pledge
+    try:
+        with transaction.atomic():
+            existing = Person.objects.select_for_update().filter(id_hash=id_hash).first()
+            if existing is not None and conflicts_with(
+                existing, name=person.full_name, gender=person.gender, birth_year=person.birth_year
+            ):
+                raise PlacementError(Problem("person_conflict", column="national_id"))
+            if existing is not None and _already_recorded(existing, pledge, placement.start_date):
+                raise PlacementError(Problem("already_recorded"))
+            person_row = existing or _register_person(actor, person, id_hash, pledge.mou)
+            row = Placement(
+                person=person_row,
+                pledge=pledge,
+                kind=pledge.kind,
+                start_date=placement.start_date,
+                occupation=placement.occupation.strip() or pledge.occupation,
+                monthly_wage=placement.monthly_wage,
+                contract_type=placement.contract_type,
+                reported_by=actor,
+                **confirmed_on_entry(actor, pledge.mou),
+            )
+            row.save()
+            record_event(
+                action="placement.reported",
+                actor=actor,
+                person=person_row,
+                details={
+                    "placement": row.pk,
+                    "mou": pledge.mou_id,
+                    "confirmation": row.confirmation,
+                },
+            )
+    except IntegrityError as exc:
+        # Another request registered the same person or placement a moment ago.
+        raise PlacementError(Problem("already_recorded")) from exc
+    return row
+
+
+def confirmed_on_entry(actor, mou: Mou) -> dict:
+    """Fields of a placement entered by someone who may confirm it: confirmed already."""
+    if not can_confirm_placements_of(actor, mou):
+        return {}
+    return {
+        "confirmation": Confirmation.CONFIRMED,
+        "decided_by": actor,
+        "decided_at": timezone.now(),
+    }
+
+
+def _already_recorded(person: Person, pledge: Pledge, start_date: date) -> bool:
+    return (
+        Placement.objects.filter(person=person, pledge=pledge, start_date=start_date)
+        .exclude(confirmation=Confirmation.REJECTED)
+        .exists()
+    )
+
+
+def _register_person(actor, details: PersonDetails, id_hash: str, mou: Mou) -> Person:
+    owner = owner_for(mou)
+    return Person.objects.create(
+        id_hash=id_hash,
+        full_name_encrypted=encrypt_name(details.full_name),
+        target_group=details.target_group,
+        gender=details.gender,
+        birth_year=details.birth_year,
+        birth_decade=Person.decade_of(details.birth_year),
+        commune=commune_for(owner),
+        owning_authority=owner,
+        consent_given_on=details.consent_given_on,
+        consent_scope=details.consent_scope,
+        created_by=actor,
+    )
+
+
+def _decide(placement: Placement, actor, transition: str, action: str, reason: str = ""):
+    """Confirm or reject: lock the row, check it is still awaiting a decision, record who."""
+    with transaction.atomic():
+        locked = (
+            Placement.objects.select_for_update().select_related("pledge__mou").get(pk=placement.pk)
+        )
+        method = getattr(locked, transition)
+        if locked.confirmation != placement.confirmation or not can_proceed(method):
+            raise PlacementError(Problem("changed_meanwhile"))
+        if not has_transition_perm(method, actor):
+            raise PermissionDenied(_("You may not confirm or reject this placement."))
+        method()
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.rejection_reason = reason
+        locked.save(update_fields=["confirmation", "decided_by", "decided_at", "rejection_reason"])
+        record_event(
+            action=action,
+            actor=actor,
+            note=reason,
+            person_id=locked.person_id,
+            details={"placement": locked.pk, "mou": locked.pledge.mou_id},
+        )
+    return locked
+
+
+def confirm_placement(*, placement: Placement, actor) -> Placement:
+    """Staff of the MoU's authority confirm a reported placement: from now on it counts as
+    delivered."""
+    return _decide(placement, actor, "confirm", "placement.confirmed")
+
+
+def reject_placement(*, placement: Placement, actor, reason: str) -> Placement:
+    """Staff of the MoU's authority reject a report (with a reason the business sees); it
+    never counts, and a corrected report may be made."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlacementError(Problem("reason_missing", column="reason"))
+    return _decide(placement, actor, "reject", "placement.rejected", reason)
+
+
+def end_placement(
+    *, placement: Placement, actor, status: str, end_date: date, reason: str = "", today=None
+) -> Placement:
+    """Record that a placement ended (completed, left or dismissed) on a date: retention
+    is computed from it. An ended or rejected placement cannot be ended again."""
+    today = today or timezone.localdate()
+    if not can_end_placement(actor, placement):
+        raise PermissionDenied
+    problems = []
+    if placement.is_ended or placement.confirmation == Confirmation.REJECTED:
+        problems.append(Problem("not_ongoing"))
+    if status not in PlacementStatus.values or status == PlacementStatus.ACTIVE:
+        problems.append(Problem("value_missing", column="status"))
+    if end_date < placement.start_date:
+        problems.append(Problem("end_before_start", column="end_date"))
+    elif end_date > today:
+        problems.append(Problem("date_in_future", {"date": end_date.strftime("%d/%m/%Y")}))
+    if problems:
+        raise PlacementError(problems)
+    with transaction.atomic():
+        updated = Placement.objects.filter(pk=placement.pk, status=PlacementStatus.ACTIVE).update(
+            status=status, end_date=end_date, end_reason=(reason or "").strip()
+        )
+        if not updated:
+            raise PlacementError(Problem("changed_meanwhile"))
+        record_event(
+            action="placement.ended",
+            actor=actor,
+            person_id=placement.person_id,
+            details={"placement": placement.pk, "status": status},
+        )
+    placement.refresh_from_db()
+    return placement
+
+
+def reveal_identity(*, person: Person, actor) -> str:
+    """The person's full name, for staff of the owning authority; every call is audited.
+
+    This is the only way the application decrypts a name for display.
+    """
+    if not can_see_identity(actor, person):
+        raise PermissionDenied
+    record_event(action="person.identity_viewed", actor=actor, person=person)
+    return decrypt_name(person.full_name_encrypted)
+
+
+def find_person(*, national_id: str, actor) -> Person | None:
+    """The person with this ID number among those the user manages (None if none).
+
+    The lookup is audited (which person was found, never the number searched).
+    """
+    try:
+        id_hash = national_id_hash(national_id)
+    except InvalidNationalId as exc:
+        raise PlacementError(Problem("national_id_invalid", column="national_id")) from exc
+    person = visible_people(actor).filter(id_hash=id_hash).first()
+    record_event(action="person.looked_up", actor=actor, person=person)
+    return person
+
+
+def withdraw_consent(*, person: Person, actor, withdrawn_on: date | None = None) -> Person:
+    """The person withdrew consent: erase what identifies them, keep anonymous counts.
+
+    Kept: target group, gender, birth decade, owning authority, consent dates, and their
+    placements (dates, job, status), which still count in totals. Erased: the ID hash (the
+    same person reported again is a new, anonymous-until-consent record), the encrypted
+    name, birth year and commune, and free-text reasons on their placements.
+    """
+    withdrawn_on = withdrawn_on or timezone.localdate()
+    if person.is_anonymised:
+        raise PlacementError(Problem("already_withdrawn"))
+    if not can_withdraw_consent(actor, person):
+        raise PermissionDenied
+    with transaction.atomic():
+        updated = Person.objects.filter(pk=person.pk, consent_withdrawn_on__isnull=True).update(
+            id_hash=None,
+            full_name_encrypted="",
+            birth_year=None,
+            commune=None,
+            consent_withdrawn_on=withdrawn_on,
+        )
+        if not updated:
+            raise PlacementError(Problem("already_withdrawn"))
+        Placement.objects.filter(person=person).update(end_reason="")
+        record_event(action="person.consent_withdrawn", actor=actor, person=person)
+    person.refresh_from_db()
+    return person

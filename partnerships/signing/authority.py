@@ -1,0 +1,111 @@
+"""The authority signs first: a certification signature on the PDF that was sent."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.models import (
+    Mou,
+    RevisionKind,
+    Signature,
+    SignatureMethod,
+    SignatureParty,
+)
+from partnerships.mous.lifecycle import MouError, record_event
+from partnerships.signing.pdf import pades
+from partnerships.signing.pdf.errors import SigningError
+from partnerships.signing.revisions import (
+    SIGNING_CONFLICT,
+    current_basis,
+    locked_for_signing,
+    require_sent,
+    store_revision,
+)
+from partnerships.signing.setup import SigningSetup
+
+
+def first_reason(verdict) -> str:
+    reasons = verdict.reasons
+    return str(reasons[0].message) if reasons else ""
+
+
+def unverified(verdict) -> MouError:
+    return MouError(
+        _("The signed PDF did not pass verification, so it was not stored: %(reason)s")
+        % {"reason": first_reason(verdict)}
+    )
+
+
+def certify(
+    mou: Mou,
+    *,
+    actor,
+    expected_sequence: int = 0,
+    setup: SigningSetup | None = None,
+    request=None,
+):
+    """The authority's certification signature (PAdES, DocMDP "form filling only") in its
+    field, with the Vietnamese stamp and a QR code of the MoU's public verification page.
+
+    The signed PDF is verified before it is stored as revision 1; a verified Signature row
+    and an audit event with its SHA-256 are written in the same transaction. Raises MouError
+    (a conflict, a wrong state, a signing or verification failure); nothing is stored then.
+    """
+    setup = setup or SigningSetup.from_settings()
+    require_sent(mou)
+    problems = setup.authority_problems()
+    if problems:
+        raise MouError(" ".join(str(problem) for problem in problems))
+    basis = current_basis(mou)
+    if basis.sequence != expected_sequence:
+        raise MouError(SIGNING_CONFLICT)
+    if basis.sequence != 0:
+        raise MouError(_("The authority has already signed this MoU."))
+    signed_at = timezone.now().replace(microsecond=0)
+    try:
+        with setup.authority_signer() as signer:
+            certificate_name = signer.signing_cert.subject.native.get("common_name")
+            pdf = pades.certify_as_authority(
+                basis.pdf,
+                signer,
+                signer_name=certificate_name or mou.authority_signatory_name,
+                position=mou.authority_signatory_position,
+                organisation=mou.authority.name,
+                verification_url=setup.verification_url(mou, request),
+                signed_at=signed_at,
+                location=mou.authority.place_name or None,
+                **setup.profile(),
+            )
+    except SigningError as error:
+        raise MouError(error.message) from error
+    verdict = setup.verify(pdf)
+    if not verdict.ok:
+        raise unverified(verdict)
+    report = verdict.signatures[-1]
+    with locked_for_signing(mou, expected_sequence=expected_sequence) as locked:
+        revision = store_revision(
+            locked, basis=basis, pdf=pdf, kind=RevisionKind.AUTHORITY_CERTIFICATION, actor=actor
+        )
+        Signature.objects.create(
+            mou=locked,
+            party=SignatureParty.AUTHORITY,
+            method=SignatureMethod.DEMO if setup.is_demo else SignatureMethod.CERTIFICATE,
+            signer_name=report.signer_name,
+            signed_at=report.signed_at or signed_at,
+            is_verified=True,
+            revision=revision,
+            certificate_subject=report.signer_subject,
+        )
+        record_event(
+            locked,
+            action="mou.authority_certified",
+            actor=actor,
+            details={
+                "revision": revision.sequence,
+                "sha256": revision.sha256,
+                "previous_sha256": revision.previous_sha256,
+                "signer": report.signer_subject,
+                "pades_level": report.pades_level,
+                "signed_at": (report.signed_at or signed_at).isoformat(),
+            },
+        )
+    return revision

@@ -1,0 +1,224 @@
+"""The visible part of a signature: a small stamp in the signature field, in Vietnamese.
+
+pyHanko's default stamp font is Courier, a non-embedded standard font with a Latin-1 encoding:
+Vietnamese letters come out as garbage without any error. Stamps here are set in an embedded
+TrueType font (Liberation Sans, else DejaVu Sans) through pyHanko's OpenType support (HarfBuzz
+shaping, a font subset with a /ToUnicode map, so the text can be copied and searched).
+
+The field is about 200 × 65 pt. The text is written at a design size and pyHanko shrinks the
+whole stamp to the field; the lines are wrapped here (pyHanko does not wrap) at the widest
+width that still leaves the text at a readable size once shrunk.
+"""
+
+import functools
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext_lazy as _
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import QRPosition, QRStampStyle, TextStampStyle
+
+from partnerships.signing.pdf.errors import SigningError
+
+# Searched in order; the first that exists is used. Debian: fonts-liberation2, fonts-dejavu-core.
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+)
+DISPLAY_TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+# Text is laid out at this size (pyHanko writes integer sizes) and the stamp is then scaled.
+_DESIGN_SIZE = 10
+_DESIGN_LEADING = 12
+_TEXT_MARGIN = 2  # around the text, in design units
+_QR_SEPARATION = 2  # around the QR code, in points of the final stamp
+_BORDER = 1
+# The largest and smallest final font sizes tried, in points, best first.
+_FINAL_SIZES = (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0)
+
+AUTHORITY_COLOUR = (0.6, 0.0, 0.0)
+BUSINESS_COLOUR = (0.0, 0.2, 0.55)
+SEAL_COLOUR = (0.25, 0.25, 0.25)
+
+
+class _GlyphAccumulator(GlyphAccumulator):
+    """pyHanko's font engine, measuring in thousandths of an em as PDF requires.
+
+    pyHanko 0.38 writes glyph widths (/W) and TJ adjustments in the font's own units, which
+    is right only for fonts of 1000 units per em (the Noto fonts its tests use). Liberation
+    and DejaVu have 2048: every glyph would advance about twice its width, letter-spacing the
+    stamp across the field. HarfBuzz is asked for positions at a scale of 1000 and widths are
+    rescaled, so that every number pyHanko writes is in the unit the PDF reader expects.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._to_thousandths = 1000 / self.units_per_em
+        self.hb_font.scale = (1000, 1000)
+        self.units_per_em = 1000
+
+    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+        cached = self._glyphs.get(glyph_id)
+        if cached is not None:
+            return cached
+        cid, width = super()._get_cid_and_width(glyph_id)
+        self._glyphs[glyph_id] = result = (cid, round(width * self._to_thousandths))
+        return result
+
+
+class _GlyphAccumulatorFactory(GlyphAccumulatorFactory):
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        with open(self.font_file, "rb") as font_file:
+            return _GlyphAccumulator(
+                writer=writer,
+                font_handle=io.BytesIO(font_file.read()),
+                font_size=self.font_size,
+                ot_script_tag=self.ot_script_tag,
+                ot_language_tag=self.ot_language_tag,
+                writing_direction=self.writing_direction,
+                bcp47_lang_code=self.bcp47_lang_code,
+                obj_stream=obj_stream,
+            )
+
+
+@functools.cache
+def default_font_path() -> str:
+    for candidate in FONT_CANDIDATES:
+        if Path(candidate).is_file():
+            return candidate
+    raise SigningError(
+        _(
+            "No font with Vietnamese letters was found for the signature stamp: install "
+            "fonts-liberation2 or fonts-dejavu-core."
+        )
+    )
+
+
+@functools.cache
+def _metrics(font_path: str) -> tuple[dict[int, str], dict[str, int], int]:
+    """(code point → glyph name, glyph name → advance width, units per em) of a font."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(font_path, lazy=True)
+    cmap = font.getBestCmap()
+    advances = {name: metrics[0] for name, metrics in font["hmtx"].metrics.items()}
+    return cmap, advances, font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float, font_path: str) -> float:
+    """The advance width of `text` at `size` points, character by character (no kerning)."""
+    cmap, advances, units = _metrics(font_path)
+    fallback = advances.get(cmap.get(ord("n"), ""), units // 2)
+    total = sum(advances.get(cmap.get(ord(char), ""), fallback) for char in text)
+    return total * size / units
+
+
+def wrap(text: str, width: float, size: float, font_path: str) -> list[str]:
+    """`text` broken at spaces into lines no wider than `width` (a word longer than the width
+    stays whole on its own line; the stamp then shrinks a little)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}" if line else word
+            if line and text_width(candidate, size, font_path) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+def format_signing_time(moment: datetime, time_zone: str = DISPLAY_TIME_ZONE) -> str:
+    """ "22/11/2026 07:50:28 (GMT+7)": the day first, as Vietnamese documents write it."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    minutes = int(abs(offset.total_seconds()) % 3600 // 60) if offset is not None else 0
+    zone = f"GMT{hours:+d}" + (f":{minutes:02d}" if minutes else "")
+    return f"{local:%d/%m/%Y %H:%M:%S} ({zone})"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What pyHanko needs to draw a stamp: its style and the values for its text."""
+
+    style: TextStampStyle
+    text_params: dict
+    text: str  # the text as laid out, one line per line
+
+
+def build_stamp(
+    paragraphs: list[str],
+    *,
+    box: tuple[float, float],
+    colour: tuple[float, float, float],
+    qr_url: str | None = None,
+    font_path: str | None = None,
+) -> Stamp:
+    """A stamp for a field of `box` (width, height) points: `paragraphs` wrapped to fit,
+    with a QR code of `qr_url` on the left when given."""
+    font_path = font_path or default_font_path()
+    width, height = box
+    # With a QR code, the code takes a square of the field's height on the left.
+    text_width_final = width - 2 * _BORDER - (height if qr_url else 0)
+    text_height_final = height - 2 * _BORDER
+    paragraphs = [unicodedata.normalize("NFC", p.strip()) for p in paragraphs if p.strip()]
+
+    lines: list[str] = []
+    for final_size in _FINAL_SIZES:
+        scale = final_size / _DESIGN_SIZE
+        available = text_width_final / scale - 2 * _TEXT_MARGIN
+        lines = [
+            line
+            for paragraph in paragraphs
+            for line in wrap(paragraph, available, _DESIGN_SIZE, font_path)
+        ]
+        needed = (len(lines) * _DESIGN_LEADING + 2 * _TEXT_MARGIN) * scale
+        if needed <= text_height_final:
+            break
+    text = "\n".join(lines)
+
+    text_box_style = TextBoxStyle(
+        font=_GlyphAccumulatorFactory(font_path, font_size=_DESIGN_SIZE, bcp47_lang_code="vi"),
+        font_size=_DESIGN_SIZE,
+        leading=_DESIGN_LEADING,
+        text_color=colour,
+        box_layout_rule=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins.uniform(_TEXT_MARGIN),
+        ),
+    )
+    # Left-aligned, centred vertically, shrunk to the field (never enlarged).
+    layout = SimpleBoxLayoutRule(
+        x_align=AxisAlignment.ALIGN_MIN,
+        y_align=AxisAlignment.ALIGN_MID,
+        margins=Margins.uniform(_BORDER),
+    )
+    common = {
+        "border_width": _BORDER,
+        "border_color": colour,
+        # The text goes in as a parameter so that a "%" in a name cannot break the template.
+        "stamp_text": "%(body)s",
+        "text_box_style": text_box_style,
+        "inner_content_layout": layout,
+    }
+    if qr_url:
+        style = QRStampStyle(
+            **common,
+            innsep=_QR_SEPARATION,
+            qr_position=QRPosition.LEFT_OF_TEXT,
+        )
+        return Stamp(style=style, text_params={"body": text, "url": qr_url}, text=text)
+    return Stamp(style=TextStampStyle(**common), text_params={"body": text}, text=text)

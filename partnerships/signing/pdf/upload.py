@@ -1,0 +1,267 @@
+"""Is a PDF the business signed with its own tool acceptable?
+
+The business downloads the PDF we sent (already certified by the authority), signs it with
+its USB token or its CA's signing app, and uploads the result. We accept it only if:
+
+1. it is the sent file plus incremental updates: the uploaded bytes start with the sent bytes;
+2. those updates add exactly one signature, in the business's field, made in the first update;
+3. nothing else changed: pyHanko's difference analysis finds nothing beyond filling that one
+   signature field, and after the signature only validation data (DSS) and document
+   timestamps, which signing tools add for long-term validation;
+4. the signature is intact and valid, its certificate chains to a configured trust root, is
+   not revoked (OCSP/CRL) and was valid when checked;
+5. the certificate identifies this partner: its subject carries the partner's tax code, by a
+   rule the deployment configures (`tax_code_rule`).
+
+Otherwise the verdict names the first reason found, in that order.
+"""
+
+import io
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from asn1crypto import x509
+from django.utils.translation import gettext_lazy as _
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
+from pyhanko.sign.validation import read_certification_data
+
+from partnerships.documents.engine.fields import BUSINESS_FIELD
+from partnerships.signing.pdf import verify
+from partnerships.signing.pdf.errors import SigningError
+from partnerships.signing.pdf.verify import Problem, SignatureReport
+
+logger = logging.getLogger(__name__)
+
+TaxCodeRule = Callable[[x509.Certificate, str], bool]
+
+# --- Reasons --------------------------------------------------------------------------------
+
+NOT_A_PDF = verify.NOT_A_PDF
+DAMAGED = verify.DAMAGED
+ENCRYPTED = verify.ENCRYPTED
+NOT_BASED_ON_SENT = "not_based_on_sent"
+NOT_SIGNED = "not_signed"
+EXTRA_SIGNATURE = "extra_signature"
+WRONG_FIELD = "wrong_field"
+MODIFIED_AFTER_SENDING = "modified_after_sending"
+SIGNATURE_BROKEN = verify.SIGNATURE_BROKEN
+UNTRUSTED = verify.UNTRUSTED
+REVOKED = verify.REVOKED
+EXPIRED = verify.EXPIRED
+NOT_YET_VALID = verify.NOT_YET_VALID
+REVOCATION_UNKNOWN = verify.REVOCATION_UNKNOWN
+UNUSABLE_CERTIFICATE = verify.UNUSABLE_CERTIFICATE
+TIMESTAMP_INVALID = verify.TIMESTAMP_INVALID
+WRONG_PARTNER = "wrong_partner"
+
+MESSAGES = {
+    NOT_BASED_ON_SENT: _(
+        "The file is not the document we sent: sign the PDF downloaded from the registry, "
+        "without saving it in another program first."
+    ),
+    NOT_SIGNED: _("The file has no new signature: sign it in the business's signature field."),
+    EXTRA_SIGNATURE: _(
+        "The file has more than one new signature: only one signature, in the business's "
+        "signature field, may be added."
+    ),
+    WRONG_FIELD: _(
+        "The new signature is not in the business's signature field: sign in the field "
+        "prepared for the business."
+    ),
+    MODIFIED_AFTER_SENDING: _(
+        "The document was changed besides being signed: only the business's signature may be added."
+    ),
+    WRONG_PARTNER: _(
+        "The signing certificate does not belong to this business: its tax code %(tax_code)s "
+        "is not in the certificate."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class UploadVerdict:
+    accepted: bool
+    reason: str | None = None
+    message: object = None  # lazy translation
+    signature: SignatureReport | None = None  # the new signature, once it was found
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "message": str(self.message) if self.message is not None else None,
+            "signature": self.signature.as_dict() if self.signature is not None else None,
+        }
+
+
+def _refuse(code: str, signature: SignatureReport | None = None, **params) -> UploadVerdict:
+    message = MESSAGES[code] if code in MESSAGES else verify.MESSAGES[code]
+    if params:
+        message = verify.interpolate(message, params)
+    return UploadVerdict(accepted=False, reason=code, message=message, signature=signature)
+
+
+def _refuse_problem(found: Problem, signature: SignatureReport | None = None) -> UploadVerdict:
+    return UploadVerdict(
+        accepted=False, reason=found.code, message=found.message, signature=signature
+    )
+
+
+# --- Whose certificate ----------------------------------------------------------------------
+
+# The subject attributes Vietnamese CAs put a tax code in: UID ("MST:0312345678") and
+# serialNumber.
+TAX_CODE_ATTRIBUTES = ("user_id", "serial_number")
+DEFAULT_TAX_CODE_PATTERN = r"(?:MST:)?{tax_code}"
+
+
+def tax_code_rule(
+    pattern: str = DEFAULT_TAX_CODE_PATTERN, attributes: Iterable[str] = TAX_CODE_ATTRIBUTES
+) -> TaxCodeRule:
+    """A rule that accepts a certificate when one of the subject `attributes` (asn1crypto
+    names: "user_id" is UID, "serial_number", "organization_identifier", "common_name"…)
+    matches `pattern` in full, case-insensitively, where "{tax_code}" stands for the
+    partner's tax code (escaped). The default accepts "MST:0312345678" or "0312345678"."""
+    attributes = tuple(attributes)
+    if "{tax_code}" not in pattern:
+        raise ValueError("The tax code pattern must contain {tax_code}.")
+
+    def rule(cert: x509.Certificate, tax_code: str) -> bool:
+        if not tax_code.strip():
+            return False
+        expected = re.compile(
+            pattern.replace("{tax_code}", re.escape(tax_code.strip())), re.IGNORECASE
+        )
+        for rdn in cert.subject.chosen:
+            for attribute in rdn:
+                if attribute["type"].native not in attributes:
+                    continue
+                value = attribute["value"].native
+                if isinstance(value, str) and expected.fullmatch(re.sub(r"\s+", "", value)):
+                    return True
+        return False
+
+    return rule
+
+
+tax_code_in_subject: TaxCodeRule = tax_code_rule()
+
+
+# --- The checks -------------------------------------------------------------------------------
+
+
+def _sent_revisions(sent_pdf: bytes) -> tuple[int, object]:
+    """The number of revisions of the sent file and its certification level (DocMDP)."""
+    try:
+        reader = PdfFileReader(io.BytesIO(sent_pdf), strict=False)
+        certification = read_certification_data(reader)
+        return reader.xrefs.total_revisions, (
+            certification.permission if certification is not None else None
+        )
+    except Exception as exc:
+        raise SigningError(_("The sent PDF cannot be read.")) from exc
+
+
+def _structure(reader: PdfFileReader, sent_revisions: int):
+    """The new signature, or the verdict refusing the file for its structure."""
+    new = [e for e in reader.embedded_signatures if e.signed_revision >= sent_revisions]
+    signatures = [e for e in new if e.sig_object_type == "/Sig"]
+    if not signatures:
+        return None, _refuse(NOT_SIGNED)
+    if len(signatures) > 1:
+        return None, _refuse(EXTRA_SIGNATURE)
+    signature = signatures[0]
+    if signature.field_name != BUSINESS_FIELD:
+        return None, _refuse(WRONG_FIELD)
+    if signature.signed_revision != sent_revisions:
+        # Something was added before the signature (and is covered by it).
+        return None, _refuse(MODIFIED_AFTER_SENDING)
+    if any(e.signed_revision < signature.signed_revision for e in new if e is not signature):
+        return None, _refuse(MODIFIED_AFTER_SENDING)
+    return signature, None
+
+
+def _changes_allowed(
+    reader: PdfFileReader, signature, sent_revisions: int, certification, allow_ltv: bool
+) -> bool:
+    """Filling the business's field, then (if allowed) only validation data and timestamps."""
+    if reader.xrefs.total_revisions > signature.signed_revision + 1:
+        if not allow_ltv:
+            return False
+        after = DEFAULT_DIFF_POLICY.review_file(reader, signature.signed_revision)
+        if not isinstance(after, DiffResult) or after.modification_level > (
+            ModificationLevel.LTA_UPDATES
+        ):
+            return False
+    result = DEFAULT_DIFF_POLICY.review_file(reader, sent_revisions - 1, doc_mdp=certification)
+    return (
+        isinstance(result, DiffResult)
+        and result.modification_level <= ModificationLevel.FORM_FILLING
+        and result.changed_form_fields <= {BUSINESS_FIELD}
+    )
+
+
+def check_business_upload(
+    sent_pdf: bytes,
+    uploaded_pdf: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    tax_code: str,
+    tax_code_rule: TaxCodeRule = tax_code_in_subject,
+    other_certs: Iterable[x509.Certificate] = (),
+    allow_validation_updates: bool = True,
+    allow_fetching: bool = True,
+    revocation_mode: str = "hard-fail",
+) -> UploadVerdict:
+    """Accept `uploaded_pdf` as `sent_pdf` signed by the business whose tax code is
+    `tax_code`, or say precisely why not. Never raises on a bad upload (a sent PDF that
+    cannot be read is our fault: SigningError).
+
+    `allow_validation_updates`: accept DSS updates and document timestamps after the
+    signature (Acrobat and many CA tools add them for long-term validation).
+    """
+    if not isinstance(uploaded_pdf, bytes | bytearray) or b"%PDF-" not in uploaded_pdf[:1024]:
+        return _refuse(NOT_A_PDF)
+    if not bytes(uploaded_pdf).startswith(sent_pdf):
+        return _refuse(NOT_BASED_ON_SENT)
+    if len(uploaded_pdf) == len(sent_pdf):
+        return _refuse(NOT_SIGNED)
+    sent_revisions, certification = _sent_revisions(sent_pdf)
+    reader, failure = verify.open_signed_pdf(bytes(uploaded_pdf))
+    if failure is not None:
+        return _refuse(NOT_SIGNED if failure.code == verify.NO_SIGNATURES else failure.code)
+    try:
+        signature, refusal = _structure(reader, sent_revisions)
+        if refusal is not None:
+            return refusal
+        if verify.digest_matches(signature) is not True:
+            return _refuse(SIGNATURE_BROKEN)
+        if not _changes_allowed(
+            reader, signature, sent_revisions, certification, allow_validation_updates
+        ):
+            return _refuse(MODIFIED_AFTER_SENDING)
+        reports, _problems = verify.verify_reader(
+            reader,
+            trust_roots=trust_roots,
+            other_certs=other_certs,
+            allow_fetching=allow_fetching,
+            revocation_mode=revocation_mode,
+            only=[signature],
+        )
+    except Exception:
+        logger.warning("Uploaded PDF could not be checked", exc_info=True)
+        return _refuse(DAMAGED)
+    report = reports[0]
+    if report.problems:
+        found = report.problems[0]
+        if found.code in (verify.CHANGED_AFTER_SIGNING, verify.INCOMPLETE_COVERAGE):
+            return _refuse(MODIFIED_AFTER_SENDING, report)
+        if found.code == verify.UNREADABLE_SIGNATURE:
+            return _refuse(SIGNATURE_BROKEN, report)
+        return _refuse_problem(found, report)
+    if report.certificate is None or not tax_code_rule(report.certificate, tax_code):
+        return _refuse(WRONG_PARTNER, report, tax_code=tax_code)
+    return UploadVerdict(accepted=True, signature=report)

@@ -1,0 +1,324 @@
+"""What the deployment configured for signing: signers, trust roots, TSA, the tax code rule.
+
+Read from settings (see settings.py and the README) into a `SigningSetup`. The services take
+one as an argument so that `seed_demo` can sign with the demo PKI it has just made, and tests
+with their own PKI, whatever the settings say. With DEBUG=1 and no signer configured, the
+demo PKI written by `seed_demo` (DEMO_PKI_DIR) is used, so the demo shows the whole flow.
+"""
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asn1crypto import x509
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.signing.pdf import verify
+from partnerships.signing.pdf.errors import SigningError
+from partnerships.signing.pdf.signers import Signer, load_pkcs12_signer, open_pkcs11_signer
+from partnerships.signing.pdf.trust import load_certificate_files
+from partnerships.signing.pdf.upload import TaxCodeRule, tax_code_rule
+
+logger = logging.getLogger(__name__)
+
+DEMO_MANIFEST = "demo-pki.json"
+
+
+@functools.lru_cache(maxsize=8)
+def _pkcs12(path: str, mtime: float, passphrase: str, extra: tuple) -> Signer:
+    # Parsing a PKCS#12 file costs far more than a signature: keep each one loaded (keyed by
+    # its modification time, so a replaced file is read again).
+    return load_pkcs12_signer(path, passphrase, extra_certificates=list(extra))
+
+
+@dataclass(frozen=True)
+class Pkcs12Source:
+    path: str
+    passphrase: str
+    extra: tuple = ()
+
+    def load(self) -> Signer:
+        try:
+            mtime = Path(self.path).stat().st_mtime
+        except OSError as exc:
+            raise SigningError(
+                _("The signing certificate file %(path)s cannot be read.") % {"path": self.path}
+            ) from exc
+        return _pkcs12(self.path, mtime, self.passphrase, self.extra)
+
+    @contextmanager
+    def open(self) -> Iterator[Signer]:
+        yield self.load()
+
+    def certificates(self) -> list[x509.Certificate]:
+        signer = self.load()
+        return [signer.signing_cert, *signer.cert_registry]
+
+
+@dataclass(frozen=True)
+class Pkcs11Source:
+    module: str
+    pin: str
+    token_label: str
+    key_label: str
+    cert_label: str
+    extra: tuple = ()
+
+    @contextmanager
+    def open(self) -> Iterator[Signer]:
+        with open_pkcs11_signer(
+            self.module,
+            pin=self.pin,
+            token_label=self.token_label or None,
+            key_label=self.key_label or None,
+            cert_label=self.cert_label or self.key_label or None,
+            extra_certificates=list(self.extra),
+        ) as signer:
+            yield signer
+
+    def certificates(self) -> list[x509.Certificate]:
+        return list(self.extra)
+
+
+@dataclass(frozen=True)
+class SigningSetup:
+    authority: Pkcs12Source | Pkcs11Source | None = None
+    seal: Pkcs12Source | None = None
+    tsa_url: str | None = None
+    configured_roots: tuple = ()
+    other_certs: tuple = ()
+    tax_code_rule: TaxCodeRule = field(default=tax_code_rule())
+    revocation_mode: str = "hard-fail"
+    public_base_url: str = ""
+    is_demo: bool = False
+    # Configuration mistakes found while reading the settings (a missing file...).
+    errors: tuple = ()
+
+    # --- Reading the settings ---------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls) -> "SigningSetup":
+        errors = []
+        extra = _certificates(
+            settings.SIGNING_EXTRA_CERTIFICATES, "SIGNING_EXTRA_CERTIFICATES", errors
+        )
+        roots = _certificates(settings.SIGNING_TRUST_ROOTS, "SIGNING_TRUST_ROOTS", errors)
+        authority = None
+        if settings.SIGNING_AUTHORITY_PKCS12:
+            authority = Pkcs12Source(
+                settings.SIGNING_AUTHORITY_PKCS12,
+                settings.SIGNING_AUTHORITY_PKCS12_PASSPHRASE,
+                tuple(extra),
+            )
+        elif settings.SIGNING_AUTHORITY_PKCS11_MODULE:
+            authority = Pkcs11Source(
+                module=settings.SIGNING_AUTHORITY_PKCS11_MODULE,
+                pin=settings.SIGNING_AUTHORITY_PKCS11_PIN,
+                token_label=settings.SIGNING_AUTHORITY_PKCS11_TOKEN,
+                key_label=settings.SIGNING_AUTHORITY_PKCS11_KEY_LABEL,
+                cert_label=settings.SIGNING_AUTHORITY_PKCS11_CERT_LABEL,
+                extra=tuple(extra),
+            )
+        seal = None
+        if settings.SIGNING_SEAL_PKCS12:
+            seal = Pkcs12Source(
+                settings.SIGNING_SEAL_PKCS12, settings.SIGNING_SEAL_PKCS12_PASSPHRASE, tuple(extra)
+            )
+        common = {
+            "tsa_url": settings.SIGNING_TSA_URL or None,
+            "tax_code_rule": tax_code_rule(
+                settings.SIGNING_TAX_CODE_PATTERN, settings.SIGNING_TAX_CODE_ATTRIBUTES
+            ),
+            "revocation_mode": settings.SIGNING_REVOCATION_MODE,
+            "public_base_url": settings.PUBLIC_BASE_URL,
+        }
+        if authority is None and seal is None and settings.DEBUG:
+            demo = demo_setup(settings.DEMO_PKI_DIR, **common)
+            if demo is not None:
+                return demo
+        return cls(
+            authority=authority,
+            seal=seal,
+            configured_roots=tuple(roots),
+            other_certs=tuple(extra),
+            errors=tuple(errors),
+            **common,
+        )
+
+    # --- What is missing --------------------------------------------------------------------
+
+    def _common_problems(self) -> list:
+        problems = list(self.errors)
+        if not self.public_base_url and not settings.DEBUG and not self.is_demo:
+            problems.append(
+                _(
+                    "Set PUBLIC_BASE_URL to the registry's public address: it is printed as a "
+                    "QR code on every signed PDF and used in invitation emails."
+                )
+            )
+        return problems
+
+    def authority_problems(self) -> list:
+        """Why the authority cannot sign here, in words for whoever configures the server."""
+        problems = self._common_problems()
+        if self.authority is None:
+            problems.append(
+                _(
+                    "No signing certificate is configured for the authority: set "
+                    "SIGNING_AUTHORITY_PKCS12 and SIGNING_AUTHORITY_PKCS12_PASSPHRASE, or the "
+                    "SIGNING_AUTHORITY_PKCS11_* variables for a token (see the README)."
+                )
+            )
+        return problems
+
+    def seal_problems(self) -> list:
+        problems = self._common_problems()
+        if self.seal is None:
+            problems.append(
+                _(
+                    "The registry's seal is not configured: set SIGNING_SEAL_PKCS12 and "
+                    "SIGNING_SEAL_PKCS12_PASSPHRASE to let businesses without a certificate "
+                    "sign with a one-time code."
+                )
+            )
+        return problems
+
+    def upload_problems(self) -> list:
+        problems = self._common_problems()
+        if not self.configured_roots:
+            problems.append(
+                _(
+                    "No trust roots are configured: set SIGNING_TRUST_ROOTS to the root "
+                    "certificates of the certification authorities whose certificates "
+                    "businesses may sign with."
+                )
+            )
+        return problems
+
+    # --- What the signing calls need ------------------------------------------------------
+
+    @contextmanager
+    def authority_signer(self) -> Iterator[Signer]:
+        if self.authority is None:
+            raise SigningError(self.authority_problems()[-1])
+        with self.authority.open() as signer:
+            yield signer
+
+    def seal_signer(self) -> Signer:
+        if self.seal is None:
+            raise SigningError(self.seal_problems()[-1])
+        return self.seal.load()
+
+    @property
+    def trust_roots(self) -> list[x509.Certificate]:
+        """The configured roots; without any, the roots at the top of the registry's own
+        signers' chains, so that at least the registry's signatures can be checked."""
+        if self.configured_roots:
+            return list(self.configured_roots)
+        roots = []
+        for source in (self.authority, self.seal):
+            if source is None:
+                continue
+            try:
+                certificates = source.certificates()
+            except Exception:
+                logger.warning("Cannot read a signer's certificates", exc_info=True)
+                continue
+            roots += [cert for cert in certificates if cert.self_signed in ("maybe", "yes")]
+        return _unique(roots)
+
+    @property
+    def registry_seals(self) -> list[x509.Certificate]:
+        if self.seal is None:
+            return []
+        try:
+            return [self.seal.load().signing_cert]
+        except SigningError:
+            return []
+
+    def profile(self) -> dict:
+        """The PAdES options of every signature: B-T with a TSA, B-LT with trust roots."""
+        return {
+            "tsa_url": self.tsa_url,
+            "trust_roots": self.trust_roots or None,
+            "other_certs": list(self.other_certs),
+        }
+
+    def verify(self, pdf: bytes) -> verify.Verdict:
+        """verify_pdf with this setup's trust; never raises."""
+        roots = self.trust_roots
+        digest = hashlib.sha256(pdf if isinstance(pdf, bytes | bytearray) else b"")
+        if not roots:
+            return verify.Verdict(sha256=digest.hexdigest(), problems=(NO_TRUST_ROOTS_PROBLEM,))
+        try:
+            return verify.verify_pdf(
+                pdf,
+                trust_roots=roots,
+                other_certs=list(self.other_certs),
+                registry_seals=self.registry_seals,
+                revocation_mode=self.revocation_mode,
+            )
+        except Exception:  # verify_pdf promises not to raise; a verdict all the same
+            logger.exception("Verification crashed")
+            return verify.Verdict(sha256=digest.hexdigest(), problems=(verify.problem("damaged"),))
+
+    def public_url(self, path: str, request=None) -> str:
+        if self.public_base_url:
+            return self.public_base_url + path
+        if request is not None:
+            return request.build_absolute_uri(path)
+        return "http://127.0.0.1:8000" + path
+
+    def verification_url(self, mou, request=None) -> str:
+        return self.public_url(reverse("public_mou", args=[mou.public_id]), request)
+
+
+NO_TRUST_ROOTS_PROBLEM = verify.Problem(
+    "no_trust_roots",
+    _("The registry has no trust roots configured, so no signature can be checked here."),
+)
+
+
+def _unique(certificates) -> list[x509.Certificate]:
+    seen, unique = set(), []
+    for cert in certificates:
+        if cert.sha256 not in seen:
+            seen.add(cert.sha256)
+            unique.append(cert)
+    return unique
+
+
+def _certificates(paths, variable: str, errors: list) -> list[x509.Certificate]:
+    try:
+        return load_certificate_files(paths)
+    except Exception:
+        errors.append(
+            _("A certificate file named in %(variable)s cannot be read.") % {"variable": variable}
+        )
+        return []
+
+
+def demo_setup(directory: Path, **common) -> SigningSetup | None:
+    """The setup of the demo PKI in `directory` (written by seed_demo), or None."""
+    manifest = Path(directory) / DEMO_MANIFEST
+    if not manifest.is_file():
+        return None
+    data = json.loads(manifest.read_text())
+    root = load_certificate_files([Path(directory) / data["root"]])
+    passphrase = data["passphrase"]
+    common.setdefault("tax_code_rule", tax_code_rule())
+    common.setdefault("public_base_url", "")
+    return SigningSetup(
+        authority=Pkcs12Source(str(Path(directory) / data["authority"]), passphrase),
+        seal=Pkcs12Source(str(Path(directory) / data["seal"]), passphrase),
+        configured_roots=tuple(root),
+        is_demo=True,
+        **common,
+    )

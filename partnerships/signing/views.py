@@ -1,0 +1,144 @@
+"""Signing from the MoU's page: the authority certifies, staff invite the business, and both
+parties download the revisions, the final PDF and the completion certificate."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from partnerships.authorities.permissions import can_manage_mou
+from partnerships.core.access import role_required
+from partnerships.documents.engine.errors import DocumentError
+from partnerships.documents.views import _attachment, _file_name
+from partnerships.models import MouState, SignatureParty
+from partnerships.mous import selectors
+from partnerships.mous.lifecycle import MouError
+from partnerships.signing import authority, invitations, revisions
+from partnerships.signing.certificate import completion_certificate
+from partnerships.signing.setup import SigningSetup
+
+
+def expected_sequence(request) -> int:
+    """The revision the page showed when the user pressed the button."""
+    try:
+        return int(request.POST.get("expected_revision", ""))
+    except ValueError:
+        return -1  # never current: a form without it is a conflict, not a guess
+
+
+def signing_context(request, mou) -> dict:
+    """What the MoU page shows about signing, for this user."""
+    manages = can_manage_mou(request.user, mou)
+    stored = list(revisions.revisions(mou))
+    signed = revisions.signed_parties(mou)
+    setup = SigningSetup.from_settings()
+    context = {
+        "revisions": stored if manages else [],
+        "latest_sequence": stored[-1].sequence if stored else 0,
+        "final_revision": stored[-1] if stored and mou.signed_at else None,
+        "verification_url": setup.verification_url(mou, request)
+        if mou.signable_document_id
+        else "",
+        "can_certify": False,
+        "can_invite": False,
+        "invitations": [],
+    }
+    if not manages or mou.state != MouState.SENT:
+        return context
+    if SignatureParty.AUTHORITY not in signed:
+        context["can_certify"] = True
+        context["certify_problems"] = setup.authority_problems()
+        context["is_demo_pki"] = setup.is_demo
+    else:
+        context["invite_blockers"] = invitations.invitation_blockers(mou)
+        context["can_invite"] = not context["invite_blockers"]
+        context["seal_problems"] = setup.seal_problems()
+        context["upload_problems"] = setup.upload_problems()
+    context["invitations"] = list(mou.invitations.select_related("contact")[:10])
+    return context
+
+
+def _managed_mou(request, pk):
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    if not can_manage_mou(request.user, mou):
+        raise PermissionDenied
+    return mou
+
+
+@role_required
+@require_POST
+def mou_certify(request, pk):
+    mou = _managed_mou(request, pk)
+    try:
+        revision = authority.certify(
+            mou, actor=request.user, expected_sequence=expected_sequence(request), request=request
+        )
+    except MouError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Signed for the authority. SHA-256 of the signed PDF: %(sha256)s")
+            % {"sha256": revision.sha256},
+        )
+    return redirect(mou)
+
+
+@role_required
+@require_POST
+def mou_invite(request, pk):
+    mou = _managed_mou(request, pk)
+    try:
+        invitation = invitations.send_invitation(mou, actor=request.user, request=request)
+    except MouError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Invitation sent to %(name)s <%(email)s>.")
+            % {"name": invitation.contact.full_name, "email": invitation.email},
+        )
+    return redirect(mou)
+
+
+@role_required
+def mou_revision_pdf(request, pk, sequence):
+    """One stored revision, for the authority's staff."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    if not can_manage_mou(request.user, mou):
+        raise Http404
+    revision = get_object_or_404(mou.pdf_revisions, sequence=sequence)
+    return _attachment(
+        revision.pdf, name=_file_name(mou, f"-v{sequence}", "pdf"), extension="pdf", inline=False
+    )
+
+
+@role_required
+def mou_final_pdf(request, pk):
+    """The signed PDF, for everyone who may see the MoU (both parties)."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    final = revisions.final_revision(mou)
+    if final is None:
+        raise Http404
+    pdf = mou.pdf_revisions.values_list("pdf", flat=True).get(pk=final.pk)
+    return _attachment(pdf, name=_file_name(mou, "-signed", "pdf"), extension="pdf", inline=False)
+
+
+@role_required
+def mou_certificate_pdf(request, pk):
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    if revisions.final_revision(mou) is None:
+        raise Http404
+    try:
+        certificate = completion_certificate(mou, request=request)
+    except (MouError, DocumentError) as error:
+        messages.error(request, error.message)
+        return redirect(mou)
+    return _attachment(
+        certificate.pdf,
+        name=_file_name(mou, "-certificate", "pdf"),
+        extension="pdf",
+        inline=False,
+    )

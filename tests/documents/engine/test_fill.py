@@ -1,0 +1,260 @@
+"""Checking and filling Word templates: what is refused (and how the refusal says why), and
+what filling does with the values. No database and no LibreOffice: bytes in, bytes out.
+
+Bad templates are made from the built-in ones by adding a paragraph with python-docx, so
+apart from the mistake under test they are real, otherwise valid templates."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.utils import translation
+from docx import Document
+
+from partnerships.documents.engine.fill import (
+    TemplateError,
+    fill_template,
+    template_variables,
+    validate_template,
+)
+from partnerships.documents.rendering import PROVIDED_VARIABLES
+from tests.conftest import (
+    TEMPLATE_DIR,
+    a_docx_with_a_damaged_part,
+    a_legacy_doc,
+    a_png,
+    a_truncated_docx,
+    a_zip_that_is_not_a_docx,
+    an_encrypted_docx,
+    built_in_template,
+    template_with_paragraph,
+)
+
+BUILT_IN = ["bgn_vi", "mou_en"]
+
+NOT_A_DOCX = "The file is not a Word document (.docx)."
+DAMAGED = "The Word document is damaged and cannot be read."
+
+
+def refusal(data: bytes) -> str:
+    """The message a template is refused with (in English), or fail if it is accepted."""
+    with translation.override("en"):
+        with pytest.raises(TemplateError) as refused:
+            validate_template(data, provided=set(PROVIDED_VARIABLES))
+        return str(refused.value.message)
+
+
+def sample_context(**overrides) -> dict:
+    pledge = {
+        "index": 1,
+        "kind": "Việc làm",
+        "quantity": 10,
+        "target_groups": "Người chấp hành xong án phạt tù",
+        "occupation": "Thợ may",
+        "min_monthly_wage": "6.500.000",
+        "workplace": "Bến Lức",
+        "due_date": "…",
+    }
+    context = {
+        "document_number": "7/BGN-UBND",
+        "document_date": "ngày 05 tháng 02 năm 2026",
+        "place_name": "Bến Lức",
+        "title": "Tiếp nhận lao động",
+        "authority": {
+            "name": "UBND xã Bến Lức",
+            "parent_name": "UBND tỉnh Long An",
+            "address": "Bến Lức",
+            "code": "UBND",
+        },
+        "partner": {"name": "Công ty May Bến Lức", "tax_code": "0312345678", "address": ""},
+        "authority_signatory": {"name": "Võ Minh Tâm", "position": "Chủ tịch"},
+        "partner_signatory": {"name": "Nguyễn Thị Hoa", "position": "Giám đốc"},
+        "pledges": [pledge],
+        "pledged_total": 10,
+        "term_start": "ngày 01 tháng 3 năm 2026",
+        "term_end": "ngày 28 tháng 02 năm 2028",
+        "mid_review_date": "…",
+        "final_review_date": "…",
+    }
+    return context | overrides
+
+
+def document_text(docx: bytes) -> list[str]:
+    """Every paragraph's text, body and table cells, as Word shows it."""
+    document = Document(io.BytesIO(docx))
+    lines = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    return lines
+
+
+# --- The built-in templates ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", BUILT_IN)
+def test_the_built_in_templates_are_accepted_and_use_what_their_manifest_lists(key):
+    manifest = json.loads((TEMPLATE_DIR / f"{key}.json").read_text())
+
+    used = validate_template(built_in_template(key), provided=set(PROVIDED_VARIABLES))
+
+    assert used == set(manifest["variables"])
+    assert set(manifest["signature_blocks"]) == {"authority", "business"}
+
+
+def test_a_changed_but_valid_copy_is_accepted():
+    changed = template_with_paragraph("Điều 7. Liên hệ: {{ partner.name }}, {{ partner.address }}.")
+
+    assert "partner" in validate_template(changed, provided=set(PROVIDED_VARIABLES))
+
+
+# --- Files that are not a usable Word document ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(a_png, NOT_A_DOCX, id="a PNG image"),
+        pytest.param(lambda: "Bản ghi nhớ\n".encode(), NOT_A_DOCX, id="plain text"),
+        pytest.param(
+            an_encrypted_docx,
+            "The file is password-protected: remove the password in Word, then upload it.",
+            id="encrypted",
+        ),
+        pytest.param(
+            a_legacy_doc,
+            "This is an old Word (.doc) file: save it as .docx in Word, then upload it.",
+            id="legacy .doc",
+        ),
+        pytest.param(a_truncated_docx, DAMAGED, id="truncated DOCX"),
+        pytest.param(a_docx_with_a_damaged_part, DAMAGED, id="DOCX with a damaged part"),
+        pytest.param(a_zip_that_is_not_a_docx, NOT_A_DOCX, id="zip that is not a DOCX"),
+        pytest.param(lambda: b"", "The file is empty.", id="empty file"),
+        pytest.param(
+            lambda: b"PK" + bytes(6 * 1024 * 1024), "The file is larger than 5 MB.", id="too large"
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_usable_docx_is_refused_with_a_clear_message(make, message):
+    assert refusal(make()) == message
+
+
+# --- Templates whose tags are wrong ---------------------------------------------------------
+
+
+def test_a_variable_the_registry_does_not_provide_is_named():
+    message = refusal(template_with_paragraph("Người liên hệ: {{ unknown_variable }}"))
+
+    assert message == (
+        "The template uses variables the registry does not provide: unknown_variable."
+    )
+
+
+def test_every_unknown_variable_is_named_once():
+    message = refusal(
+        template_with_paragraph("{{ fax_number }} {{ bank_account }} {{ fax_number }}")
+    )
+
+    assert message.endswith(": bank_account, fax_number.")
+
+
+def test_a_for_loop_without_endfor_is_refused_naming_the_missing_tag():
+    message = refusal(template_with_paragraph("{% for x in pledges %}{{ x.occupation }}"))
+
+    assert message.startswith("The template has a syntax error")
+    assert "'endfor'" in message
+    assert "'for'" in message
+
+
+def test_an_if_without_endif_is_refused_naming_the_missing_tag():
+    message = refusal(template_with_paragraph("{% if title %}Có tiêu đề"))
+
+    assert "'endif'" in message
+
+
+def test_an_unclosed_variable_tag_is_refused_naming_the_tag():
+    message = refusal(template_with_paragraph("Bên B: {{ partner.name "))
+
+    assert message.startswith("The template has a syntax error in the tag “{{ partner.name”")
+
+
+def test_a_variable_tag_closed_with_one_brace_is_refused_naming_the_tag():
+    message = refusal(template_with_paragraph("Bên B: {{ partner.name }."))
+
+    assert "“{{ partner.name }.”" in message
+
+
+def test_a_malformed_expression_is_refused_naming_the_tag():
+    message = refusal(template_with_paragraph("Bên B: {{ partner..name }}"))
+
+    assert "“{{ partner..name }}”" in message
+
+
+def test_a_stray_endfor_is_refused_naming_it():
+    message = refusal(template_with_paragraph("{% endfor %}"))
+
+    assert "'endfor'" in message
+
+
+def test_an_unknown_filter_is_refused_naming_it():
+    message = refusal(template_with_paragraph("{{ partner.name|shout }}"))
+
+    assert "'shout'" in message
+
+
+def test_a_mistake_in_the_english_template_is_found_too():
+    message = refusal(template_with_paragraph("Party B: {{ partner.name ", key="mou_en"))
+
+    assert "“{{ partner.name”" in message
+
+
+def test_the_variables_of_a_template_are_listed_without_checking_them():
+    variables = template_variables(template_with_paragraph("{{ unknown_variable }}"))
+
+    assert {"unknown_variable", "partner", "pledges"} <= variables
+
+
+# --- Filling ------------------------------------------------------------------------------
+
+
+def test_filling_keeps_ampersands_and_angle_brackets_as_written():
+    context = sample_context(
+        title="Tiếp nhận lao động A&B <2026>",
+        partner={"name": "Công ty A & B <Việt Nam>", "tax_code": "0312345678", "address": ""},
+    )
+
+    docx = fill_template(built_in_template(), context)
+
+    lines = document_text(docx)
+    assert "Tiếp nhận lao động A&B <2026>" in lines
+    assert "BÊN B: CÔNG TY A & B <VIỆT NAM>" in lines
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        xml = archive.read("word/document.xml").decode()
+    # Escaped once in the XML: the document stays valid and Word shows the characters.
+    assert "A &amp; B &lt;VIỆT NAM&gt;" in xml
+    assert "&amp;amp;" not in xml
+
+
+def test_filling_writes_one_table_row_per_pledge_and_no_template_tags():
+    pledges = [
+        dict(sample_context()["pledges"][0], index=number, occupation=occupation)
+        for number, occupation in enumerate(["Thợ may", "Thợ hàn", "Thợ điện"], 1)
+    ]
+
+    docx = fill_template(built_in_template(), sample_context(pledges=pledges, pledged_total=30))
+
+    document = Document(io.BytesIO(docx))
+    pledge_table = next(t for t in document.tables if t.rows[0].cells[0].text == "STT")
+    rows = [[cell.text for cell in row.cells] for row in pledge_table.rows]
+    assert [row[0] for row in rows] == ["STT", "1", "2", "3", ""]
+    assert [row[4] for row in rows[1:4]] == ["Thợ may", "Thợ hàn", "Thợ điện"]
+    assert rows[-1][1:3] == ["Tổng cộng", "30"]
+    assert not any("{{" in line or "{%" in line for line in document_text(docx))
+
+
+def test_filling_names_a_field_the_registry_does_not_provide():
+    with translation.override("en"), pytest.raises(TemplateError) as refused:
+        fill_template(template_with_paragraph("Fax: {{ partner.fax_number }}"), sample_context())
+
+    assert "fax_number" in str(refused.value.message)

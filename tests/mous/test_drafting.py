@@ -1,0 +1,167 @@
+"""Saving drafts: numbers, the optimistic revision lock, audit events; and partners."""
+
+import pytest
+from django.utils import translation
+
+from partnerships.authorities.permissions import authorities_for_drafting, visible_partners
+from partnerships.models import (
+    AuditEvent,
+    Contact,
+    Mou,
+    MouState,
+    Partner,
+)
+from partnerships.mous import drafting, lifecycle
+from partnerships.mous.forms import (
+    ContactFormSetWithOneRepresentative,
+    MouForm,
+    PartnerForm,
+    PledgeFormSet,
+)
+from partnerships.mous.lifecycle import CONFLICT_MESSAGE, MouError
+from tests.conftest import mou_form_data, partner_form_data
+
+
+def draft_forms(user, data, mou=None):
+    mou = mou or Mou()
+    form = MouForm(
+        data,
+        instance=mou,
+        authorities=authorities_for_drafting(user),
+        partners=visible_partners(user),
+    )
+    pledges = PledgeFormSet(data, instance=mou, prefix="pledges")
+    assert form.is_valid(), form.errors
+    assert pledges.is_valid(), pledges.errors
+    return {"form": form, "pledge_formset": pledges}
+
+
+def save(user, data, mou=None):
+    return drafting.save_mou_draft(**draft_forms(user, data, mou), actor=user)
+
+
+def save_refusal(user, data, mou) -> str:
+    forms = draft_forms(user, data, mou)
+    with translation.override("en"):
+        with pytest.raises(MouError) as refused:
+            drafting.save_mou_draft(**forms, actor=user)
+        return str(refused.value.message)
+
+
+def test_it_creates_a_draft_with_its_pledges_and_records_who(world):
+    data = mou_form_data(authority=world.ben_luc, partner=world.garment, title="Dệt may 2026")
+
+    mou = save(world.staff, data)
+
+    mou.refresh_from_db()
+    assert (mou.title, mou.state, mou.created_by) == ("Dệt may 2026", MouState.DRAFT, world.staff)
+    assert [(p.quantity, p.occupation) for p in mou.pledges.all()] == [(5, "Công nhân may")]
+    event = AuditEvent.objects.get(mou=mou)
+    assert (event.action, event.actor, event.to_state) == ("mou.created", world.staff, "draft")
+
+
+def test_it_takes_the_next_free_number_of_the_authority_and_year(world):
+    data = mou_form_data(authority=world.ben_luc, partner=world.garment)
+    assert save(world.staff, data).number == world.mou.number + 1
+
+    other_year = mou_form_data(authority=world.ben_luc, partner=world.garment, year=2020)
+    assert save(world.staff, other_year).number == 1
+
+    other_authority = mou_form_data(authority=world.thanh_loi, partner=world.garment)
+    assert save(world.admin, other_authority).number == 1
+
+
+def test_an_edit_bumps_the_revision_and_is_audited(world):
+    mou = world.mou
+    data = mou_form_data(authority=mou.authority, partner=mou.partner, mou=mou, title="Sửa tên")
+
+    save(world.staff, data, Mou.objects.get(pk=mou.pk))
+
+    stored = Mou.objects.get(pk=mou.pk)
+    assert (stored.title, stored.revision) == ("Sửa tên", mou.revision + 1)
+    assert AuditEvent.objects.filter(mou=mou, action="mou.edited", actor=world.staff).count() == 1
+
+
+def test_it_refuses_a_save_based_on_a_stale_revision_and_keeps_the_first(world):
+    loaded_revision = world.mou.revision
+    first = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=world.mou)
+    second = dict(first)
+    first["title"], second["title"] = "Bản của người thứ nhất", "Bản của người thứ hai"
+
+    save(world.staff, first, Mou.objects.get(pk=world.mou.pk))
+    message = save_refusal(world.admin, second, Mou.objects.get(pk=world.mou.pk))
+
+    with translation.override("en"):
+        assert message == str(CONFLICT_MESSAGE)
+    stored = Mou.objects.get(pk=world.mou.pk)
+    assert (stored.title, stored.revision) == ("Bản của người thứ nhất", loaded_revision + 1)
+    assert AuditEvent.objects.filter(mou=world.mou, action="mou.edited").count() == 1
+
+
+def test_it_refuses_to_change_an_mou_sent_since_the_form_was_loaded(world):
+    data = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=world.mou)
+    stale_copy = Mou.objects.get(pk=world.mou.pk)
+    lifecycle.perform(Mou.objects.get(pk=world.mou.pk), "send", actor=world.staff)
+
+    data["title"] = "Sửa sau khi gửi"
+    assert "Only a draft can be changed." in save_refusal(world.staff, data, stale_copy)
+    stored = Mou.objects.get(pk=world.mou.pk)
+    assert (stored.state, stored.title) == (MouState.SENT, world.mou.title)
+
+
+def partner_forms(data, partner):
+    form = PartnerForm(data, instance=partner)
+    contacts = ContactFormSetWithOneRepresentative(data, instance=partner, prefix="contacts")
+    assert form.is_valid(), form.errors
+    assert contacts.is_valid(), contacts.errors
+    return {"form": form, "contact_formset": contacts}
+
+
+def test_it_registers_a_partner_with_its_contacts_and_records_who(world):
+    data = partner_form_data(tax_code="0311111111-002")
+    partner = drafting.save_partner(
+        **partner_forms(data, Partner(registered_by=world.ben_luc)), actor=world.staff
+    )
+    assert partner.legal_representative.full_name == "Trần Văn An"
+    event = AuditEvent.objects.get(partner=partner)
+    assert (event.action, event.actor) == ("partner.created", world.staff)
+
+
+def test_the_legal_representative_can_move_to_another_contact_in_one_save(world):
+    partner = world.garment
+    old = partner.contacts.get()
+    new = Contact.objects.create(partner=partner, full_name="Phạm Văn Bình", position="Phó GĐ")
+    data = partner_form_data(name=partner.name, tax_code=partner.tax_code, contacts=[]) | {
+        "contacts-TOTAL_FORMS": 2,
+        "contacts-INITIAL_FORMS": 2,
+    }
+    for index, (contact, representative) in enumerate([(old, False), (new, True)]):
+        data |= {
+            f"contacts-{index}-id": contact.pk,
+            f"contacts-{index}-full_name": contact.full_name,
+            f"contacts-{index}-position": contact.position,
+        }
+        if representative:
+            data[f"contacts-{index}-is_legal_representative"] = "on"
+
+    drafting.save_partner(**partner_forms(data, partner), actor=world.staff)
+
+    assert Partner.objects.get(pk=partner.pk).legal_representative == new
+
+
+def test_a_number_taken_while_the_form_was_open_is_refused_clearly(world):
+    data = mou_form_data(authority=world.ben_luc, partner=world.garment, number=9)
+    forms = draft_forms(world.staff, data)
+    # Someone else takes number 9 after this form was checked but before it is saved.
+    Mou.objects.create(
+        authority=world.ben_luc, partner=world.garment, year=data["year"], number=9, title="X"
+    )
+
+    with translation.override("en"):
+        with pytest.raises(MouError) as refused:
+            drafting.save_mou_draft(**forms, actor=world.staff)
+        message = str(refused.value.message)
+
+    assert "already has an MoU with this number this year" in message
+    assert Mou.objects.filter(number=9).count() == 1
+    assert not AuditEvent.objects.filter(action="mou.created").exists()

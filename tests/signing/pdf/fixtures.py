@@ -1,0 +1,121 @@
+"""Session-wide signing fixtures: the certomancer test PKI, a real signable PDF, signers and
+a SoftHSM2 token. Registered once for the whole suite (tests/conftest.py, pytest_plugins) so
+tests/signing and tests/signing_flow share one PKI server and one token: SoftHSM reads its
+configuration once per process, so a second token directory would be invisible."""
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from partnerships.signing.pdf.signers import load_pkcs12_signer
+from tests.conftest import requires_libreoffice, sample_documents
+from tests.signing.pdf.pki import PASSPHRASE, start_test_pki
+
+SOFTHSM_MODULES = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    test_pki = start_test_pki(tmp_path_factory.mktemp("pki"))
+    yield test_pki
+    test_pki.close()
+
+
+@pytest.fixture(scope="session")
+def signable_pdf() -> bytes:
+    """The bgn_vi template filled with the sample context, converted, fields added."""
+    if requires_libreoffice.args[0]:
+        pytest.skip(requires_libreoffice.kwargs["reason"])
+    return sample_documents()[1]
+
+
+@pytest.fixture(scope="session")
+def signer_for(pki):
+    """signer_for("business"): a PKCS#12 signer for a certificate of the test PKI."""
+    cache = {}
+
+    def load(label: str):
+        if label not in cache:
+            cache[label] = load_pkcs12_signer(pki.pkcs12(label), PASSPHRASE)
+        return cache[label]
+
+    return load
+
+
+@dataclass
+class Token:
+    module: str
+    label: str
+    pin: str
+    key_label: str
+
+
+def _softhsm_module() -> str | None:
+    return next((path for path in SOFTHSM_MODULES if Path(path).exists()), None)
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(pki, tmp_path_factory) -> Token:
+    """A SoftHSM2 token holding the authority's key and certificate, as an HSM would."""
+    module = _softhsm_module()
+    if module is None or shutil.which("softhsm2-util") is None:
+        pytest.skip("SoftHSM2 is not installed (apt-get install softhsm2)")
+    directory = tmp_path_factory.mktemp("softhsm")
+    (directory / "tokens").mkdir()
+    config = directory / "softhsm2.conf"
+    config.write_text(
+        f"directories.tokendir = {directory / 'tokens'}\n"
+        "objectstore.backend = file\nlog.level = ERROR\n"
+    )
+    # SoftHSM reads its configuration when the module is first initialised in the process.
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(config)
+    token = Token(module=module, label="registry", pin="1234", key_label="authority")
+    run = {"check": True, "capture_output": True, "env": os.environ.copy()}
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", token.label,
+         "--pin", token.pin, "--so-pin", "5678"],
+        **run,
+    )  # fmt: skip
+    key_file = directory / "authority.key.pem"
+    key_file.write_bytes(pki.private_key_pem("authority"))
+    subprocess.run(
+        ["softhsm2-util", "--import", str(key_file), "--token", token.label,
+         "--label", token.key_label, "--id", "01", "--pin", token.pin],
+        **run,
+    )  # fmt: skip
+    key_file.unlink()
+    _store_certificate(token, pki.cert("authority"))
+    yield token
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
+
+
+def _store_certificate(token: Token, cert) -> None:
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    lib = pkcs11.lib(token.module)
+    with lib.get_token(token_label=token.label).open(rw=True, user_pin=token.pin) as session:
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: token.key_label,
+                Attribute.ID: b"\x01",
+                Attribute.SUBJECT: cert.subject.dump(),
+                Attribute.VALUE: cert.dump(),
+            }
+        )

@@ -1,0 +1,165 @@
+"""Who may do what in the signing flow: the MoU's authority staff sign and invite; the
+business sees its final PDF; outsiders get 404; and without a configured signer the page
+explains what to configure instead of failing."""
+
+import pytest
+from django.urls import reverse
+
+from partnerships.models import MouState, PdfRevision
+from partnerships.mous import lifecycle
+from partnerships.mous.lifecycle import MouError
+from tests.signing.conftest import (
+    anonymous,
+    certify,
+    confirm_code,
+    invite,
+    page_text,
+    request_code,
+)
+
+
+@pytest.fixture
+def signed_mou(client_as, world, sent_mou, signing_settings):
+    staff = client_as(world.staff)
+    certify(staff, sent_mou)
+    invitation = invite(staff, sent_mou)
+    browser = anonymous()
+    confirm_code(browser, invitation.token, request_code(browser, invitation.token))
+    sent_mou.refresh_from_db()
+    assert sent_mou.state == MouState.SIGNED
+    return sent_mou
+
+
+def staff_urls(mou):
+    return [
+        ("post", reverse("mou_certify", args=[mou.pk])),
+        ("post", reverse("mou_invite", args=[mou.pk])),
+        ("get", reverse("mou_revision_pdf", args=[mou.pk, 1])),
+    ]
+
+
+def party_urls(mou):
+    return [
+        ("get", reverse("mou_final_pdf", args=[mou.pk])),
+        ("get", reverse("mou_certificate_pdf", args=[mou.pk])),
+    ]
+
+
+@pytest.mark.parametrize("outsider", ["other_staff", "other_business", "other_province_official"])
+def test_outsiders_get_404_everywhere(signed_mou, client_as, world, outsider):
+    browser = client_as(getattr(world, outsider))
+    for method, url in staff_urls(signed_mou) + party_urls(signed_mou):
+        assert getattr(browser, method)(url).status_code == 404, url
+
+
+def test_anonymous_users_are_sent_to_log_in(signed_mou):
+    for method, url in staff_urls(signed_mou) + party_urls(signed_mou):
+        response = getattr(anonymous(), method)(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+
+
+def test_the_business_may_not_sign_for_the_authority_or_invite(
+    client_as, world, sent_mou, signing_settings
+):
+    browser = client_as(world.business)
+    assert certify(browser, sent_mou).status_code == 403
+    assert browser.post(reverse("mou_invite", args=[sent_mou.pk])).status_code == 403
+    assert not PdfRevision.objects.filter(mou=sent_mou).exists()
+
+
+def test_the_business_gets_the_final_pdf_but_not_the_revisions(signed_mou, client_as, world):
+    browser = client_as(world.business)
+    assert browser.get(reverse("mou_final_pdf", args=[signed_mou.pk])).status_code == 200
+    assert browser.get(reverse("mou_revision_pdf", args=[signed_mou.pk, 1])).status_code == 404
+    page = page_text(browser.get(signed_mou.get_absolute_url()))
+    assert "Stored revisions of the PDF" not in page
+
+
+def test_the_official_of_the_province_reads_the_final_pdf(signed_mou, client_as, world):
+    browser = client_as(world.official)
+    assert browser.get(reverse("mou_final_pdf", args=[signed_mou.pk])).status_code == 200
+    assert certify(browser, signed_mou).status_code == 403
+
+
+def test_there_is_no_final_pdf_before_both_signed(client_as, world, sent_mou, signing_settings):
+    staff = client_as(world.staff)
+    certify(staff, sent_mou)
+    assert staff.get(reverse("mou_final_pdf", args=[sent_mou.pk])).status_code == 404
+    assert staff.get(reverse("mou_certificate_pdf", args=[sent_mou.pk])).status_code == 404
+
+
+def test_without_a_signer_the_page_says_what_to_configure(client_as, world, sent_mou, settings):
+    settings.SIGNING_AUTHORITY_PKCS12 = ""
+    settings.SIGNING_AUTHORITY_PKCS11_MODULE = ""
+    settings.SIGNING_SEAL_PKCS12 = ""
+    staff = client_as(world.staff)
+
+    page = page_text(staff.get(sent_mou.get_absolute_url()))
+
+    assert "Signing is not set up on this server." in page
+    assert "SIGNING_AUTHORITY_PKCS12" in page
+    assert "Sign as the authority</button>" not in page
+    # Pressing the button anyway (an old page) explains too, and changes nothing.
+    follow = staff.post(
+        reverse("mou_certify", args=[sent_mou.pk]), {"expected_revision": 0}, follow=True
+    )
+    assert "SIGNING_AUTHORITY_PKCS12" in page_text(follow)
+    assert not PdfRevision.objects.filter(mou=sent_mou).exists()
+
+
+def test_a_broken_signer_file_is_a_message_not_a_crash(
+    client_as, world, sent_mou, signing_settings, tmp_path
+):
+    broken = tmp_path / "broken.p12"
+    broken.write_bytes(b"not a pkcs12 file")
+    signing_settings.SIGNING_AUTHORITY_PKCS12 = str(broken)
+    staff = client_as(world.staff)
+
+    follow = staff.post(
+        reverse("mou_certify", args=[sent_mou.pk]), {"expected_revision": 0}, follow=True
+    )
+
+    assert follow.status_code == 200
+    assert "cannot be opened: the passphrase is wrong or the file is damaged" in page_text(follow)
+    assert not PdfRevision.objects.filter(mou=sent_mou).exists()
+
+
+def test_an_invitation_needs_the_authority_signature_first(
+    client_as, world, sent_mou, signing_settings
+):
+    staff = client_as(world.staff)
+    follow = staff.post(reverse("mou_invite", args=[sent_mou.pk]), follow=True)
+    assert "The authority has not signed yet" in page_text(follow)
+    assert not sent_mou.invitations.exists()
+
+
+def test_an_invitation_needs_an_email_address(client_as, world, sent_mou, signing_settings):
+    staff = client_as(world.staff)
+    certify(staff, sent_mou)
+    sent_mou.partner_signatory.email = ""
+    sent_mou.partner_signatory.save()
+    follow = staff.post(reverse("mou_invite", args=[sent_mou.pk]), follow=True)
+    assert "has no email address" in page_text(follow)
+
+
+def test_a_signed_pdf_cannot_be_recalled_to_draft(client_as, world, sent_mou, signing_settings):
+    certify(client_as(world.staff), sent_mou)
+    sent_mou.refresh_from_db()
+    with pytest.raises(MouError, match="Cancel this MoU and draft a new one"):
+        lifecycle.perform(sent_mou, "recall", actor=world.staff)
+
+
+def test_the_completion_certificate_lists_signers_hashes_and_events(signed_mou, client_as, world):
+    from tests.conftest import pdf_layout_text
+
+    response = client_as(world.staff).get(reverse("mou_certificate_pdf", args=[signed_mou.pk]))
+
+    assert response.status_code == 200
+    text = " ".join(pdf_layout_text(response.content).split())
+    for revision in signed_mou.pdf_revisions.all():
+        assert revision.sha256[:40] in text.replace(" ", "")
+    assert "Nguyễn Thị Hoa" in text
+    assert "127.0.0.1" in text
+    # Made once and kept.
+    again = client_as(world.business).get(reverse("mou_certificate_pdf", args=[signed_mou.pk]))
+    assert again.content == response.content
