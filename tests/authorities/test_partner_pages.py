@@ -11,7 +11,7 @@ from partnerships.models import (
     Partner,
     Role,
 )
-from tests.conftest import bring_to, make_mou, make_user, partner_form_data
+from tests.factories import bring_to, make_mou, make_user, partner_form_data
 
 # --- Seeing partners ---
 

@@ -18,7 +18,7 @@ from partnerships.models import (
     MouState,
     Role,
 )
-from tests.conftest import bring_to, make_mou, make_user
+from tests.factories import bring_to, make_mou, make_user
 
 
 def test_an_authoritys_scope_takes_in_its_children_and_the_bodies_it_succeeded(world):

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from partnerships.models import AuditEvent, Mou, MouState
 from partnerships.mous import lifecycle
-from tests.conftest import add_final_review, bring_to, make_mou
+from tests.factories import add_final_review, bring_to, make_mou
 
 ALL = {
     "BL-DRAFT",
@@ -185,7 +185,7 @@ def test_the_edit_page_is_only_for_staff_in_scope(client_as, world, mous, who, t
 
 
 def test_staff_of_the_successor_edit_a_draft_of_the_dissolved_district(client_as, world, mous):
-    from tests.conftest import mou_form_data
+    from tests.factories import mou_form_data
 
     mou = mous["HBL-DRAFT"]
     data = mou_form_data(authority=mou.authority, partner=mou.partner, mou=mou, title="HBL-EDITED")

@@ -11,7 +11,7 @@ import pytest
 
 from partnerships.models import MouState, TargetGroup
 from tests.browser.conftest import DESKTOP, PHONE, log_in
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 
 pytestmark = [
     pytest.mark.browser,

@@ -17,7 +17,7 @@ from partnerships.models import (
 )
 from partnerships.mous.lifecycle import AUDIT_ACTION_LABELS
 from tests.browser.conftest import log_in
-from tests.conftest import dmy
+from tests.factories import dmy
 
 pytestmark = [
     pytest.mark.browser,

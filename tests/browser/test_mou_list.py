@@ -6,7 +6,7 @@ import pytest
 
 from partnerships.models import MouState
 from tests.browser.conftest import log_in
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 
 pytestmark = [
     pytest.mark.browser,

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from partnerships.models import AuditEvent, Mou, MouState
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 
 
 def activate() -> str:

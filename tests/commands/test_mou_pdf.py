@@ -12,7 +12,7 @@ from partnerships.models import (
     RenderStatus,
     sha256_hex,
 )
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 
 
 def mou_pdf(*arguments, **options) -> str:

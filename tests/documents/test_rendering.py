@@ -46,7 +46,7 @@ from partnerships.models import (
 )
 from partnerships.mous import lifecycle
 from partnerships.mous.lifecycle import MouError
-from tests.conftest import (
+from tests.factories import (
     bring_to,
     fake_soffice,
     make_mou,

@@ -20,7 +20,7 @@ from partnerships.models import (
     MouDocument,
     TemplateVersion,
 )
-from tests.conftest import (
+from tests.factories import (
     a_docx_with_a_damaged_part,
     a_legacy_doc,
     a_png,

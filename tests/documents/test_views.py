@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from partnerships.documents import rendering
 from partnerships.models import MouDocument, MouState, RenderStatus
-from tests.conftest import bring_to, make_mou, pdf_layout_text, requires_libreoffice
+from tests.factories import bring_to, make_mou, pdf_layout_text, requires_libreoffice
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

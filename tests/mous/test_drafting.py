@@ -19,7 +19,7 @@ from partnerships.mous.forms import (
     PledgeFormSet,
 )
 from partnerships.mous.lifecycle import CONFLICT_MESSAGE, MouError
-from tests.conftest import mou_form_data, partner_form_data
+from tests.factories import mou_form_data, partner_form_data
 
 
 def draft_forms(user, data, mou=None):

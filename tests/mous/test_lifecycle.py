@@ -19,13 +19,7 @@ from partnerships.models import (
 )
 from partnerships.mous import lifecycle
 from partnerships.mous.lifecycle import CONFLICT_MESSAGE, MouError
-from tests.conftest import (
-    add_final_review,
-    add_verified_signatures,
-    bring_to,
-    make_mou,
-    make_user,
-)
+from tests.factories import add_final_review, add_verified_signatures, bring_to, make_mou, make_user
 
 # The specification, written out: (state, action) -> the state it leads to.
 ALLOWED = {

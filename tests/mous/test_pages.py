@@ -20,7 +20,7 @@ from partnerships.models import (
     Role,
 )
 from partnerships.mous import lifecycle
-from tests.conftest import bring_to, make_mou, make_user, mou_form_data
+from tests.factories import bring_to, make_mou, make_user, mou_form_data
 
 
 def create(browser, world, **fields):

@@ -25,7 +25,7 @@ from partnerships.models import (
 )
 from partnerships.placements import services as placements
 from partnerships.placements.imports.columns import COLUMNS
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 
 NATIONAL_ID = "079203001234"
 

@@ -25,7 +25,7 @@ from partnerships.placements.imports import service
 from partnerships.placements.imports.columns import COLUMNS
 from partnerships.placements.imports.errors import ImportError_
 from partnerships.placements.rules import Problem
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 from tests.placements.conftest import (
     NATIONAL_ID,
     csv_bytes,

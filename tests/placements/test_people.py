@@ -67,7 +67,7 @@ def test_the_successor_of_a_dissolved_authority_sees_its_people(placements_world
 
 
 def test_a_province_level_staff_member_does_not_see_commune_names(placements_world, person):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     w = placements_world
     province_staff = make_user("province_staff", "authority_staff", authority=w.long_an)

@@ -49,7 +49,7 @@ from partnerships.models import (
     PledgeKind,
     TargetGroup,
 )
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 from tests.placements.conftest import placements_world  # noqa: F401 - used as a fixture
 
 PERSON_NAME = "Trần Thị Bí Mật"

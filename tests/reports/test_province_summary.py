@@ -42,7 +42,7 @@ def test_the_ranking_orders_partners_by_delivery_or_retention(report_world, clie
     w = report_world
     # A third partner at Bến Lức whose two people both stayed: first by retention.
     from partnerships.models import Contact, MouState
-    from tests.conftest import bring_to, make_mou
+    from tests.factories import bring_to, make_mou
 
     bakery = Partner.objects.create(
         name="Cơ sở Bánh mì Hòa", tax_code="1100000099", registered_by=w.ben_luc

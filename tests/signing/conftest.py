@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from partnerships.models import MouState
-from tests.conftest import bring_to
+from tests.factories import bring_to
 from tests.signing.pdf.pki import PASSPHRASE
 
 PUBLIC_BASE_URL = "https://registry.example.org"

@@ -150,7 +150,7 @@ def test_a_signed_pdf_cannot_be_recalled_to_draft(client_as, world, sent_mou, si
 
 
 def test_the_completion_certificate_lists_signers_hashes_and_events(signed_mou, client_as, world):
-    from tests.conftest import pdf_layout_text
+    from tests.factories import pdf_layout_text
 
     response = client_as(world.staff).get(reverse("mou_certificate_pdf", args=[signed_mou.pk]))
 

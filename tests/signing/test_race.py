@@ -18,7 +18,7 @@ from partnerships.mous.lifecycle import MouError
 from partnerships.signing import business, revisions
 from partnerships.signing.pdf import pades
 from partnerships.signing.revisions import SIGNING_CONFLICT
-from tests.conftest import bring_to, make_mou, make_user
+from tests.factories import bring_to, make_mou, make_user
 from tests.signing.conftest import (
     anonymous,
     certify,

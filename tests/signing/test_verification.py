@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from partnerships.models import MouState, PdfRevision
-from tests.conftest import bring_to, make_mou
+from tests.factories import bring_to, make_mou
 from tests.signing.conftest import (
     anonymous,
     certify,

@@ -19,7 +19,7 @@ from partnerships.documents.engine.fill import (
     validate_template,
 )
 from partnerships.documents.rendering import PROVIDED_VARIABLES
-from tests.conftest import (
+from tests.factories import (
     TEMPLATE_DIR,
     a_docx_with_a_damaged_part,
     a_legacy_doc,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from partnerships.signing.pdf.signers import load_pkcs12_signer
-from tests.conftest import requires_libreoffice, sample_documents
+from tests.factories import requires_libreoffice, sample_documents
 from tests.signing.pdf.pki import PASSPHRASE, start_test_pki
 
 SOFTHSM_MODULES = (

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from partnerships.documents.engine.fields import FIELD_HEIGHT, FIELD_WIDTH, find_signature_fields
 from partnerships.signing.pdf import stamps
 from partnerships.signing.pdf.pades import seal_stamp_wording
-from tests.conftest import pdf_fonts
+from tests.factories import pdf_fonts
 from tests.signing.pdf.conftest import VERIFICATION_URL
 
 
