@@ -27,6 +27,7 @@ from partnerships.authorities.permissions import (
     may_decide_placement,
     visible_people,
 )
+from partnerships.core.errors import RegistryError
 from partnerships.core.privacy import (
     InvalidNationalId,
     decrypt_name,
@@ -59,7 +60,7 @@ from partnerships.placements.rules import (
 NAME_MAX_LENGTH = 150
 
 
-class PlacementError(Exception):
+class PlacementError(RegistryError):
     """A placement or person change that cannot be made; says why, in the user's language."""
 
     def __init__(self, problems: Problem | list[Problem]):

@@ -14,7 +14,7 @@ from partnerships.mous.lifecycle import MouError, record_event
 from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.revisions import (
-    SIGNING_CONFLICT,
+    SigningConflict,
     current_basis,
     locked_for_signing,
     require_sent,
@@ -57,7 +57,7 @@ def certify(
         raise MouError(" ".join(str(problem) for problem in problems))
     basis = current_basis(mou)
     if basis.sequence != expected_sequence:
-        raise MouError(SIGNING_CONFLICT)
+        raise SigningConflict
     if basis.sequence != 0:
         raise MouError(_("The authority has already signed this MoU."))
     signed_at = timezone.now().replace(microsecond=0)
