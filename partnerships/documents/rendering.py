@@ -10,11 +10,13 @@ here, so it stays a draft the user can fix and retry.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from partnerships.authorities.permissions import can_manage_mou
 from partnerships.documents.engine.errors import DocumentError
 from partnerships.documents.engine.formatting import date_in_full, money
 from partnerships.models import (
@@ -112,7 +114,10 @@ def current_document(mou: Mou) -> MouDocument | None:
 
 
 def request_document(mou: Mou, *, actor) -> MouDocument:
-    """Queue a rendering of the MoU's current revision; the work starts after commit."""
+    """Queue a rendering of the MoU's current revision; the work starts after commit.
+    Raises PermissionDenied for anyone who does not manage the MoU."""
+    if not can_manage_mou(actor, mou):
+        raise PermissionDenied
     version = mou.template.latest_version()
     document = MouDocument.objects.create(
         mou=mou, mou_revision=mou.revision, template_version=version, requested_by=actor
