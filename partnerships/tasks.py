@@ -1,9 +1,9 @@
 """Old task path, kept so rendering jobs queued before the code moved still run.
 
 django-tasks stores each queued job's dotted path; the task now lives beside its service in
-`partnerships.documents.tasks`. Nothing new imports this module.
+`partnerships.documents.rendering`. Nothing new imports this module.
 """
 
-from partnerships.documents.tasks import render_mou_document
+from partnerships.documents.rendering import render_mou_document
 
 __all__ = ["render_mou_document"]

@@ -11,6 +11,9 @@ echo "== lint"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "== layers and import cycles (contracts in pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
+
 echo "== migrations are up to date"
 DEBUG=1 $PY manage.py makemigrations --check --dry-run
 

@@ -12,7 +12,7 @@ authority (UserProfile.authority); business representatives for a partner
 - Anyone else: nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
 
@@ -371,3 +371,42 @@ def can_end_placement(user, placement) -> bool:
 
 def can_import_placements(user) -> bool:
     return can_list_placements(user)
+
+
+# --- Transitions: which rule lets a person run each one ---
+# The lifecycle services look the rule up here; the state machine on the models holds only
+# states and conditions, so models never import this module.
+
+
+def _only_the_system(user, mou: Mou) -> bool:
+    # Marking an MoU signed follows verified signatures; no person presses that button.
+    return user is None
+
+
+MOU_ACTION_RULES: dict[str, Callable[..., bool]] = {
+    "send": can_manage_mou,
+    "recall": can_manage_mou,
+    "decline": can_decline_mou,
+    "cancel": can_manage_mou,
+    "sign": _only_the_system,
+    "activate": can_manage_mou,
+    "review": can_review_mou,
+    "terminate": can_manage_mou,
+}
+
+PLACEMENT_ACTION_RULES: dict[str, Callable[..., bool]] = {
+    "confirm": can_confirm_placement,
+    "reject": can_confirm_placement,
+}
+
+
+def may_change_mou(user, mou: Mou, action_name: str) -> bool:
+    """Whether `user` may run the transition `action_name` on `mou` (state aside)."""
+    rule = MOU_ACTION_RULES.get(action_name)
+    return rule is not None and rule(user, mou)
+
+
+def may_decide_placement(user, placement, action_name: str) -> bool:
+    """Whether `user` may confirm or reject this reported placement (state aside)."""
+    rule = PLACEMENT_ACTION_RULES.get(action_name)
+    return rule is not None and rule(user, placement)

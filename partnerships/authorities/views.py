@@ -91,11 +91,19 @@ def _save_partner(request, partner):
         request.POST or None, instance=partner, prefix="contacts"
     )
     if request.method == "POST" and form.is_valid() and contact_formset.is_valid():
-        saved = drafting.save_partner(
-            form=form, contact_formset=contact_formset, actor=request.user
-        )
-        messages.success(request, _("Partner %(name)s saved.") % {"name": saved.name})
-        return redirect("partner_detail", pk=saved.pk)
+        try:
+            saved = drafting.save_partner(
+                partner=partner,
+                details=form.details(),
+                contacts=contact_formset.contacts(),
+                removed_contact_ids=contact_formset.removed_contact_ids(),
+                actor=request.user,
+            )
+        except drafting.PartnerError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Partner %(name)s saved.") % {"name": saved.name})
+            return redirect("partner_detail", pk=saved.pk)
     return render(
         request,
         "partners/form.html",

@@ -8,8 +8,17 @@ byte-level engines (`documents.engine`, `signing.pdf`) raise these too without i
 
 
 class RegistryError(Exception):
-    """Something the user asked for cannot be done; `message` says why."""
+    """Something the user asked for cannot be done; `message` says why.
 
-    def __init__(self, message):
+    Most errors are raised with their message. Some keep codes and put them into words only
+    when shown, in the reader's language (`PlacementError`, `ImportRefused`): they override
+    the `message` property and pass a short code to `__init__` instead.
+    """
+
+    def __init__(self, message=""):
         super().__init__(str(message))
-        self.message = message
+        self._message = message
+
+    @property
+    def message(self):
+        return self._message

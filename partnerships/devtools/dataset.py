@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from partnerships.devtools.names import PEOPLE
 from partnerships.models import (
     Authority,
     AuthorityLevel,
@@ -69,11 +70,6 @@ SECTORS = [
 BRANDS = [
     "Phú Thịnh", "Hưng Phát", "Thành Công", "Minh Long", "An Khang", "Tân Phú", "Hoàng Gia",
     "Việt Tiến", "Mekong", "Đại Lộc", "Phước An", "Trường Sơn",
-]  # fmt: skip
-PEOPLE = [
-    "Nguyễn Văn An", "Trần Thị Bích", "Lê Minh Châu", "Phạm Quốc Dũng", "Võ Thị Hạnh",
-    "Huỳnh Văn Khoa", "Đặng Thị Lan", "Bùi Thanh Long", "Đỗ Thị Mai", "Ngô Văn Nam",
-    "Dương Thị Oanh", "Lý Văn Phúc", "Hồ Thị Quyên", "Võ Minh Tâm", "Phan Văn Thắng",
 ]  # fmt: skip
 TITLES = [
     "Bản ghi nhớ về tiếp nhận, tạo việc làm cho người chấp hành xong án phạt tù giữa {a} và {p}",

@@ -25,7 +25,8 @@ from partnerships.devtools.base import (
     Session,
     whole_number,
 )
-from partnerships.devtools.dataset import PEOPLE, session_dataset
+from partnerships.devtools.dataset import session_dataset
+from partnerships.devtools.names import PEOPLE
 from partnerships.models import (
     ContractType,
     Gender,

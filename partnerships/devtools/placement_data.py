@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from partnerships.core.privacy import encrypt_name, national_id_hash
-from partnerships.devtools.dataset import PEOPLE
+from partnerships.devtools.names import PEOPLE
 from partnerships.models import (
     Authority,
     AuthorityLevel,

@@ -1,7 +1,8 @@
 """Services that turn an MoU into its documents: fill the template, convert, add fields.
 
-`request_document` records a queued rendering and hands the work to a background task
-once the transaction commits; `render_document` does the work (called by the task).
+`request_document` records a queued rendering and hands the work to the background task
+`render_mou_document` (defined here, beside the work it runs) once the transaction commits;
+`render_document` does the work.
 A failure is stored on the document with its reason: the MoU itself never changes state
 here, so it stays a draft the user can fix and retry.
 """
@@ -9,10 +10,13 @@ here, so it stays a draft the user can fix and retry.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
+from partnerships.authorities.permissions import can_manage_mou
 from partnerships.documents.engine.errors import DocumentError
 from partnerships.documents.engine.formatting import date_in_full, money
 from partnerships.models import (
@@ -110,9 +114,10 @@ def current_document(mou: Mou) -> MouDocument | None:
 
 
 def request_document(mou: Mou, *, actor) -> MouDocument:
-    """Queue a rendering of the MoU's current revision; the work starts after commit."""
-    from partnerships.documents.tasks import render_mou_document
-
+    """Queue a rendering of the MoU's current revision; the work starts after commit.
+    Raises PermissionDenied for anyone who does not manage the MoU."""
+    if not can_manage_mou(actor, mou):
+        raise PermissionDenied
     version = mou.template.latest_version()
     document = MouDocument.objects.create(
         mou=mou, mou_revision=mou.revision, template_version=version, requested_by=actor
@@ -148,6 +153,12 @@ def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, docum
     docx = fill_template(template_docx, context)
     pdf = convert_docx_to_pdf(docx, timeout=settings.DOCUMENT_CONVERSION_TIMEOUT)
     return docx, prepare_signable_pdf(pdf, blocks=_signature_anchors(mou))
+
+
+@task()
+def render_mou_document(document_id: int) -> str:
+    """Background job: fill, convert and prepare the signable PDF of one queued document."""
+    return render_document(document_id).status
 
 
 def render_document(document_id: int) -> MouDocument:

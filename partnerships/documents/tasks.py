@@ -1,11 +1,10 @@
-"""Background jobs (django-tasks). Each task is a thin wrapper around a service."""
+"""Task path kept so rendering jobs queued while the task lived here still run.
 
-from django_tasks import task
+django-tasks stores each queued job's dotted path; the task now lives in the service module
+it runs, `partnerships.documents.rendering` (one module, so the service that queues it and the
+task that calls the service do not import each other). Nothing new imports this module.
+"""
 
-from partnerships.documents import rendering
+from partnerships.documents.rendering import render_mou_document
 
-
-@task()
-def render_mou_document(document_id: int) -> str:
-    """Fill, convert and prepare the signable PDF of one queued MoU document."""
-    return rendering.render_document(document_id).status
+__all__ = ["render_mou_document"]

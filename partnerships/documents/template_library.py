@@ -2,10 +2,12 @@
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.authorities.permissions import can_upload_template
 from partnerships.documents.engine.fill import TemplateError, fill_template, validate_template
 from partnerships.documents.rendering import PROVIDED_VARIABLES
 from partnerships.models import DocumentTemplate, TemplateVersion, sha256_hex
@@ -53,8 +55,11 @@ def upload_template_version(
 
     Refused with a TemplateError naming the problem: not a DOCX, encrypted, broken, a Jinja
     syntax error, a variable the registry does not provide, missing signature blocks, or a
-    template that fails when filled with sample data. Old versions are kept.
+    template that fails when filled with sample data. Old versions are kept. Raises
+    PermissionDenied for anyone who may not upload templates.
     """
+    if not can_upload_template(actor):
+        raise PermissionDenied
     used = validate_template(docx, provided=set(PROVIDED_VARIABLES))
     missing_blocks = {"authority_signatory", "partner_signatory"} - used
     if missing_blocks:

@@ -1,7 +1,8 @@
 """MoUs, their pledges, and the state machine that governs them.
 
-The `@transition` methods hold only the rule (source, target, conditions, permission);
-`partnerships.mous.lifecycle` is the one place that runs them, saves, and audits.
+The `@transition` methods hold only the rule (source, target, conditions); who may run each
+one is in `partnerships.authorities.permissions.MOU_ACTION_RULES`, and
+`partnerships.mous.lifecycle` is the one place that checks it, runs them, saves, and audits.
 """
 
 from datetime import date
@@ -49,30 +50,6 @@ class MouTemplate(models.TextChoices):
 class MouLanguage(models.TextChoices):
     VIETNAMESE = "vi", _("Vietnamese")
     ENGLISH = "en", _("English")
-
-
-# Permission callables for django-fsm; imported late because permissions.py reads MoUs.
-def _may_manage(mou: "Mou", user) -> bool:
-    from partnerships.authorities.permissions import can_manage_mou
-
-    return can_manage_mou(user, mou)
-
-
-def _may_decline(mou: "Mou", user) -> bool:
-    from partnerships.authorities.permissions import can_decline_mou
-
-    return can_decline_mou(user, mou)
-
-
-def _may_review(mou: "Mou", user) -> bool:
-    from partnerships.authorities.permissions import can_review_mou
-
-    return can_review_mou(user, mou)
-
-
-def _may_sign(mou: "Mou", user) -> bool:
-    # Reached only by the signing service once signatures are verified, never by a button.
-    return user is None
 
 
 class Mou(ConcurrentTransitionMixin, models.Model):
@@ -300,7 +277,6 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         source=MouState.DRAFT,
         target=MouState.SENT,
         conditions=[_ready_to_send],
-        permission=_may_manage,
     )
     def send(self) -> None:
         """Send the draft to the partner for signature."""
@@ -310,14 +286,11 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         source=MouState.SENT,
         target=MouState.DRAFT,
         conditions=[_not_signed_yet],
-        permission=_may_manage,
     )
     def recall(self) -> None:
         """Take a sent MoU back to draft so it can be changed."""
 
-    @transition(
-        field=state, source=MouState.SENT, target=MouState.DECLINED, permission=_may_decline
-    )
+    @transition(field=state, source=MouState.SENT, target=MouState.DECLINED)
     def decline(self) -> None:
         """The partner refuses to sign."""
 
@@ -325,7 +298,6 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[MouState.DRAFT, MouState.SENT],
         target=MouState.CANCELLED,
-        permission=_may_manage,
     )
     def cancel(self) -> None:
         """The authority abandons the MoU before it is signed."""
@@ -335,7 +307,6 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         source=MouState.SENT,
         target=MouState.SIGNED,
         conditions=[_required_signatures_verified],
-        permission=_may_sign,
     )
     def sign(self) -> None:
         """Both parties' signatures are verified."""
@@ -346,7 +317,6 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         source=MouState.SIGNED,
         target=MouState.ACTIVE,
         conditions=[_term_started],
-        permission=_may_manage,
     )
     def activate(self) -> None:
         """The term has started: the partner's pledges now run."""
@@ -357,7 +327,6 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         source=MouState.ACTIVE,
         target=MouState.REVIEWED,
         conditions=[_has_final_review],
-        permission=_may_review,
     )
     def review(self) -> None:
         """The final review is recorded."""
@@ -366,7 +335,6 @@ class Mou(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[MouState.SIGNED, MouState.ACTIVE],
         target=MouState.TERMINATED,
-        permission=_may_manage,
     )
     def terminate(self) -> None:
         """End a signed MoU early."""

@@ -143,12 +143,6 @@ class Confirmation(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-def _may_decide(placement: "Placement", user) -> bool:
-    from partnerships.authorities.permissions import can_confirm_placement
-
-    return can_confirm_placement(user, placement)
-
-
 class Placement(FSMModelMixin, models.Model):
     """One person placed in a job, training or apprenticeship under one pledge line.
 
@@ -259,7 +253,6 @@ class Placement(FSMModelMixin, models.Model):
         field=confirmation,
         source=Confirmation.REPORTED,
         target=Confirmation.CONFIRMED,
-        permission=_may_decide,
     )
     def confirm(self) -> None:
         """Staff of the MoU's authority confirm the person really started."""
@@ -268,7 +261,6 @@ class Placement(FSMModelMixin, models.Model):
         field=confirmation,
         source=Confirmation.REPORTED,
         target=Confirmation.REJECTED,
-        permission=_may_decide,
     )
     def reject(self) -> None:
         """Staff of the MoU's authority find the report wrong; it never counts."""

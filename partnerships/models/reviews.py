@@ -4,8 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from partnerships.models.mous import Mou
-
 
 class ReviewKind(models.TextChoices):
     MID_TERM = "mid_term", _("Mid-term review")
@@ -19,7 +17,7 @@ class Assessment(models.TextChoices):
 
 
 class Review(models.Model):
-    mou = models.ForeignKey(Mou, on_delete=models.CASCADE, related_name="reviews")
+    mou = models.ForeignKey("partnerships.Mou", on_delete=models.CASCADE, related_name="reviews")
     kind = models.CharField(_("kind"), max_length=20, choices=ReviewKind.choices)
     reviewed_on = models.DateField(_("reviewed on"))
     assessment = models.CharField(_("assessment"), max_length=20, choices=Assessment.choices)

@@ -8,8 +8,6 @@ existed have none).
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from partnerships.models.mous import Mou
-
 
 class SignatureParty(models.TextChoices):
     AUTHORITY = "authority", _("the authority")
@@ -26,7 +24,7 @@ class SignatureMethod(models.TextChoices):
 
 
 class Signature(models.Model):
-    mou = models.ForeignKey(Mou, on_delete=models.CASCADE, related_name="signatures")
+    mou = models.ForeignKey("partnerships.Mou", on_delete=models.CASCADE, related_name="signatures")
     party = models.CharField(_("party"), max_length=20, choices=SignatureParty.choices)
     method = models.CharField(_("method"), max_length=20, choices=SignatureMethod.choices)
     signer_name = models.CharField(_("signer"), max_length=200)

@@ -1,10 +1,14 @@
 """Services that create and change drafts: MoUs with their pledges, and partners.
 
 State changes are in lifecycle.py; these services change content, which only a draft
-MoU may have changed. Each writes one audit event.
+MoU may have changed. They take plain values (the pages unpack their forms into
+`DraftContent`, `PledgeLine`, `PartnerDetails`, `ContactDetails`), check the actor's
+permission themselves, and each writes one audit event.
 """
 
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -12,19 +16,42 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partnerships.authorities.permissions import can_renew_mou
+from partnerships.authorities.permissions import (
+    authorities_for_drafting,
+    can_create_mou,
+    can_edit_partner,
+    can_manage_mou,
+    can_register_partner,
+    can_renew_mou,
+    visible_partners,
+)
+from partnerships.core.errors import RegistryError
 from partnerships.documents import rendering
 from partnerships.models import (
+    Authority,
+    Contact,
     DocumentTemplate,
     Mou,
+    MouLanguage,
     MouState,
     MouTemplate,
+    Partner,
     PartnerStatus,
     Pledge,
+    TargetGroup,
 )
 from partnerships.mous.lifecycle import CONFLICT_MESSAGE, MouError, record_event
 
 _NUMBER_ATTEMPTS = 5
+
+CONTACTS_CHANGED_MESSAGE = _(
+    "Someone else changed this partner's contacts while you were working on them. "
+    "Reload the page to see them as they are now, then try again."
+)
+
+
+class PartnerError(RegistryError):
+    """A change to a partner that cannot be made; the message says why."""
 
 
 def _next_number(mou: Mou) -> int:
@@ -34,16 +61,84 @@ def _next_number(mou: Mou) -> int:
     return (taken or 0) + 1
 
 
-def save_mou_draft(*, form, pledge_formset, actor) -> Mou:
-    """Save a new or edited draft MoU and its pledges, all or nothing.
+@dataclass(frozen=True)
+class DraftContent:
+    """What a draft MoU says, as the drafter gives it (everything but its pledge lines)."""
 
-    Raises MouError when the MoU is no longer a draft, when someone saved it since the
-    form was loaded (the form carries the revision it started from), or when the number
-    is already taken.
+    authority: Authority
+    partner: Partner
+    year: int
+    title: str
+    number: int | None = None  # None: the next free number of the authority and year
+    partner_signatory: Contact | None = None
+    authority_signatory_name: str = ""
+    authority_signatory_position: str = ""
+    template: DocumentTemplate | None = None  # None: the model's default template
+    language: str = MouLanguage.VIETNAMESE
+    term_start: date | None = None
+    term_end: date | None = None
+    mid_review_date: date | None = None
+    final_review_date: date | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PledgeLine:
+    """One pledge line of a draft; `pledge_id` names the stored line it changes (None: new)."""
+
+    kind: str
+    quantity: int
+    occupation: str
+    target_groups: tuple[TargetGroup, ...] = ()
+    min_monthly_wage: int | None = None
+    workplace: str = ""
+    due_date: date | None = None
+    pledge_id: int | None = None
+
+
+_PLEDGE_FIELDS = ("kind", "quantity", "occupation", "min_monthly_wage", "workplace", "due_date")
+
+
+def _check_may_draft(actor, mou: Mou, content: DraftContent) -> None:
+    if mou.pk is None:
+        stored_authority_id = None
+        allowed = can_create_mou(actor)
+    else:
+        # The stored row, not the caller's copy (a form may have changed it in memory).
+        stored = Mou.objects.select_related("authority").filter(pk=mou.pk).first()
+        if stored is None:
+            raise MouError(_("Only a draft can be changed."))
+        stored_authority_id = stored.authority_id
+        allowed = can_manage_mou(actor, stored)
+    # A draft keeps its own authority even when that body has since been dissolved; a new
+    # or changed one must be an authority the actor drafts for.
+    if allowed and content.authority.pk != stored_authority_id:
+        allowed = authorities_for_drafting(actor).filter(pk=content.authority.pk).exists()
+    if allowed:
+        allowed = visible_partners(actor).filter(pk=content.partner.pk).exists()
+    if not allowed:
+        raise PermissionDenied(_("You may not draft this MoU."))
+
+
+def save_mou_draft(
+    *,
+    mou: Mou,
+    content: DraftContent,
+    pledges: Sequence[PledgeLine],
+    revision: int | None,
+    actor,
+) -> Mou:
+    """Save a new (unsaved `mou`) or edited draft MoU and its pledge lines, all or nothing.
+
+    `pledges` are every line the draft keeps, in order: stored lines not among them are
+    removed. `revision` is the revision the drafter's page started from. Raises
+    PermissionDenied when the actor may not draft this MoU for this authority and partner,
+    and MouError when the MoU is no longer a draft, when someone saved it since the page was
+    loaded, or when the number is already taken.
     """
-    mou = form.instance
+    _check_may_draft(actor, mou, content)
     creating = mou.pk is None
-    auto_number = not form.cleaned_data.get("number")
+    auto_number = not content.number
     for attempt in range(_NUMBER_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -56,16 +151,19 @@ def save_mou_draft(*, form, pledge_formset, actor) -> Mou:
                     )
                     if stored is None or stored["state"] != MouState.DRAFT:
                         raise MouError(_("Only a draft can be changed."))
-                    if stored["revision"] != form.cleaned_data.get("revision"):
+                    if stored["revision"] != revision:
                         raise MouError(CONFLICT_MESSAGE)
                     mou.revision = stored["revision"] + 1
                 else:
                     mou.created_by = actor
+                for field in fields(DraftContent):
+                    value = getattr(content, field.name)
+                    if value is not None or field.name not in ("number", "template"):
+                        setattr(mou, field.name, value)
                 if auto_number:
                     mou.number = _next_number(mou)
-                mou = form.save()
-                pledge_formset.instance = mou
-                pledge_formset.save()
+                mou.save()
+                _save_pledges(mou, pledges)
                 # Every saved version of a draft gets its documents prepared afresh.
                 rendering.request_document(mou, actor=actor)
                 record_event(
@@ -88,18 +186,81 @@ def save_mou_draft(*, form, pledge_formset, actor) -> Mou:
     raise AssertionError("unreachable")
 
 
-def save_partner(*, form, contact_formset, actor):
-    """Save a partner and its contacts together and record who did it."""
-    creating = form.instance.pk is None
+def _save_pledges(mou: Mou, lines: Sequence[PledgeLine]) -> None:
+    kept = {line.pledge_id for line in lines if line.pledge_id is not None}
+    mou.pledges.exclude(pk__in=kept).delete()
+    stored = {pledge.pk: pledge for pledge in mou.pledges.filter(pk__in=kept)}
+    if kept - stored.keys():
+        # A line the page showed is gone: the draft changed under it (the revision lock
+        # makes this rare); nothing is saved.
+        raise MouError(CONFLICT_MESSAGE)
+    for line in lines:
+        pledge = stored[line.pledge_id] if line.pledge_id is not None else Pledge(mou=mou)
+        for field in _PLEDGE_FIELDS:
+            setattr(pledge, field, getattr(line, field))
+        pledge.save()
+        pledge.target_groups.set(line.target_groups)
+
+
+@dataclass(frozen=True)
+class PartnerDetails:
+    """What the registry records of a business or cooperative."""
+
+    name: str
+    tax_code: str
+    address: str = ""
+    sector: str = ""
+    workforce_size: int | None = None
+    status: str = PartnerStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """One contact person of a partner; `contact_id` names the stored one it changes."""
+
+    full_name: str
+    position: str = ""
+    email: str = ""
+    phone: str = ""
+    is_legal_representative: bool = False
+    contact_id: int | None = None
+
+
+def save_partner(
+    *,
+    partner: Partner,
+    details: PartnerDetails,
+    contacts: Sequence[ContactDetails],
+    removed_contact_ids: Iterable[int] = (),
+    actor,
+) -> Partner:
+    """Save a new (unsaved `partner`, its `registered_by` set) or edited partner with its
+    contacts together, and record who did it.
+
+    `contacts` are the contacts to add or change; `removed_contact_ids` those to delete.
+    Raises PermissionDenied when the actor may not register or edit this partner, and
+    PartnerError when a contact the page showed was removed meanwhile.
+    """
+    creating = partner.pk is None
+    allowed = can_register_partner(actor) if creating else can_edit_partner(actor, partner)
+    if not allowed:
+        raise PermissionDenied(_("You may not change this partner."))
     with transaction.atomic():
-        partner = form.save()
-        contact_formset.instance = partner
-        contacts = contact_formset.save(commit=False)
-        for removed in contact_formset.deleted_objects:
-            removed.delete()
+        for field in fields(PartnerDetails):
+            setattr(partner, field.name, getattr(details, field.name))
+        partner.save()
+        partner.contacts.filter(pk__in=list(removed_contact_ids)).delete()
+        changed_ids = {c.contact_id for c in contacts if c.contact_id is not None}
+        stored = {contact.pk: contact for contact in partner.contacts.filter(pk__in=changed_ids)}
+        if changed_ids - stored.keys():
+            raise PartnerError(CONTACTS_CHANGED_MESSAGE)
         # Save the contacts losing the representative role before the one gaining it,
         # so the one-representative constraint holds at every step.
-        for contact in sorted(contacts, key=lambda c: c.is_legal_representative):
+        for given in sorted(contacts, key=lambda c: c.is_legal_representative):
+            contact = stored[given.contact_id] if given.contact_id is not None else Contact()
+            for field in fields(ContactDetails):
+                if field.name != "contact_id":
+                    setattr(contact, field.name, getattr(given, field.name))
             contact.partner = partner
             contact.save()
         record_event(

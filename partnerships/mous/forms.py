@@ -1,7 +1,9 @@
 """Forms for staff pages. Validation rules live on the models; forms only present them."""
 
+from dataclasses import fields
+
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,7 @@ from partnerships.models import (
     Pledge,
     Review,
 )
+from partnerships.mous.drafting import ContactDetails, DraftContent, PartnerDetails, PledgeLine
 
 DATE_INPUT_FORMAT = "%d/%m/%Y"
 
@@ -30,6 +33,10 @@ class PartnerForm(forms.ModelForm):
         model = Partner
         fields = ["name", "tax_code", "address", "sector", "workforce_size", "status"]
         widgets = {"tax_code": forms.TextInput(attrs={"inputmode": "numeric"})}
+
+    def details(self) -> PartnerDetails:
+        """The checked values, as the drafting service takes them."""
+        return PartnerDetails(**{f.name: self.cleaned_data[f.name] for f in fields(PartnerDetails)})
 
 
 class ContactForm(forms.ModelForm):
@@ -56,6 +63,19 @@ ContactFormSet = inlineformset_factory(
 
 
 class ContactFormSetWithOneRepresentative(ContactFormSet):
+    def contacts(self) -> list[ContactDetails]:
+        """The contacts to add or change, as the drafting service takes them."""
+        names = [f.name for f in fields(ContactDetails) if f.name != "contact_id"]
+        return [
+            ContactDetails(
+                **{name: form.cleaned_data[name] for name in names}, contact_id=form.instance.pk
+            )
+            for form in _kept_forms(self)
+        ]
+
+    def removed_contact_ids(self) -> list[int]:
+        return [form.instance.pk for form in self.deleted_forms if form.instance.pk]
+
     def clean(self):
         super().clean()
         representatives = [
@@ -69,6 +89,13 @@ class ContactFormSetWithOneRepresentative(ContactFormSet):
             raise forms.ValidationError(
                 _("Only one contact can be marked as the legal representative who signs.")
             )
+
+
+def _kept_forms(formset) -> list[forms.Form]:
+    """The filled forms of a checked formset that are not marked for deletion."""
+    return [
+        form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
 
 
 class MouForm(forms.ModelForm):
@@ -120,10 +147,29 @@ class MouForm(forms.ModelForm):
         else:
             self.fields["revision"].initial = self.instance.revision
 
+    def content(self) -> DraftContent:
+        """The checked values, as the drafting service takes them."""
+        return DraftContent(**{f.name: self.cleaned_data[f.name] for f in fields(DraftContent)})
+
+
+class BasePledgeFormSet(BaseInlineFormSet):
+    def lines(self) -> list[PledgeLine]:
+        """The pledge lines the draft keeps, in order, as the drafting service takes them."""
+        names = [f.name for f in fields(PledgeLine) if f.name not in ("target_groups", "pledge_id")]
+        return [
+            PledgeLine(
+                **{name: form.cleaned_data[name] for name in names},
+                target_groups=tuple(form.cleaned_data["target_groups"]),
+                pledge_id=form.instance.pk,
+            )
+            for form in _kept_forms(self)
+        ]
+
 
 PledgeFormSet = inlineformset_factory(
     Mou,
     Pledge,
+    formset=BasePledgeFormSet,
     fields=[
         "kind",
         "quantity",

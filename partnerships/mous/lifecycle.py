@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed
 
+from partnerships.authorities.permissions import may_change_mou
 from partnerships.core.errors import RegistryError
 from partnerships.models import (
     AuditEvent,
@@ -150,7 +151,7 @@ def available_actions(mou: Mou, user) -> list[Action]:
     return [
         action
         for action in ACTIONS.values()
-        if has_transition_perm(getattr(mou, action.name), user)
+        if can_proceed(getattr(mou, action.name)) and may_change_mou(user, mou, action.name)
     ]
 
 
@@ -160,10 +161,12 @@ def blocked_actions(mou: Mou, user) -> list[tuple[Action, list[str]]]:
     blocked = []
     for name, blockers in _BLOCKERS.items():
         method = getattr(mou, name)
-        if can_proceed(method, check_conditions=False) and not can_proceed(method):
-            transition = method._django_fsm.get_transition(mou.state)
-            if transition.has_perm(mou, user):
-                blocked.append((ACTIONS[name], blockers(mou)))
+        if (
+            can_proceed(method, check_conditions=False)
+            and not can_proceed(method)
+            and may_change_mou(user, mou, name)
+        ):
+            blocked.append((ACTIONS[name], blockers(mou)))
     return blocked
 
 
@@ -174,10 +177,9 @@ def _check(mou: Mou, action: Action, actor) -> None:
             _("An MoU in the state “%(state)s” cannot be changed this way (%(action)s).")
             % {"state": mou.get_state_display(), "action": action.label}
         )
-    if actor is not None:
-        transition = method._django_fsm.get_transition(mou.state)
-        if not transition.has_perm(mou, actor):
-            raise PermissionDenied(_("You may not do this to this MoU."))
+    # No actor means the system itself (the daily activation, verified signatures).
+    if actor is not None and not may_change_mou(actor, mou, action.name):
+        raise PermissionDenied(_("You may not do this to this MoU."))
     if not can_proceed(method):
         reasons = _BLOCKERS[action.name](mou) if action.name in _BLOCKERS else []
         raise MouError(" ".join(str(reason) for reason in reasons) or _("Not possible now."))

@@ -86,7 +86,11 @@ def _save_draft(request, mou, template_name):
     if request.method == "POST" and form.is_valid() and pledge_formset.is_valid():
         try:
             saved = drafting.save_mou_draft(
-                form=form, pledge_formset=pledge_formset, actor=request.user
+                mou=mou,
+                content=form.content(),
+                pledges=pledge_formset.lines(),
+                revision=form.cleaned_data.get("revision"),
+                actor=request.user,
             )
         except lifecycle.MouError as error:
             messages.error(request, error.message)

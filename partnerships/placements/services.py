@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from partnerships.authorities.permissions import (
     can_confirm_placements_of,
@@ -24,8 +24,10 @@ from partnerships.authorities.permissions import (
     can_view_mou,
     can_withdraw_consent,
     has_role,
+    may_decide_placement,
     visible_people,
 )
+from partnerships.core.errors import RegistryError
 from partnerships.core.privacy import (
     InvalidNationalId,
     decrypt_name,
@@ -58,7 +60,7 @@ from partnerships.placements.rules import (
 NAME_MAX_LENGTH = 150
 
 
-class PlacementError(Exception):
+class PlacementError(RegistryError):
     """A placement or person change that cannot be made; says why, in the user's language."""
 
     def __init__(self, problems: Problem | list[Problem]):
@@ -242,7 +244,7 @@ def _decide(placement: Placement, actor, transition: str, action: str, reason: s
         method = getattr(locked, transition)
         if locked.confirmation != placement.confirmation or not can_proceed(method):
             raise PlacementError(Problem("changed_meanwhile"))
-        if not has_transition_perm(method, actor):
+        if not may_decide_placement(actor, locked, transition):
             raise PermissionDenied(_("You may not confirm or reject this placement."))
         method()
         locked.decided_by = actor

@@ -1,8 +1,10 @@
 """The authority signs first: a certification signature on the PDF that was sent."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.authorities.permissions import can_manage_mou
 from partnerships.models import (
     Mou,
     RevisionKind,
@@ -14,7 +16,7 @@ from partnerships.mous.lifecycle import MouError, record_event
 from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.revisions import (
-    SIGNING_CONFLICT,
+    SigningConflict,
     current_basis,
     locked_for_signing,
     require_sent,
@@ -47,9 +49,14 @@ def certify(
     field, with the Vietnamese stamp and a QR code of the MoU's public verification page.
 
     The signed PDF is verified before it is stored as revision 1; a verified Signature row
-    and an audit event with its SHA-256 are written in the same transaction. Raises MouError
-    (a conflict, a wrong state, a signing or verification failure); nothing is stored then.
+    and an audit event with its SHA-256 are written in the same transaction. Raises
+    PermissionDenied for anyone but staff managing the MoU, SigningConflict when the page
+    was loaded on an older revision, and MouError (a wrong state, a signing or verification
+    failure); nothing is stored then.
     """
+    # No actor: the system itself (the demo data).
+    if actor is not None and not can_manage_mou(actor, mou):
+        raise PermissionDenied(_("You may not do this to this MoU."))
     setup = setup or SigningSetup.from_settings()
     require_sent(mou)
     problems = setup.authority_problems()
@@ -57,7 +64,7 @@ def certify(
         raise MouError(" ".join(str(problem) for problem in problems))
     basis = current_basis(mou)
     if basis.sequence != expected_sequence:
-        raise MouError(SIGNING_CONFLICT)
+        raise SigningConflict
     if basis.sequence != 0:
         raise MouError(_("The authority has already signed this MoU."))
     signed_at = timezone.now().replace(microsecond=0)

@@ -29,8 +29,8 @@ from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.upload import check_business_upload
 from partnerships.signing.revisions import (
-    SIGNING_CONFLICT,
     Basis,
+    SigningConflict,
     current_basis,
     locked_for_signing,
     require_authority_signed,
@@ -62,7 +62,7 @@ def _ready(invitation: SigningInvitation, expected_sequence: int) -> Basis:
     require_business_unsigned(mou)
     basis = current_basis(mou)
     if basis.sequence != expected_sequence:
-        raise MouError(SIGNING_CONFLICT)
+        raise SigningConflict
     return basis
 
 
@@ -72,7 +72,7 @@ def _spend(invitation: SigningInvitation, outcome: InvitationOutcome) -> None:
         pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
     ).update(used_at=timezone.now(), outcome=outcome)
     if not spent:
-        raise MouError(SIGNING_CONFLICT)
+        raise SigningConflict
 
 
 def seal_wording(mou: Mou) -> tuple[str, str]:
@@ -154,7 +154,7 @@ def apply_registry_seal(
                 pk=signing_code.pk, confirmed_at__isnull=True
             ).update(confirmed_at=timezone.now())
             if not confirmed:
-                raise MouError(SIGNING_CONFLICT)
+                raise SigningConflict
             record_event(
                 locked,
                 action="mou.signing_code_confirmed",

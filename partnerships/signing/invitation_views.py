@@ -20,7 +20,7 @@ from partnerships.mous import selectors
 from partnerships.mous.lifecycle import MouError
 from partnerships.signing import business, invitations, revisions
 from partnerships.signing.certificate import completion_certificate
-from partnerships.signing.revisions import SIGNING_CONFLICT
+from partnerships.signing.revisions import SigningConflict
 from partnerships.signing.setup import SigningSetup
 from partnerships.signing.views import expected_sequence
 
@@ -99,7 +99,7 @@ def _page(request, invitation, *, token, error=None, status=200):
 
 
 def _failed(request, invitation, token, error: MouError):
-    conflict = str(error.message) == str(SIGNING_CONFLICT)
+    conflict = isinstance(error, SigningConflict)
     invitation.refresh_from_db()
     invitation.mou.refresh_from_db()
     return _page(

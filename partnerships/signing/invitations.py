@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
@@ -18,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partnerships.authorities.permissions import can_manage_mou
 from partnerships.models import Mou, SigningCode, SigningInvitation
 from partnerships.models.signing import code_digest, token_digest
 from partnerships.mous.lifecycle import MouError, record_event
@@ -72,6 +74,8 @@ def send_invitation(
     Earlier invitations still open are replaced. The email is sent inside the transaction,
     so an invitation that could not be sent is not recorded either.
     """
+    if not can_manage_mou(actor, mou):
+        raise PermissionDenied(_("You may not do this to this MoU."))
     setup = setup or SigningSetup.from_settings()
     blockers = invitation_blockers(mou)
     if blockers:

@@ -3,7 +3,7 @@
 A signature is made outside any transaction (it may wait for a time-stamping authority or an
 OCSP responder), on the revision that was current when the signer started. It is stored only
 if that revision is still the latest once the MoU's row is locked: of two signatures racing
-on the same revision, the first to lock wins and the other gets `SIGNING_CONFLICT`, so the
+on the same revision, the first to lock wins and the other gets `SigningConflict`, so the
 stored chain is never forked. The unique (mou, sequence) constraint backs this up where row
 locks do not exist (SQLite serialises writers instead).
 """
@@ -30,6 +30,14 @@ SIGNING_CONFLICT = _(
     "Someone else signed or changed this MoU's document at the same moment, so your signature "
     "was not stored and nothing was changed. Reload the page to see the document as it is now."
 )
+
+
+class SigningConflict(MouError):
+    """Someone else signed or changed the document since this person loaded it: the revision
+    they signed on is stale. Pages answer 409 Conflict and show the document as it is now."""
+
+    def __init__(self, message=SIGNING_CONFLICT):
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -90,17 +98,17 @@ def require_business_unsigned(mou: Mou) -> None:
 @contextmanager
 def locked_for_signing(mou: Mou, *, expected_sequence: int) -> Iterator[Mou]:
     """A transaction holding the MoU's row lock, in which the MoU is still sent and its
-    latest revision is still `expected_sequence`; else `SIGNING_CONFLICT`."""
+    latest revision is still `expected_sequence`; else `SigningConflict`."""
     try:
         with transaction.atomic():
             locked = Mou.objects.select_for_update().select_related("partner").get(pk=mou.pk)
             latest = locked.pdf_revisions.order_by("-sequence").values_list("sequence", flat=True)
             if locked.state != mou.state or (latest.first() or 0) != expected_sequence:
-                raise MouError(SIGNING_CONFLICT)
+                raise SigningConflict
             require_sent(locked)
             yield locked
     except IntegrityError as exc:  # the same revision stored meanwhile (no row locks)
-        raise MouError(SIGNING_CONFLICT) from exc
+        raise SigningConflict from exc
     # The caller's copy follows what was stored.
     mou.refresh_from_db()
 

@@ -9,11 +9,13 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from docx import Document
 
 from partnerships.documents import rendering
+from partnerships.documents.template_library import upload_template_version
 from partnerships.models import (
     AuditEvent,
     DocumentTemplate,
@@ -254,6 +256,14 @@ def test_users_without_the_permission_see_no_form_and_cannot_upload(client_as, w
     assert "Upload a new version" not in page_text(listing)
     assert 'type="file"' not in page_text(listing)
     assert response.status_code == 403
+    assert bgn_vi.versions.count() == 1
+
+
+def test_the_upload_service_itself_refuses_a_user_without_the_permission(world, bgn_vi):
+    with pytest.raises(PermissionDenied):
+        upload_template_version(
+            template=bgn_vi, docx=template_with_paragraph(NEW_ARTICLE), actor=world.staff
+        )
     assert bgn_vi.versions.count() == 1
 
 

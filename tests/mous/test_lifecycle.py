@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone, translation
+from django_fsm import has_transition_perm
 
+from partnerships.authorities.permissions import MOU_ACTION_RULES
 from partnerships.models import (
     AuditEvent,
     Mou,
@@ -319,6 +321,21 @@ def test_it_refuses_a_transition_to_a_user_without_the_right(world, state, actio
         lifecycle.perform(mou, action, actor=getattr(world, who), note="Lý do")
     assert stored_row(mou) == row_before
     assert AuditEvent.objects.count() == events_before
+
+
+def test_the_lifecycle_service_is_the_guard_not_the_state_machine(world):
+    # The models hold no permission callables any more (they may not import the rules), so
+    # django-fsm alone would let anyone send; the service must refuse the outsider itself.
+    mou = bring_to(world.mou, MouState.DRAFT)
+    assert has_transition_perm(mou.send, world.other_staff)
+    with pytest.raises(PermissionDenied):
+        lifecycle.perform(mou, "send", actor=world.other_staff)
+    assert Mou.objects.get(pk=mou.pk).state == MouState.DRAFT
+    assert "send" not in {a.name for a in lifecycle.available_actions(mou, world.other_staff)}
+
+
+def test_every_action_has_exactly_one_rule_of_who_may_run_it():
+    assert set(MOU_ACTION_RULES) == set(lifecycle.ACTIONS)
 
 
 def test_an_official_performs_the_review(world):

@@ -23,7 +23,7 @@ from partnerships.models import (
 )
 from partnerships.placements.imports import service
 from partnerships.placements.imports.columns import COLUMNS
-from partnerships.placements.imports.errors import ImportError_
+from partnerships.placements.imports.errors import ImportRefused
 from partnerships.placements.rules import Problem
 from tests.factories import bring_to, make_mou
 from tests.placements.conftest import (
@@ -269,7 +269,7 @@ def test_a_preview_expires(placements_world, upload):
         created_at=timezone.now() - service.PREVIEW_LIFETIME - timedelta(minutes=1)
     )
     batch.refresh_from_db()
-    with pytest.raises(ImportError_) as error:
+    with pytest.raises(ImportRefused) as error:
         service.confirm(batch=batch, user=w.business)
     assert error.value.code == "expired"
     batch.refresh_from_db()
@@ -305,7 +305,7 @@ def test_the_same_file_is_not_imported_twice(placements_world, upload, confirm_i
     w = placements_world
     data = csv_bytes(many_rows(w, 2))
     confirm_import(upload(w.business, data), w.business)
-    with pytest.raises(ImportError_) as error:
+    with pytest.raises(ImportRefused) as error:
         upload(w.business, data)
     assert error.value.code == "already_imported"
     assert Placement.objects.count() == 2

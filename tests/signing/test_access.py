@@ -3,11 +3,13 @@ business sees its final PDF; outsiders get 404; and without a configured signer 
 explains what to configure instead of failing."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from partnerships.models import MouState, PdfRevision
 from partnerships.mous import lifecycle
 from partnerships.mous.lifecycle import MouError
+from partnerships.signing import authority, invitations
 from tests.signing.conftest import (
     anonymous,
     certify,
@@ -163,3 +165,15 @@ def test_the_completion_certificate_lists_signers_hashes_and_events(signed_mou, 
     # Made once and kept.
     again = client_as(world.business).get(reverse("mou_certificate_pdf", args=[signed_mou.pk]))
     assert again.content == response.content
+
+
+@pytest.mark.parametrize("who", ["other_staff", "official", "business"])
+def test_the_signing_services_themselves_refuse_anyone_but_the_mous_staff(
+    world, sent_mou, signing_settings, who
+):
+    with pytest.raises(PermissionDenied):
+        authority.certify(sent_mou, actor=getattr(world, who))
+    with pytest.raises(PermissionDenied):
+        invitations.send_invitation(sent_mou, actor=getattr(world, who))
+    assert not PdfRevision.objects.filter(mou=sent_mou).exists()
+    assert not sent_mou.invitations.exists()

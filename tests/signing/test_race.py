@@ -17,7 +17,7 @@ from partnerships.models import (
 from partnerships.mous.lifecycle import MouError
 from partnerships.signing import business, revisions
 from partnerships.signing.pdf import pades
-from partnerships.signing.revisions import SIGNING_CONFLICT
+from partnerships.signing.revisions import SIGNING_CONFLICT, SigningConflict
 from tests.factories import bring_to, make_mou, make_user
 from tests.signing.conftest import (
     anonymous,
@@ -71,6 +71,22 @@ def test_a_signature_made_on_a_stale_revision_is_refused(invited, signer_for):
     assert PdfRevision.objects.filter(mou=mou).count() == 1
     mou.refresh_from_db()
     assert mou.state == MouState.SENT
+
+
+def test_a_stale_revision_is_a_signing_conflict_not_just_any_refusal(
+    world, sent_mou, signing_settings
+):
+    from partnerships.signing import authority
+
+    authority.certify(sent_mou, actor=world.staff, expected_sequence=0)
+    # A second certification made from a page that still showed revision 0.
+    with pytest.raises(SigningConflict):
+        authority.certify(sent_mou, actor=world.staff, expected_sequence=0)
+    # Other refusals stay plain MouErrors, so pages answer them 400, not 409.
+    with pytest.raises(MouError) as refused:
+        authority.certify(sent_mou, actor=world.staff, expected_sequence=1)
+    assert not isinstance(refused.value, SigningConflict)
+    assert PdfRevision.objects.filter(mou=sent_mou).count() == 1
 
 
 def test_the_revision_is_checked_again_under_the_lock(invited, signer_for, monkeypatch):

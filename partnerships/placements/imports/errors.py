@@ -3,6 +3,8 @@ words when shown, in the reader's language."""
 
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.core.errors import RegistryError
+
 FILE_MESSAGES = {
     "file_type": _(
         "This is not a CSV or Excel (.xlsx) file. Download the template, fill it in and "
@@ -54,9 +56,10 @@ FILE_MESSAGES = {
 }
 
 
-# The trailing underscore keeps the name apart from Python's built-in ImportError.
-class ImportError_(Exception):
-    """A file that cannot be imported as a whole; `message` says why, in words."""
+class ImportRefused(RegistryError):
+    """A file that cannot be imported as a whole; `message` says why, in words.
+
+    Keeps the code and its parameters (stored on the batch) and words them when shown."""
 
     def __init__(self, code: str, **params):
         super().__init__(code)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from partnerships.placements.imports.columns import COLUMNS, header_aliases, header_key
-from partnerships.placements.imports.errors import ImportError_
+from partnerships.placements.imports.errors import ImportRefused
 
 MAX_FILE_MEGABYTES = 10
 MAX_ROWS = 20_000
@@ -33,27 +33,27 @@ class Table:
 
 
 def read_table(data: bytes, file_name: str) -> Table:
-    """Parse CSV or XLSX bytes; raise ImportError_ for anything that is not a usable file."""
+    """Parse CSV or XLSX bytes; raise ImportRefused for anything that is not a usable file."""
     if len(data) > MAX_FILE_MEGABYTES * 1024 * 1024:
-        raise ImportError_("file_too_large", limit=MAX_FILE_MEGABYTES)
+        raise ImportRefused("file_too_large", limit=MAX_FILE_MEGABYTES)
     if not data.strip():
-        raise ImportError_("file_empty")
+        raise ImportRefused("file_empty")
     name = file_name.lower()
     if data.startswith(ZIP_MAGIC):
         grid = _xlsx_rows(data)
     elif data.startswith(OLE_MAGIC):
-        raise ImportError_("xlsx_unreadable" if name.endswith(".xlsx") else "old_excel")
+        raise ImportRefused("xlsx_unreadable" if name.endswith(".xlsx") else "old_excel")
     elif name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
         grid = _csv_rows(data)
     else:
-        raise ImportError_("file_type")
+        raise ImportRefused("file_type")
     return _table(grid)
 
 
 def _table(grid: Iterator[tuple[int, list]]) -> Table:
     header = next(grid, None)
     if header is None:
-        raise ImportError_("file_empty")
+        raise ImportRefused("file_empty")
     aliases = header_aliases()
     columns = {}
     for index, text in enumerate(header[1]):
@@ -64,13 +64,13 @@ def _table(grid: Iterator[tuple[int, list]]) -> Table:
         column.header_vi for column in COLUMNS if column.required and column.key not in columns
     ]
     if missing:
-        raise ImportError_("missing_columns", columns=", ".join(missing))
+        raise ImportRefused("missing_columns", columns=", ".join(missing))
     # Spreadsheets often end with formatted but empty rows: those are not rows of data.
     rows = [(number, cells) for number, cells in grid if not all(map(_blank, cells))]
     if len(rows) > MAX_ROWS:
-        raise ImportError_("too_many_rows", rows=len(rows), limit=MAX_ROWS)
+        raise ImportRefused("too_many_rows", rows=len(rows), limit=MAX_ROWS)
     if not rows:
-        raise ImportError_("no_rows")
+        raise ImportRefused("no_rows")
     return Table(columns=columns, rows=rows)
 
 
@@ -83,11 +83,11 @@ def _blank(cell) -> bool:
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise ImportError_("csv_utf16")
+        raise ImportRefused("csv_utf16")
     try:
         text = data.decode("utf-8-sig")  # a BOM, if any, is dropped
     except UnicodeDecodeError as exc:
-        raise ImportError_("csv_encoding") from exc
+        raise ImportRefused("csv_encoding") from exc
     first_line = text.split("\n", 1)[0]
     # Excel writes ';' where the decimal separator is a comma; take whichever the header uses.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -105,14 +105,14 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         if "xl/workbook.xml" not in archive.namelist():
-            raise ImportError_("file_type")
+            raise ImportRefused("file_type")
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         _refuse_merged_cells(archive, getattr(sheet, "_worksheet_path", None))
-    except ImportError_:
+    except ImportRefused:
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise ImportError_("xlsx_unreadable") from exc
+        raise ImportRefused("xlsx_unreadable") from exc
     return _xlsx_cells(workbook, sheet)
 
 
@@ -131,7 +131,7 @@ def _refuse_merged_cells(archive: zipfile.ZipFile, sheet_path: str | None) -> No
         merges = _MERGE.findall(archive.read(path))
         if merges:
             shown = ", ".join(ref.decode() for ref in merges[:3])
-            raise ImportError_("xlsx_merged", cells=shown + (", …" if len(merges) > 3 else ""))
+            raise ImportRefused("xlsx_merged", cells=shown + (", …" if len(merges) > 3 else ""))
 
 
 def _xlsx_cells(workbook, sheet) -> Iterator[tuple[int, list]]:
@@ -140,7 +140,7 @@ def _xlsx_cells(workbook, sheet) -> Iterator[tuple[int, list]]:
         for number, row in enumerate(sheet.iter_rows(min_row=1), start=1):
             for cell in row:
                 if cell.data_type == "f":
-                    raise ImportError_("xlsx_formulas", cell=cell.coordinate)
+                    raise ImportRefused("xlsx_formulas", cell=cell.coordinate)
             yield number, [cell.value for cell in row]
     finally:
         workbook.close()

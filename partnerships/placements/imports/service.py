@@ -9,6 +9,9 @@ confirms -> importing (background) -> imported. Or: failed, cancelled, expired.
 - Progress is stored on the batch row, which the page polls. Reading commits its progress
   as it goes; the import's own writes become visible only at its commit, so while it runs
   the page shows that it is saving.
+
+The two background tasks, `read_import_file` and `run_placement_import`, are defined here
+beside the work they run, so the service that queues them needs no other module.
 """
 
 import logging
@@ -18,6 +21,7 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from partnerships.authorities.permissions import can_import_placements, can_report_placement
 from partnerships.core.privacy import decrypt_bytes, encrypt_bytes
@@ -31,7 +35,7 @@ from partnerships.models import (
     sha256_hex,
 )
 from partnerships.mous.lifecycle import record_event
-from partnerships.placements.imports.errors import ImportError_
+from partnerships.placements.imports.errors import ImportRefused
 from partnerships.placements.imports.reading import MAX_FILE_MEGABYTES, read_table
 from partnerships.placements.imports.validation import RowChecker
 
@@ -48,11 +52,11 @@ def upload(*, user, file_name: str, data: bytes) -> ImportBatch:
         raise PermissionDenied
     expire_stale_previews()
     if len(data) > MAX_FILE_MEGABYTES * 1024 * 1024:
-        raise ImportError_("file_too_large", limit=MAX_FILE_MEGABYTES)
+        raise ImportRefused("file_too_large", limit=MAX_FILE_MEGABYTES)
     digest = sha256_hex(data)
     earlier = ImportBatch.objects.filter(file_sha256=digest, status=ImportStatus.IMPORTED).first()
     if earlier is not None:
-        raise ImportError_(
+        raise ImportRefused(
             "already_imported",
             date=timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y"),
             batch=earlier.pk,
@@ -64,8 +68,6 @@ def upload(*, user, file_name: str, data: bytes) -> ImportBatch:
         # The file holds ID numbers in clear: kept only encrypted, and only until read.
         pending_file=encrypt_bytes(data),
     )
-    from partnerships.placements.imports.tasks import read_import_file
-
     transaction.on_commit(lambda: read_import_file.enqueue(batch.pk))
     return batch
 
@@ -86,7 +88,7 @@ def read(batch_id: int, *, today: date | None = None) -> ImportBatch:
             on_progress=lambda done: ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done),
         )
         outcome = checker.check(table)
-    except ImportError_ as error:
+    except ImportRefused as error:
         _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
     except Exception as exc:
         _log_crash("Reading", batch, exc)
@@ -150,9 +152,7 @@ def confirm(*, batch: ImportBatch, user) -> ImportBatch:
             locked.rows_done = 0
             locked.save(update_fields=["status", "confirmed_at", "rows_done"])
     if expired:
-        raise ImportError_("expired")
-    from partnerships.placements.imports.tasks import run_placement_import
-
+        raise ImportRefused("expired")
     transaction.on_commit(lambda: run_placement_import.enqueue(batch.pk))
     return locked
 
@@ -205,7 +205,7 @@ def run(batch_id: int) -> ImportBatch:
                 placements_added=placements_added,
                 rows_already_recorded=batch.rows_already_recorded + skipped,
             )
-    except ImportError_ as error:
+    except ImportRefused as error:
         _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
     except IntegrityError:
         # Another import of the same file or rows committed first: nothing was saved here.
@@ -231,7 +231,7 @@ def _save_rows(batch: ImportBatch) -> tuple[int, int, int]:
     mous = {mou.pk: mou for mou in _locked_mous(rows)}
     for mou in mous.values():
         if not can_report_placement(user, mou):
-            raise ImportError_("data_changed", number=mou.document_number)
+            raise ImportRefused("data_changed", number=mou.document_number)
     people = _people_for(rows, user)
     recorded = set(
         Placement.objects.filter(person_id__in=[person.pk for person in people.values()])
@@ -289,7 +289,7 @@ def _people_for(rows: list[dict], user) -> dict[str, Person]:
             continue
         if details is None:
             # Registered at the preview, gone now: their consent was withdrawn meanwhile.
-            raise ImportError_("changed_meanwhile")
+            raise ImportRefused("changed_meanwhile")
         person = Person(
             id_hash=row["id_hash"],
             full_name_encrypted=details["name"],
@@ -308,3 +308,18 @@ def _people_for(rows: list[dict], user) -> dict[str, Person]:
         new_people.append(person)
     Person.objects.bulk_create(new_people, batch_size=BULK_BATCH)
     return people
+
+
+# --- Background tasks (django-tasks): thin wrappers around the work above ---
+
+
+@task()
+def read_import_file(batch_id: int) -> str:
+    """Read and check an uploaded file, for the preview."""
+    return read(batch_id).status
+
+
+@task()
+def run_placement_import(batch_id: int) -> str:
+    """Save the rows of a confirmed preview."""
+    return run(batch_id).status

@@ -1,17 +1,9 @@
-"""Background tasks of the import (django-tasks): thin wrappers around the service."""
+"""Task paths kept so import jobs queued while the tasks lived here still run.
 
-from django_tasks import task
+django-tasks stores each queued job's dotted path; the tasks now live in the service module
+they run, `partnerships.placements.imports.service`. Nothing new imports this module.
+"""
 
-from partnerships.placements.imports import service
+from partnerships.placements.imports.service import read_import_file, run_placement_import
 
-
-@task()
-def read_import_file(batch_id: int) -> str:
-    """Read and check an uploaded file, for the preview."""
-    return service.read(batch_id).status
-
-
-@task()
-def run_placement_import(batch_id: int) -> str:
-    """Save the rows of a confirmed preview."""
-    return service.run(batch_id).status
+__all__ = ["read_import_file", "run_placement_import"]

@@ -18,7 +18,7 @@ from partnerships.models import ImportBatch, Mou, Pledge
 from partnerships.placements.forms import ImportUploadForm
 from partnerships.placements.imports import service
 from partnerships.placements.imports.columns import column_label, template_csv, template_xlsx
-from partnerships.placements.imports.errors import ImportError_, file_message
+from partnerships.placements.imports.errors import ImportRefused, file_message
 from partnerships.placements.rules import Problem
 
 PROBLEMS_SHOWN = 500
@@ -38,9 +38,9 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         try:
             if upload.size > service.MAX_FILE_MEGABYTES * 1024 * 1024:
-                raise ImportError_("file_too_large", limit=service.MAX_FILE_MEGABYTES)
+                raise ImportRefused("file_too_large", limit=service.MAX_FILE_MEGABYTES)
             batch = service.upload(user=request.user, file_name=upload.name, data=upload.read())
-        except ImportError_ as error:
+        except ImportRefused as error:
             form.add_error("file", error.message)
         else:
             return redirect("import_detail", pk=batch.pk)
@@ -136,7 +136,7 @@ def import_confirm(request, pk):
     batch = _own_batch(request, pk)
     try:
         service.confirm(batch=batch, user=request.user)
-    except ImportError_ as error:
+    except ImportRefused as error:
         messages.error(request, error.message)
     return redirect("import_detail", pk=pk)
 
