@@ -1,7 +1,8 @@
 """The authority's staff, from logging in to the business's invitation, in a real browser:
-register a partner, draft an MoU with two pledge lines, wait for its PDF (real LibreOffice,
-run by the task backend), send it, sign it for the authority (real pyHanko over the test
-PKI) and email the invitation to the partner's legal representative.
+register a partner, draft an MoU with two pledge lines, wait for its PDF (queued in the
+database as in production, rendered with real LibreOffice by the worker), send it, sign it
+for the authority (real pyHanko over the test PKI) and email the invitation to the partner's
+legal representative.
 
 Selectors use ids, names and form addresses; the words checked are those the page shows in
 Vietnamese, the language the browser asks for.
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
 
 from partnerships.models import Mou, MouState, Partner, PledgeKind, RenderStatus, TargetGroup
 from tests.browser.accessibility import assert_accessible
@@ -51,6 +53,28 @@ def live_signing(signing_settings, live_server):  # noqa: F811
     """The test PKI signs, and the QR code and emailed links point at the live server."""
     signing_settings.PUBLIC_BASE_URL = live_server.url
     return signing_settings
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """Background work waits in the database queue until a worker takes it, as in
+    production (the other tests run it at once)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_the_worker():
+    """What `manage.py db_worker` does in production: take the queued tasks and run them (in
+    batch mode: until the queue is empty). In this thread, with this test's database."""
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="journey-test",
+        excluded_queue_names=[],
+    ).run()
 
 
 def register_partner(page):
@@ -111,7 +135,7 @@ def draft_mou(page, world, partner):
         if index:
             page.locator('button.formset-add[data-prefix="pledges"]').click()
         fill_pledge(page, index, kind=kind, quantity=quantity, occupation=occupation, group=group)
-    # Saving also asks for the draft's documents (the task backend renders them).
+    # Saving also asks for the draft's documents: a rendering is queued.
     submit(page, "form.card button[type=submit].primary")
 
     assert re.search(r"/mous/\d+/$", page.url)
@@ -126,7 +150,13 @@ def draft_mou(page, world, partner):
 
 
 def wait_for_the_pdf(page, mou):
-    """The page refreshes itself until the rendering is done; then the PDF is there."""
+    """The rendering waits for the worker; the page says so and refreshes itself until the
+    PDF is ready, without the person doing anything."""
+    assert page.locator(f".badge.render-{RenderStatus.QUEUED}").is_visible()
+    assert vi("This page refreshes by itself until the documents are ready.") in (
+        page.locator("main").inner_text()
+    )
+    run_the_worker()
     page.locator(".badge.render-ready").wait_for(timeout=SLOW_MS)
     status = page.get_by_test_id("document-status").inner_text()
     assert vi(RenderStatus.READY.label) in status
@@ -144,7 +174,7 @@ def wait_for_the_pdf(page, mou):
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
 def test_staff_register_a_partner_draft_send_certify_and_invite(
-    world, live_signing, open_browser, viewport
+    world, live_signing, queued_tasks, open_browser, viewport
 ):
     page = open_browser(viewport=viewport)
     log_in(page, world.staff)
@@ -183,6 +213,7 @@ def test_staff_register_a_partner_draft_send_certify_and_invite(
             email=REPRESENTATIVE_EMAIL,
         )
     ]
+    run_the_worker()  # anything the invitation left in the queue (none today) goes out too
     invitations = page.locator('[data-testid="signing"] ul li')
     assert REPRESENTATIVE_EMAIL in invitations.first.inner_text()
     # The email went out, to the representative, with a link to this registry's signing page.
