@@ -73,9 +73,7 @@ def business_reports_a_placement(page, world, mou):
     submit(page, "main form button[type=submit].primary")
 
     placement = Placement.objects.get()
-    assert messages(page) == [
-        vi("Placement %(reference)s recorded.", reference=placement.reference)
-    ]
+    assert vi("Placement %(reference)s recorded.", reference=placement.reference) in messages(page)
     # Line 1: 5 places pledged, none delivered yet, one awaiting the staff's confirmation.
     assert delivery_row(page, 1)[2:5] == ["5", "0", "1"]
     assert PERSON not in page.content()  # the business sees counts, not the person's name
@@ -94,7 +92,7 @@ def staff_confirm_it(page, world, placement):
     assert page.get_by_test_id("confirmation").inner_text() == vi(Confirmation.REPORTED.label)
 
     submit(page, f'form[action="/placements/{placement.pk}/confirm/"] button[type=submit]')
-    assert messages(page) == [vi("Placement confirmed: it counts as delivered.")]
+    assert vi("Placement confirmed: it counts as delivered.") in messages(page)
     assert page.get_by_test_id("confirmation").inner_text() == vi(Confirmation.CONFIRMED.label)
     # Nothing left to decide on this placement.
     assert page.locator(f'form[action="/placements/{placement.pk}/confirm/"]').count() == 0
@@ -128,7 +126,7 @@ def official_records_a_review(page, mou):
     page.fill("#id_notes", "Mới tiếp nhận 1/5 người; doanh nghiệp cam kết tuyển thêm.")
     submit(page, f'form[action="/mous/{mou.pk}/reviews/"] button[type=submit]')
 
-    assert messages(page) == [vi("Review recorded.")]
+    assert vi("Review recorded.") in messages(page)
     review = mou.reviews.get()
     assert review.recorded_by.username == "official"
     entry = page.locator("main li", has=page.get_by_test_id("review-figures"))

@@ -186,41 +186,36 @@ def test_staff_register_a_partner_draft_send_certify_and_invite(
     wait_for_the_pdf(page, mou)
     assert_accessible(page)
 
-    submit(page, 'button[name="action"][value="send"]')
+    submit(page, page.locator('button[name="action"][value="send"]').first)
     assert page.get_by_test_id("mou-state").inner_text() == vi(MouState.SENT.label)
     mou.refresh_from_db()
     assert mou.state == MouState.SENT
     assert page.get_by_test_id("signable-sha256").inner_text() == mou.signable_pdf_sha256
 
-    submit(page, f'form[action="/mous/{mou.pk}/signing/certify/"] button[type=submit]')
+    # (.first: the button may also stand in the progress steps at the top of the page)
+    submit(page, page.locator(f'form[action="/mous/{mou.pk}/signing/certify/"] button').first)
     revision = mou.pdf_revisions.get()
-    assert messages(page) == [
-        vi(
-            "Signed for the authority. SHA-256 of the signed PDF: %(sha256)s",
-            sha256=revision.sha256,
-        )
-    ]
-    stored = page.locator('[data-testid="signing"] table.data-table tbody tr')
+    assert vi(
+        "Signed for the authority. SHA-256 of the signed PDF: %(sha256)s",
+        sha256=revision.sha256,
+    ) in messages(page)
+    signing = page.get_by_test_id("signing")
+    stored = signing.locator("table.data-table tbody tr")
     assert stored.count() == 1
     assert revision.sha256 in stored.inner_text()
+    assert page.locator(f'form[action="/mous/{mou.pk}/signing/certify/"]').count() == 0
     assert_accessible(page)
 
-    submit(page, f'form[action="/mous/{mou.pk}/signing/invite/"] button[type=submit]')
-    assert messages(page) == [
-        vi(
-            "Invitation sent to %(name)s <%(email)s>.",
-            name=REPRESENTATIVE,
-            email=REPRESENTATIVE_EMAIL,
-        )
-    ]
+    submit(page, page.locator(f'form[action="/mous/{mou.pk}/signing/invite/"] button').first)
+    assert vi(
+        "Invitation sent to %(name)s <%(email)s>.",
+        name=REPRESENTATIVE,
+        email=REPRESENTATIVE_EMAIL,
+    ) in messages(page)
     run_the_worker()  # anything the invitation left in the queue (none today) goes out too
-    invitations = page.locator('[data-testid="signing"] ul li')
-    assert REPRESENTATIVE_EMAIL in invitations.first.inner_text()
-    # The email went out, to the representative, with a link to this registry's signing page.
-    assert [message.to for message in mail.outbox] == [[REPRESENTATIVE_EMAIL]]
-    assert re.search(re.escape(world_url(page)) + r"/sign/\S+", mail.outbox[0].body)
-
-
-def world_url(page) -> str:
-    """The live server's address, as the emailed links carry it."""
-    return re.match(r"https?://[^/]+", page.url).group(0)
+    assert REPRESENTATIVE_EMAIL in page.get_by_test_id("signing").inner_text()
+    # One email went to the representative, with a link to this registry's signing page.
+    to_representative = [email for email in mail.outbox if email.to == [REPRESENTATIVE_EMAIL]]
+    assert len(to_representative) == 1
+    server = re.match(r"https?://[^/]+", page.url).group(0)
+    assert re.search(re.escape(server) + r"/sign/\S+", to_representative[0].body)
