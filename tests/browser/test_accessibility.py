@@ -77,14 +77,18 @@ def test_signed_in_pages_have_no_serious_violation(registry, open_browser, viewp
 
 
 def test_the_check_fails_listing_each_serious_violation(db, page):
-    """The check itself can fail: an image without a text alternative and an unlabelled
-    field, added to a real page, are both named."""
+    """The check itself can fail: an image without a text alternative, an unlabelled field
+    and pale grey text, added to a real page, are each named."""
     page.goto("/login/")
     page.evaluate(
         """() => {
             const main = document.querySelector("main");
             main.insertAdjacentHTML("beforeend", '<img src="/static/none.png">');
             main.insertAdjacentHTML("beforeend", '<input type="text" name="unlabelled">');
+            const pale = document.createElement("p");
+            pale.textContent = "Chữ xám nhạt trên nền trắng";
+            pale.style.color = "#c8c8c8";  // set through the DOM: the page's CSP allows it
+            main.append(pale);
         }"""
     )
 
@@ -94,3 +98,4 @@ def test_the_check_fails_listing_each_serious_violation(db, page):
     message = str(failure.value)
     assert "[critical] image-alt" in message
     assert "[critical] label" in message
+    assert "[serious] color-contrast" in message
