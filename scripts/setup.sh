@@ -30,6 +30,19 @@ else
   echo "apt-get not found: install ${SYSTEM_PACKAGES[*]} with your system's package manager." >&2
 fi
 
+# axe-core for the accessibility checks of the browser tests, from the npm registry at the
+# version in the committed lockfile; the tests serve it to the page from this folder.
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Node.js and npm"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if ! npm ls --prefix tests/browser/axe >/dev/null 2>&1; then
+  npm ci --prefix tests/browser/axe --no-audit --no-fund --loglevel=error
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

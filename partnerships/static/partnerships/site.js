@@ -11,3 +11,24 @@ document.addEventListener("click", (event) => {
   container.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", String(index)));
   total.value = String(index + 1);
 });
+
+// On a narrow screen a wide table scrolls sideways inside its own box. A box that scrolls and
+// holds nothing focusable cannot be scrolled from the keyboard, so it becomes focusable
+// itself (arrow keys scroll it); one that fits again leaves the tab order.
+const SCROLL_BOXES = ".data-table, .table-wrap, .chart-card";
+
+function letKeyboardScrollWideBoxes() {
+  for (const box of document.querySelectorAll(SCROLL_BOXES)) {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.tabIndex = 0;
+      box.dataset.scrollFocus = "on";
+    } else if (!scrolls && box.dataset.scrollFocus) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.scrollFocus;
+    }
+  }
+}
+
+document.addEventListener("DOMContentLoaded", letKeyboardScrollWideBoxes);
+window.addEventListener("resize", letKeyboardScrollWideBoxes);
