@@ -38,7 +38,7 @@ def keep_evidence(test_name, pages):
 
 
 def log_in(page, user):
-    """Log in through the login form; users built by tests/conftest.py have "pw-<username>"."""
+    """Log in through the login form; users built by make_user have "pw-<username>"."""
     page.goto("/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", "pw-" + user.username)

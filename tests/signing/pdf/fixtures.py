@@ -1,7 +1,8 @@
 """Session-wide signing fixtures: the certomancer test PKI, a real signable PDF, signers and
 a SoftHSM2 token. Registered once for the whole suite (tests/conftest.py, pytest_plugins) so
-tests/signing and tests/signing_flow share one PKI server and one token: SoftHSM reads its
-configuration once per process, so a second token directory would be invisible."""
+tests/signing/pdf and tests/signing share one PKI server and one token: SoftHSM reads its
+configuration once per process, so a second token directory would be invisible. A test that
+uses them is marked `slow` (tests/conftest.py)."""
 
 import os
 import shutil
