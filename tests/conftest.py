@@ -1,21 +1,67 @@
-"""Fixtures shared by every test; the data they build comes from tests/factories.py."""
+"""Fixtures shared by every test; the data they build comes from tests/factories/.
+
+- `world`: two provinces with their communes (and a dissolved district whose successor is
+  Bến Lức commune), two partners, one user of each role and outsiders, a draft MoU.
+- `placements_world`: the world plus, at Bến Lức, an active MoU no. 10 of the garment
+  factory whose term started two years ago (pledge line 1: jobs, line 2: training), a sent
+  MoU no. 11 (not open for placements yet), and at Kim Bảng an active MoU of the quarry.
+"""
+
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from partnerships.models import (
     Authority,
     AuthorityLevel,
     Contact,
+    MouState,
     Partner,
+    Pledge,
+    PledgeKind,
     Role,
+    TargetGroup,
 )
-from tests.factories import (
-    World,
-    make_mou,
-    make_user,
-)
+from tests.factories.documents import requires_libreoffice
+from tests.factories.placements import years_ago
+from tests.factories.web import BrowserClient
+from tests.factories.world import World, bring_to, make_mou, make_user
 
 pytest_plugins = ["tests.signing.pdf.fixtures"]
+
+CATALOGUE = Path(__file__).resolve().parents[1] / "partnerships/locale/vi/LC_MESSAGES/django"
+
+# Fixtures that start a slow part: the certomancer PKI (and pyHanko signing with it), the
+# signable PDF (LibreOffice), SoftHSM, a unoserver, the demo data (all of these), a browser.
+SLOW_FIXTURES = {"pki", "signable_pdf", "softhsm_token", "unoserver", "seeded_demo", "chromium"}
+
+
+def pytest_configure(config):
+    """Fail at once, and say how to fix it, when the Vietnamese catalogue is not compiled:
+    otherwise every page would quietly fall back to English and dozens of tests fail."""
+    po, mo = CATALOGUE.with_suffix(".po"), CATALOGUE.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        state = "is missing" if not mo.exists() else "is older than django.po"
+        raise pytest.UsageError(
+            f"{mo.relative_to(CATALOGUE.parents[4])} {state}: compile the translations first:\n"
+            "    DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv"
+        )
+
+
+def pytest_collection_modifyitems(items):
+    """Mark `slow` every test that starts LibreOffice, the test PKI, SoftHSM, the demo data or
+    a browser, so that `pytest -m "not slow"` is a quick inner loop. Tests that are slow for
+    another reason (the benchmark, large data) carry the mark themselves."""
+    for item in items:
+        needs_libreoffice = requires_libreoffice.mark in item.iter_markers("skipif")
+        if (
+            needs_libreoffice
+            or item.get_closest_marker("browser")
+            or SLOW_FIXTURES.intersection(item.fixturenames)
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -81,13 +127,50 @@ def world(db):
 
 
 @pytest.fixture
+def placements_world(world):
+    w = world
+    today = timezone.localdate()
+    w.today = today
+    w.term_start = years_ago(2, today)
+    w.active_mou = make_mou(
+        w.ben_luc,
+        w.garment,
+        number=10,
+        term_start=w.term_start,
+        term_end=today + timedelta(days=365),
+    )
+    w.job_pledge = w.active_mou.pledges.get()
+    w.training_pledge = Pledge.objects.create(
+        mou=w.active_mou, kind=PledgeKind.VOCATIONAL_TRAINING, quantity=3, occupation="Thợ may"
+    )
+    bring_to(w.active_mou, MouState.ACTIVE)
+    w.sent_mou = bring_to(make_mou(w.ben_luc, w.garment, number=11), MouState.SENT)
+    w.quarry_mou = make_mou(
+        w.kim_bang,
+        w.quarry,
+        number=10,
+        term_start=w.term_start,
+        term_end=today + timedelta(days=365),
+    )
+    bring_to(w.quarry_mou, MouState.ACTIVE)
+    w.completed_prison = TargetGroup.objects.get(code="completed_prison")
+    return w
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, with the CSRF check on as in production."""
+    return BrowserClient()
+
+
+@pytest.fixture
 def client_as(db):
     """A logged-in test client that asks for English pages (stable message text whether or
-    not the Vietnamese catalogue is compiled); `client_as(None)` stays anonymous."""
-    from django.test import Client
+    not the Vietnamese catalogue is compiled); `client_as(None)` stays anonymous. It checks
+    CSRF as the site does: post forms with `submit()` (tests/factories/web.py)."""
 
     def login(user, language="en"):
-        browser = Client(HTTP_ACCEPT_LANGUAGE=language)
+        browser = BrowserClient(HTTP_ACCEPT_LANGUAGE=language)
         if user is not None:
             browser.force_login(user)
         return browser

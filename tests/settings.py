@@ -27,3 +27,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # seed_demo's DEMO PKI goes to a temporary folder, not the project's var/.
 DEMO_PKI_DIR = Path(tempfile.mkdtemp(prefix="demo-pki-"))
+# A refused CSRF token raises (tests/factories/web.py): a form without {% csrf_token %} or a
+# test that posts without the token fails loudly, never passes as the view's own 403.
+CSRF_FAILURE_VIEW = "tests.factories.web.csrf_failure"

@@ -299,7 +299,8 @@ def label_in(language: str, lazy) -> str:
 
 
 def switch_to_english(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    # The language buttons at the top of every page.
+    response = client.submit("/", {"language": "en", "next": "/"}, action="/i18n/setlang/")
     assert response.status_code == 302
     assert response.url == "/"
 
@@ -386,7 +387,7 @@ def test_form_error_is_vietnamese_by_default(staff_client):
         "Please correct the errors below. Nothing has been saved yet."
     )
 
-    response = staff_client.post("/partners/new/", _partner_form(tax_code="12345"))
+    response = staff_client.submit("/partners/new/", _partner_form(tax_code="12345"))
     assert response.status_code == 200
     page = response.content.decode()
     assert escape(error_vi) in page
@@ -397,14 +398,14 @@ def test_form_error_is_vietnamese_by_default(staff_client):
 def test_form_error_is_english_after_switching(staff_client):
     error_en = _tax_code_error("en")
     switch_to_english(staff_client)
-    page = staff_client.post("/partners/new/", _partner_form(tax_code="12345")).content.decode()
+    page = staff_client.submit("/partners/new/", _partner_form(tax_code="12345")).content.decode()
     assert escape(error_en) in page
 
 
 def test_djangos_own_messages_come_from_its_vietnamese_catalogue(staff_client):
     # Not in our catalogue: Django ships the Vietnamese text.
     required_vi, required_en = vi_and_en("This field is required.")
-    page = staff_client.post("/partners/new/", _partner_form(name="")).content.decode()
+    page = staff_client.submit("/partners/new/", _partner_form(name="")).content.decode()
     assert escape(required_vi) in page
     assert escape(required_en) not in page
 

@@ -18,31 +18,11 @@ rollback, which restores them before each test.
 """
 
 import os
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.db import connections
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-# Where a failed test leaves a screenshot and the HTML of each page it had open.
-FAILURE_DIR = Path(
-    os.environ.get("BROWSER_FAILURE_DIR", Path(tempfile.gettempdir()) / "browser-failures")
-)
-# Seconds are plenty for a local server; a hang should fail fast, not stall the suite.
-TIMEOUT_MS = 15_000
+from tests.factories.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, keep_evidence
 
 
 @pytest.fixture
@@ -72,17 +52,6 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _keep_evidence(test_name, pages):
-    FAILURE_DIR.mkdir(parents=True, exist_ok=True)
-    for number, page in enumerate(pages):
-        stem = FAILURE_DIR / f"{test_name}-{number}"
-        try:
-            page.screenshot(path=f"{stem}.png", full_page=True)
-            Path(f"{stem}.html").write_text(page.content(), encoding="utf-8")
-        except Exception as error:  # evidence is best effort
-            Path(f"{stem}.txt").write_text(f"{page.url}: {error}", encoding="utf-8")
-
-
 @pytest.fixture
 def open_browser(live_server, chromium, request):
     """Open a fresh browser context on the live server; call it again for a second user.
@@ -104,7 +73,7 @@ def open_browser(live_server, chromium, request):
 
     yield open_page
     if getattr(request.node, "browser_test_failed", False):
-        _keep_evidence(request.node.name, [p for c in contexts for p in c.pages])
+        keep_evidence(request.node.name, [p for c in contexts for p in c.pages])
     for context in contexts:
         context.close()
 
@@ -112,12 +81,3 @@ def open_browser(live_server, chromium, request):
 @pytest.fixture
 def page(open_browser):
     return open_browser()
-
-
-def log_in(page, user):
-    """Log in through the login form; users built by tests/conftest.py have "pw-<username>"."""
-    page.goto("/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pw-" + user.username)
-    page.locator("main form button[type=submit], main form input[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/login/" not in url)

@@ -6,7 +6,7 @@ import unicodedata
 from django.utils import translation
 from django.utils.translation import gettext
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.factories.browser import DESKTOP, PHONE
 
 VIEWPORT_IDS = ["desktop", "phone"]
 VIEWPORTS = [DESKTOP, PHONE]

@@ -7,10 +7,9 @@ from django.core.cache import cache
 
 from partnerships.models import MouState
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import DESKTOP, PHONE, log_in
 from tests.browser.signed_mous import final_pdf, invited, signed
 from tests.factories import bring_to, make_mou
-from tests.signing.conftest import signing_settings  # noqa: F401 (a fixture)
+from tests.factories.browser import DESKTOP, PHONE, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,7 +27,7 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def registry(world, signing_settings):  # noqa: F811
+def registry(world, signing_settings):
     """One MoU signed by both parties, one waiting for the business, one in force."""
     world.signed = signed(make_mou(world.ben_luc, world.garment, title="Đã ký"), staff=world.staff)
     world.waiting = invited(world.mou, staff=world.staff)

@@ -15,9 +15,9 @@ from partnerships.models import (
     TargetGroup,
 )
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in
 from tests.browser.steps import VIEWPORT_IDS, VIEWPORTS, messages, one_line, submit, vi
 from tests.factories import bring_to, dmy
+from tests.factories.browser import log_in
 
 pytestmark = [
     pytest.mark.browser,

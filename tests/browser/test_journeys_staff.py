@@ -19,7 +19,6 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from partnerships.models import Mou, MouState, Partner, PledgeKind, RenderStatus, TargetGroup
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in
 from tests.browser.steps import (
     SLOW_MS,
     VIEWPORT_IDS,
@@ -30,7 +29,7 @@ from tests.browser.steps import (
     vi,
 )
 from tests.factories import dmy, pdf_layout_text
-from tests.signing.conftest import signing_settings  # noqa: F401 (a fixture)
+from tests.factories.browser import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,7 +48,7 @@ PLEDGES = [
 
 
 @pytest.fixture
-def live_signing(signing_settings, live_server):  # noqa: F811
+def live_signing(signing_settings, live_server):
     """The test PKI signs, and the QR code and emailed links point at the live server."""
     signing_settings.PUBLIC_BASE_URL = live_server.url
     return signing_settings

@@ -18,7 +18,6 @@ from partnerships.signing.setup import SigningSetup
 from tests.browser.accessibility import assert_accessible
 from tests.browser.signed_mous import final_pdf, signed
 from tests.browser.steps import VIEWPORT_IDS, VIEWPORTS, one_line, submit, vi
-from tests.signing.conftest import signing_settings  # noqa: F401 (a fixture)
 from tests.signing.pdf import tampering
 from tests.signing.pdf.test_stamps import qr_modules_in_stamp
 
@@ -41,7 +40,7 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def signed_mou(world, signing_settings, live_server):  # noqa: F811
+def signed_mou(world, signing_settings, live_server):
     signing_settings.PUBLIC_BASE_URL = live_server.url
     return signed(world.mou, staff=world.staff)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.browser.conftest import log_in
+from tests.factories.browser import log_in
 
 pytestmark = [
     pytest.mark.browser,

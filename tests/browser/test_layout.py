@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from partnerships.models import MouState, TargetGroup
-from tests.browser.conftest import DESKTOP, PHONE, log_in
 from tests.factories import bring_to, make_mou
+from tests.factories.browser import DESKTOP, PHONE, log_in
 
 pytestmark = [
     pytest.mark.browser,

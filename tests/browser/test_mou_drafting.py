@@ -16,8 +16,8 @@ from partnerships.models import (
     TargetGroup,
 )
 from partnerships.mous.lifecycle import AUDIT_ACTION_LABELS
-from tests.browser.conftest import log_in
 from tests.factories import dmy
+from tests.factories.browser import log_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -5,8 +5,8 @@ import csv
 import pytest
 
 from partnerships.models import MouState
-from tests.browser.conftest import log_in
 from tests.factories import bring_to, make_mou
+from tests.factories.browser import log_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,8 +1,11 @@
-"""seed_demo: demonstration data in every state, and nothing new the second time.
+"""seed_demo: demonstration data in every state, and nothing new the second time; its signed,
+active, reviewed and terminated MoUs signed for real, with a DEMO PKI made at the first run,
+so a newcomer sees the whole flow.
 
-Seeding renders a real PDF for every MoU, so the command runs twice per module, not per
-test: the `seeded` fixture keeps both runs inside one transaction that it rolls back at
-the end, and each test reads the result inside its own savepoint."""
+Seeding renders a real PDF for every MoU and signs with pyHanko, so the command runs twice
+in the whole session, not per test: the `seeded_demo` fixture keeps both runs inside one
+transaction that it rolls back after this module, and each test reads the result inside
+its own savepoint. Every test of the demo data belongs here, on that one seeding."""
 
 import itertools
 import re
@@ -11,6 +14,7 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
@@ -21,7 +25,14 @@ from partnerships.models import (
     Mou,
     MouState,
     Partner,
+    PdfRevision,
+    Signature,
 )
+from partnerships.signing.demo_pki import ROOT_NAME
+from partnerships.signing.pdf.trust import load_certificate_files
+from partnerships.signing.setup import demo_setup
+
+SIGNED_STATES = {MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
 
 
 def seed() -> str:
@@ -41,40 +52,44 @@ class SeedRuns:
     counts_after_first: dict[str, int]
     second_output: str
     counts_after_second: dict[str, int]
+    revisions_after_first: int
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
+def seeded_demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         first_output = seed()
         after_first = row_counts()
+        revisions_after_first = PdfRevision.objects.count()
         second_output = seed()
-        yield SeedRuns(first_output, after_first, second_output, row_counts())
+        yield SeedRuns(
+            first_output, after_first, second_output, row_counts(), revisions_after_first
+        )
         transaction.set_rollback(True)
 
 
-def test_it_creates_mous_in_every_state(seeded, db):
+def test_it_creates_mous_in_every_state(seeded_demo, db):
     assert set(Mou.objects.values_list("state", flat=True)) == set(MouState.values)
 
 
-def test_running_it_twice_creates_nothing_new(seeded, db):
-    assert seeded.counts_after_second == seeded.counts_after_first
-    assert seeded.counts_after_first["partnerships.Mou"] >= len(MouState.values)
-    assert "(0 new MoUs)" in seeded.second_output
-    assert "password unchanged" in seeded.second_output
-    assert "password unchanged" not in seeded.first_output
+def test_running_it_twice_creates_nothing_new(seeded_demo, db):
+    assert seeded_demo.counts_after_second == seeded_demo.counts_after_first
+    assert seeded_demo.counts_after_first["partnerships.Mou"] >= len(MouState.values)
+    assert "(0 new MoUs)" in seeded_demo.second_output
+    assert "password unchanged" in seeded_demo.second_output
+    assert "password unchanged" not in seeded_demo.first_output
 
 
-def test_it_prints_each_new_users_password_once_and_it_works(seeded, db):
+def test_it_prints_each_new_users_password_once_and_it_works(seeded_demo, db):
     for user in User.objects.all():
         pattern = rf"^  {user.username} \(.*\): password (\S+)$"
-        printed = re.findall(pattern, seeded.first_output, re.M)
+        printed = re.findall(pattern, seeded_demo.first_output, re.M)
         assert len(printed) == 1, user.username
         assert user.check_password(printed[0])
-        assert not re.findall(pattern, seeded.second_output, re.M)
+        assert not re.findall(pattern, seeded_demo.second_output, re.M)
 
 
-def test_every_mou_went_through_the_lifecycle_and_left_a_trail(seeded, db):
+def test_every_mou_went_through_the_lifecycle_and_left_a_trail(seeded_demo, db):
     for mou in Mou.objects.all():
         events = [event for event in mou.audit_events.order_by("id") if event.to_state]
         assert events[0].action == "mou.created"
@@ -83,7 +98,7 @@ def test_every_mou_went_through_the_lifecycle_and_left_a_trail(seeded, db):
             assert later.from_state == earlier.to_state
 
 
-def test_it_builds_the_reformed_authorities_and_the_demo_partners(seeded, db):
+def test_it_builds_the_reformed_authorities_and_the_demo_partners(seeded_demo, db):
     dissolved = Authority.objects.filter(is_dissolved=True)
     assert dissolved.exists()
     assert all(authority.successor_id for authority in dissolved)
@@ -92,8 +107,37 @@ def test_it_builds_the_reformed_authorities_and_the_demo_partners(seeded, db):
     assert "may" in names
 
 
-def test_the_demo_staff_see_the_dissolved_districts_mous(seeded, db):
+def test_the_demo_staff_see_the_dissolved_districts_mous(seeded_demo, db):
     staff = User.objects.get(username="demo_staff")
     district = Authority.objects.get(name="UBND huyện Bến Lức")
     assert district.mous.exists()
     assert set(district.mous.all()) <= set(visible_mous(staff))
+
+
+def test_every_signed_demo_mou_carries_both_real_signatures(seeded_demo, db):
+    setup = demo_setup(settings.DEMO_PKI_DIR)
+    signed = Mou.objects.filter(state__in=SIGNED_STATES)
+    assert signed.count() >= 4
+    for mou in signed:
+        assert PdfRevision.chain_problems(mou) == []
+        final = mou.pdf_revisions.order_by("-sequence").first()
+        verdict = setup.verify(bytes(final.pdf))
+        assert verdict.ok, (mou.document_number, verdict.as_dict())
+        assert [s.registry_seal for s in verdict.signatures] == [False, True]
+        assert set(Signature.objects.filter(mou=mou).values_list("method", flat=True)) == {
+            "demo",
+            "registry_seal",
+        }
+
+
+def test_the_demo_pki_says_it_is_a_demo_and_is_made_once(seeded_demo, db):
+    (root,) = load_certificate_files([settings.DEMO_PKI_DIR / "root.pem"])
+    assert root.subject.native["common_name"] == ROOT_NAME
+    assert "not trusted outside this demo" in ROOT_NAME
+    # The second run signed nothing new.
+    assert PdfRevision.objects.count() == seeded_demo.revisions_after_first
+
+
+def test_the_sent_demo_mou_waits_for_the_authority(seeded_demo, db):
+    sent = Mou.objects.get(state=MouState.SENT)
+    assert not sent.pdf_revisions.exists()

@@ -17,6 +17,9 @@ from partnerships.models import (
     Pledge,
 )
 
+# The benchmark builds and drops its own database: a slow test (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 PAGES = ("admin", "staff", "filtered", "page2")
 
 

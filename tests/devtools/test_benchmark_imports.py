@@ -6,6 +6,9 @@ from django.core.management import call_command
 
 from partnerships.models import Placement
 
+# The benchmark builds and drops its own database: a slow test (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.django_db
 def test_it_times_a_placement_import_in_its_own_database():

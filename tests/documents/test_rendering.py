@@ -354,7 +354,7 @@ def test_saving_a_draft_queues_a_rendering_of_the_new_revision(
 
     # The rendering task is handed over after the commit: here it is only seen, not run.
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client_as(world.staff).post(reverse("mou_edit", args=[mou.pk]), data)
+        client_as(world.staff).submit(reverse("mou_edit", args=[mou.pk]), data)
 
     assert len(callbacks) == 1
     mou.refresh_from_db()
@@ -443,7 +443,7 @@ def test_after_an_edit_the_pdf_of_the_previous_revision_cannot_be_sent(
     data = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=mou, title="Sửa")
     # The new revision's rendering is queued but has not run yet.
     with django_capture_on_commit_callbacks(execute=False):
-        client_as(world.staff).post(reverse("mou_edit", args=[mou.pk]), data)
+        client_as(world.staff).submit(reverse("mou_edit", args=[mou.pk]), data)
     mou.refresh_from_db()
     assert mou.revision == old_document.mou_revision + 1
 

@@ -44,8 +44,11 @@ def bgn_vi(db):
     return DocumentTemplate.objects.get(key="bgn_vi")
 
 
-def upload(browser, template, data: bytes, *, note="Thêm Điều 7", **options):
-    return browser.post(
+def upload(browser, template, data: bytes, *, note="Thêm Điều 7", from_the_page=True, **options):
+    """Choose the template and the file on the templates page and press upload;
+    `from_the_page=False`: post the same by hand, where the page shows no upload form."""
+    post = browser.submit if from_the_page else browser.post_by_hand
+    return post(
         reverse("template_list"),
         {
             "template": template.pk,
@@ -235,7 +238,7 @@ def test_a_bad_upload_is_refused_with_its_reason_on_the_page(
 
 
 def test_an_upload_without_a_file_is_refused(client_as, world, bgn_vi):
-    response = client_as(world.admin).post(reverse("template_list"), {"template": bgn_vi.pk})
+    response = client_as(world.admin).submit(reverse("template_list"), {"template": bgn_vi.pk})
 
     assert response.status_code == 200
     assert "This field is required." in page_text(response)
@@ -250,7 +253,7 @@ def test_users_without_the_permission_see_no_form_and_cannot_upload(client_as, w
     browser = client_as(getattr(world, user))
 
     listing = browser.get(reverse("template_list"))
-    response = upload(browser, bgn_vi, template_with_paragraph(NEW_ARTICLE))
+    response = upload(browser, bgn_vi, template_with_paragraph(NEW_ARTICLE), from_the_page=False)
 
     assert listing.status_code == 200
     assert "Upload a new version" not in page_text(listing)
@@ -272,14 +275,17 @@ def test_outsiders_without_a_role_get_403_even_with_the_permission(client_as, wo
     browser = client_as(world.no_role)
 
     assert browser.get(reverse("template_list")).status_code == 403
-    assert upload(browser, bgn_vi, template_with_paragraph(NEW_ARTICLE)).status_code == 403
+    response = upload(browser, bgn_vi, template_with_paragraph(NEW_ARTICLE), from_the_page=False)
+    assert response.status_code == 403
     version = bgn_vi.latest_version()
     assert browser.get(reverse("template_download", args=[version.pk])).status_code == 403
     assert TemplateVersion.objects.filter(template=bgn_vi).count() == 1
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client_as, world, bgn_vi):
-    response = upload(client_as(None), bgn_vi, template_with_paragraph(NEW_ARTICLE))
+    response = upload(
+        client_as(None), bgn_vi, template_with_paragraph(NEW_ARTICLE), from_the_page=False
+    )
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))

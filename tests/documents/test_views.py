@@ -2,7 +2,7 @@
 of a draft, and the frozen PDF once it is sent; who may do which.
 
 Pages are requested in English. Most tests use the finished document every test MoU gets
-(conftest.make_mou); preparing one renders it for real with LibreOffice."""
+(tests.factories.make_mou); preparing one renders it for real with LibreOffice."""
 
 import hashlib
 
@@ -38,7 +38,9 @@ def test_staff_prepare_the_documents_of_a_draft(
     mou.documents.all().delete()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_as(world.staff).post(reverse("document_prepare", args=[mou.pk]))
+        response = client_as(world.staff).submit(
+            mou.get_absolute_url(), action=reverse("document_prepare", args=[mou.pk])
+        )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("mou_detail", args=[mou.pk])
@@ -59,7 +61,11 @@ def test_preparing_queues_the_work_and_the_page_shows_it_is_waiting(
     browser = client_as(world.staff)
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = browser.post(reverse("document_prepare", args=[world.mou.pk]), follow=True)
+        response = browser.submit(
+            world.mou.get_absolute_url(),
+            action=reverse("document_prepare", args=[world.mou.pk]),
+            follow=True,
+        )
 
     assert len(queued) == 1  # the rendering task, handed over once the request commits
     page = response.content.decode()
@@ -88,7 +94,9 @@ def test_a_sent_mous_documents_cannot_be_prepared_again(client_as, world):
     mou = bring_to(world.mou, MouState.SENT)
     before = mou.documents.count()
 
-    response = client_as(world.staff).post(reverse("document_prepare", args=[mou.pk]), follow=True)
+    # The button of a page loaded before the MoU was sent.
+    url = reverse("document_prepare", args=[mou.pk])
+    response = client_as(world.staff).post_by_hand(url, follow=True)
 
     assert "Only a draft&#x27;s documents can be prepared again." in response.content.decode()
     assert mou.documents.count() == before
@@ -98,7 +106,7 @@ def test_a_sent_mous_documents_cannot_be_prepared_again(client_as, world):
 def test_only_staff_of_the_authority_may_prepare_documents(client_as, world, user):
     before = world.mou.documents.count()
 
-    response = client_as(getattr(world, user)).post(
+    response = client_as(getattr(world, user)).post_by_hand(
         reverse("document_prepare", args=[world.mou.pk])
     )
 

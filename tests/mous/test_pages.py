@@ -25,7 +25,7 @@ from tests.factories import bring_to, make_mou, make_user, mou_form_data
 
 def create(browser, world, **fields):
     data = mou_form_data(authority=world.ben_luc, partner=world.garment, **fields)
-    return browser.post(reverse("mou_create"), data)
+    return browser.submit(reverse("mou_create"), data)
 
 
 def assert_nothing_saved(world):
@@ -121,7 +121,7 @@ def test_the_same_number_is_free_in_another_year(client_as, world):
 def test_the_same_number_is_free_at_another_authority(client_as, world):
     province_staff = make_user("province_staff", Role.AUTHORITY_STAFF, authority=world.long_an)
     data = mou_form_data(authority=world.thanh_loi, partner=world.garment, number=world.mou.number)
-    response = client_as(province_staff).post(reverse("mou_create"), data)
+    response = client_as(province_staff).submit(reverse("mou_create"), data)
     assert response.status_code == 302
     assert Mou.objects.get(authority=world.thanh_loi).number == world.mou.number
 
@@ -129,7 +129,7 @@ def test_the_same_number_is_free_at_another_authority(client_as, world):
 def test_it_refuses_to_change_a_number_into_one_already_taken(client_as, world):
     other = make_mou(world.ben_luc, world.garment, number=2)
     data = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=other, number=1)
-    response = client_as(world.staff).post(reverse("mou_edit", args=[other.pk]), data)
+    response = client_as(world.staff).submit(reverse("mou_edit", args=[other.pk]), data)
     assert response.status_code == 200
     assert "already has an MoU with this number this year" in response.content.decode()
     assert Mou.objects.get(pk=other.pk).number == 2
@@ -137,7 +137,7 @@ def test_it_refuses_to_change_a_number_into_one_already_taken(client_as, world):
 
 def test_staff_cannot_draft_for_an_authority_outside_their_scope(client_as, world):
     data = mou_form_data(authority=world.thanh_loi, partner=world.garment)
-    response = client_as(world.staff).post(reverse("mou_create"), data)
+    response = client_as(world.staff).submit(reverse("mou_create"), data)
     assert response.status_code == 200
     assert "authority" in response.context["form"].errors
     assert_nothing_saved(world)
@@ -155,7 +155,8 @@ def test_a_signatory_must_belong_to_the_partner(client_as, world):
 def test_only_staff_may_open_the_new_mou_form(client_as, world, who):
     browser = client_as(getattr(world, who))
     assert browser.get(reverse("mou_create")).status_code == 403
-    assert create(browser, world).status_code == 403
+    data = mou_form_data(authority=world.ben_luc, partner=world.garment)
+    assert browser.post_by_hand(reverse("mou_create"), data).status_code == 403
     assert_nothing_saved(world)
 
 
@@ -174,8 +175,8 @@ def test_the_second_of_two_people_saving_the_same_draft_is_told_and_the_first_sa
     assert first_form["revision"].value() == second_form["revision"].value() == 1
 
     base = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=world.mou)
-    saved = first.post(url, base | {"title": "Bản của người thứ nhất"})
-    refused = second.post(url, base | {"title": "Bản của người thứ hai"})
+    saved = first.submit(url, base | {"title": "Bản của người thứ nhất"})
+    refused = second.submit(url, base | {"title": "Bản của người thứ hai"})
 
     assert saved.status_code == 302
     assert refused.status_code == 200
@@ -191,7 +192,7 @@ def test_a_form_without_its_revision_is_treated_as_stale(client_as, world):
     data = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=world.mou)
     del data["revision"]
     data["title"] = "Không có phiên bản"
-    response = client_as(world.staff).post(reverse("mou_edit", args=[world.mou.pk]), data)
+    response = client_as(world.staff).submit(reverse("mou_edit", args=[world.mou.pk]), data)
     assert response.status_code == 200
     assert Mou.objects.get(pk=world.mou.pk).title == world.mou.title
 
@@ -202,7 +203,8 @@ def test_a_sent_mou_cannot_be_edited_until_taken_back_to_draft(client_as, world)
     url = reverse("mou_edit", args=[world.mou.pk])
     data = mou_form_data(authority=world.ben_luc, partner=world.garment, mou=world.mou)
 
-    response = browser.post(url, data | {"title": "Sửa khi đã gửi"}, follow=True)
+    # Saving the form of a page opened before it was sent.
+    response = browser.post_by_hand(url, data | {"title": "Sửa khi đã gửi"}, follow=True)
 
     assert response.redirect_chain == [(reverse("mou_detail", args=[world.mou.pk]), 302)]
     assert "Only a draft can be changed." in response.content.decode()
@@ -212,12 +214,14 @@ def test_a_sent_mou_cannot_be_edited_until_taken_back_to_draft(client_as, world)
 # --- Transitions from the MoU page ---
 
 
-def transition(browser, mou, action, *, expected_state=None, note=""):
-    return browser.post(
-        reverse("mou_transition", args=[mou.pk, action]),
-        {"expected_state": expected_state or mou.state, "note": note},
-        follow=True,
-    )
+def transition(browser, mou, action, *, expected_state=None, note="", from_the_page=True):
+    """Press the action's button on the MoU page; `from_the_page=False`: post it anyway, as
+    from a page loaded earlier, where the page now offers no such button."""
+    url = reverse("mou_transition", args=[mou.pk, action])
+    data = {"expected_state": expected_state or mou.state, "note": note}
+    if not from_the_page:
+        return browser.post_by_hand(url, data, follow=True)
+    return browser.submit(reverse("mou_detail", args=[mou.pk]), data, action=url, follow=True)
 
 
 def test_staff_send_a_draft_from_its_page(client_as, world):
@@ -241,7 +245,7 @@ def test_staff_send_a_draft_from_its_page(client_as, world):
 def test_a_transition_not_allowed_from_the_state_is_explained(client_as, world, state, action):
     mou = bring_to(world.mou, state)
     events_before = AuditEvent.objects.count()
-    response = transition(client_as(world.staff), mou, action, note="Lý do")
+    response = transition(client_as(world.staff), mou, action, note="Lý do", from_the_page=False)
     assert response.status_code == 200
     assert "cannot be changed this way" in response.content.decode()
     assert Mou.objects.get(pk=mou.pk).state == state
@@ -250,7 +254,8 @@ def test_a_transition_not_allowed_from_the_state_is_explained(client_as, world, 
 
 def test_a_draft_not_ready_to_send_says_what_is_missing(client_as, world):
     world.mou.pledges.all().delete()
-    response = transition(client_as(world.staff), world.mou, "send")
+    # The page offers no "send" until it is ready; a page loaded before the change did.
+    response = transition(client_as(world.staff), world.mou, "send", from_the_page=False)
     assert "Add at least one pledge." in response.content.decode()
     assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
 
@@ -272,7 +277,12 @@ def test_a_page_loaded_before_someone_else_acted_gets_the_conflict_message(clien
     # Both load the page while the MoU is a draft; the colleague sends it first.
     transition(client_as(colleague), world.mou, "send", expected_state=MouState.DRAFT)
     response = transition(
-        client_as(world.staff), world.mou, "cancel", expected_state=MouState.DRAFT, note="Hủy"
+        client_as(world.staff),
+        world.mou,
+        "cancel",
+        expected_state=MouState.DRAFT,
+        note="Hủy",
+        from_the_page=False,
     )
     assert "Someone else changed this MoU while you were working on it." in (
         response.content.decode()
@@ -282,7 +292,8 @@ def test_a_page_loaded_before_someone_else_acted_gets_the_conflict_message(clien
 
 
 def test_an_unknown_action_is_refused(client_as, world):
-    response = client_as(world.staff).post(reverse("mou_transition", args=[world.mou.pk, "x"]))
+    url = reverse("mou_transition", args=[world.mou.pk, "x"])
+    response = client_as(world.staff).post_by_hand(url)
     assert response.status_code == 403
     assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
 

@@ -85,8 +85,8 @@ def test_a_draft_cannot_be_reviewed(world):
 def test_the_official_records_a_final_review_from_the_mou_page(world, client):
     _active(world.mou)
     client.force_login(world.official)
-    response = client.post(
-        f"/mous/{world.mou.pk}/reviews/",
+    response = client.submit(
+        f"/mous/{world.mou.pk}/",
         {
             "kind": ReviewKind.FINAL,
             "reviewed_on": (timezone.localdate() - timedelta(days=0)).strftime("%d/%m/%Y"),
@@ -94,6 +94,7 @@ def test_the_official_records_a_final_review_from_the_mou_page(world, client):
             "notes": "",
             "recommendation": "Renew",
         },
+        action=f"/mous/{world.mou.pk}/reviews/",
     )
     assert response.status_code == 302
     world.mou.refresh_from_db()

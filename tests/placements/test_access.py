@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from partnerships.authorities.permissions import visible_placements
 from partnerships.models import Confirmation
-from tests.placements.conftest import person_details, report
+from tests.factories.placements import person_details, report
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from partnerships.models import (
 from partnerships.placements import services as placements
 from partnerships.placements.selectors import pledge_delivery
 from partnerships.placements.services import PlacementError
-from tests.placements.conftest import person_details, report
+from tests.factories.placements import person_details, report
 
 
 def delivered(w):
@@ -121,7 +121,9 @@ def test_staff_confirm_from_the_placement_page(placements_world, client_as):
     browser = client_as(w.staff)
     page = browser.get(f"/placements/{placement.pk}/").content.decode()
     assert f"/placements/{placement.pk}/confirm/" in page
-    response = browser.post(f"/placements/{placement.pk}/confirm/")
+    response = browser.submit(
+        f"/placements/{placement.pk}/", action=f"/placements/{placement.pk}/confirm/"
+    )
     assert response.status_code == 302
     assert Placement.objects.get(pk=placement.pk).confirmation == Confirmation.CONFIRMED
 
@@ -132,8 +134,9 @@ def test_the_business_sees_no_confirm_button_and_cannot_post(placements_world, c
     browser = client_as(w.business)
     page = browser.get(f"/placements/{placement.pk}/").content.decode()
     assert "/confirm/" not in page
-    assert browser.post(f"/placements/{placement.pk}/confirm/").status_code == 403
-    assert browser.post(f"/placements/{placement.pk}/reject/", {"reason": "x"}).status_code == 403
+    assert browser.post_by_hand(f"/placements/{placement.pk}/confirm/").status_code == 403
+    reject = f"/placements/{placement.pk}/reject/"
+    assert browser.post_by_hand(reject, {"reason": "x"}).status_code == 403
 
 
 def test_staff_confirm_several_at_once(placements_world, client_as):
@@ -146,8 +149,11 @@ def test_staff_confirm_several_at_once(placements_world, client_as):
         pledge=w.quarry_mou.pledges.get(),
         person=person_details(w, national_id="035200000001", full_name="Hà Thị Lan"),
     )
-    response = client_as(w.staff).post(
-        "/placements/confirm/", {"placement": [first.pk, second.pk, theirs.pk]}
+    # The list's form, with one more placement slipped in that the list does not offer.
+    response = client_as(w.staff).submit(
+        "/placements/",
+        {"placement": [first.pk, second.pk, theirs.pk]},
+        action="/placements/confirm/",
     )
     assert response.status_code == 302
     confirmed = set(
@@ -160,15 +166,14 @@ def test_the_end_form_reports_bad_dates(placements_world, client_as):
     w = placements_world
     placement = report(w)
     browser = client_as(w.business)
-    response = browser.post(
-        f"/placements/{placement.pk}/end/",
-        {"status": "left", "end_date": "01/01/1999", "reason": ""},
-        follow=True,
+    page, end = f"/placements/{placement.pk}/", f"/placements/{placement.pk}/end/"
+    response = browser.submit(
+        page, {"status": "left", "end_date": "01/01/1999", "reason": ""}, action=end, follow=True
     )
     assert "The end date cannot be before the start date." in response.content.decode()
     assert Placement.objects.get(pk=placement.pk).status == PlacementStatus.ACTIVE
-    response = browser.post(
-        f"/placements/{placement.pk}/end/", {"status": "left", "end_date": "hôm qua"}, follow=True
+    response = browser.submit(
+        page, {"status": "left", "end_date": "hôm qua"}, action=end, follow=True
     )
     assert response.status_code == 200
     assert Placement.objects.get(pk=placement.pk).status == PlacementStatus.ACTIVE

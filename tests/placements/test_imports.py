@@ -26,7 +26,7 @@ from partnerships.placements.imports.columns import COLUMNS
 from partnerships.placements.imports.errors import ImportRefused
 from partnerships.placements.rules import Problem
 from tests.factories import bring_to, make_mou
-from tests.placements.conftest import (
+from tests.factories.placements import (
     NATIONAL_ID,
     csv_bytes,
     import_row,
@@ -258,7 +258,7 @@ def test_only_the_uploader_sees_and_confirms(placements_world, upload, client_as
     with pytest.raises(PermissionDenied):
         service.confirm(batch=batch, user=w.staff)
     assert client_as(w.staff).get(f"/imports/{batch.pk}/").status_code == 404
-    assert client_as(w.staff).post(f"/imports/{batch.pk}/confirm/").status_code == 404
+    assert client_as(w.staff).post_by_hand(f"/imports/{batch.pk}/confirm/").status_code == 404
     assert client_as(w.official).get("/imports/").status_code == 403
 
 
@@ -279,7 +279,8 @@ def test_a_preview_expires(placements_world, upload):
 def test_cancelling_erases_the_prepared_rows(placements_world, upload, client_as):
     w = placements_world
     batch = upload(w.business, csv_bytes([import_row(w)]))
-    response = client_as(w.business).post(f"/imports/{batch.pk}/cancel/")
+    page = f"/imports/{batch.pk}/"
+    response = client_as(w.business).submit(page, action=f"/imports/{batch.pk}/cancel/")
     assert response.status_code == 302
     batch.refresh_from_db()
     assert (batch.status, batch.rows) == (ImportStatus.CANCELLED, [])
@@ -355,7 +356,7 @@ def test_the_pages_take_the_user_from_upload_to_import(placements_world, client_
     browser = client_as(w.business)
     assert browser.get("/imports/").status_code == 200
     upload_file = SimpleUploadedFile("tiep-nhan.csv", csv_bytes(many_rows(w, 2)))
-    response = browser.post("/imports/", {"file": upload_file})
+    response = browser.submit("/imports/", {"file": upload_file})
     batch = ImportBatch.objects.get()
     assert response["Location"] == f"/imports/{batch.pk}/"
     page = browser.get(f"/imports/{batch.pk}/").content.decode()
@@ -364,7 +365,7 @@ def test_the_pages_take_the_user_from_upload_to_import(placements_world, client_
     service.read(batch.pk)
     page = browser.get(f"/imports/{batch.pk}/").content.decode()
     assert "Import 2 placements" in page
-    browser.post(f"/imports/{batch.pk}/confirm/")
+    browser.submit(f"/imports/{batch.pk}/", action=f"/imports/{batch.pk}/confirm/")
     service.run(batch.pk)
     page = browser.get(f"/imports/{batch.pk}/").content.decode()
     assert 'data-testid="import-status">Imported<' in page
@@ -388,7 +389,7 @@ def test_a_wrong_file_on_the_upload_form_never_errors(
     w = placements_world
     browser = client_as(w.business)
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post("/imports/", {"file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")})
+        response = browser.submit("/imports/", {"file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")})
     assert response.status_code == 302
     page = browser.get(response["Location"]).content.decode()
     assert "This is not a CSV or Excel (.xlsx) file." in page
@@ -420,6 +421,7 @@ def test_problems_keep_their_codes_for_any_language():
 # --- 10,000 rows ---
 
 
+@pytest.mark.slow  # a timing, like the benchmark
 def test_ten_thousand_rows_import_quickly(placements_world, upload, confirm_import, capsys):
     """Timing is printed, not asserted (machines differ); see the closing notes."""
     w = placements_world

@@ -10,7 +10,7 @@ from partnerships.models import AuditEvent, Person, Placement
 from partnerships.placements import services as placements
 from partnerships.placements.delivery import delivery_annotations
 from partnerships.placements.services import PlacementError
-from tests.placements.conftest import NATIONAL_ID, person_details, report
+from tests.factories.placements import NATIONAL_ID, person_details, report
 
 NAME = "Nguyễn Văn An"
 
@@ -102,10 +102,10 @@ def test_the_people_list_is_for_staff_who_manage_people(placements_world, person
 
 def test_staff_find_a_person_by_id_number(placements_world, person, client_as):
     w = placements_world
-    response = client_as(w.staff).post("/people/", {"national_id": "079 203 001 234"})
+    response = client_as(w.staff).submit("/people/", {"national_id": "079 203 001 234"})
     assert response["Location"] == f"/people/{person.pk}/"
     assert AuditEvent.objects.get(action="person.looked_up").person == person
-    response = client_as(w.other_staff).post("/people/", {"national_id": NATIONAL_ID})
+    response = client_as(w.other_staff).submit("/people/", {"national_id": NATIONAL_ID})
     assert response.status_code == 200
     assert "Nobody with this number is among the people you manage." in response.content.decode()
     assert AuditEvent.objects.filter(action="person.looked_up", person=None).count() == 1
@@ -166,7 +166,7 @@ def test_reported_again_after_withdrawal_is_a_new_record(placements_world, perso
 def test_only_staff_who_manage_the_person_withdraw(placements_world, person, client_as, actor):
     w = placements_world
     url = f"/people/{person.pk}/withdraw-consent/"
-    response = client_as(getattr(w, actor)).post(url, {"confirm": "yes"})
+    response = client_as(getattr(w, actor)).post_by_hand(url, {"confirm": "yes"})
     assert response.status_code == 404
     person.refresh_from_db()
     assert not person.is_anonymised
@@ -175,10 +175,11 @@ def test_only_staff_who_manage_the_person_withdraw(placements_world, person, cli
 def test_staff_withdraw_from_the_persons_page(placements_world, person, client_as):
     w = placements_world
     url = f"/people/{person.pk}/withdraw-consent/"
-    client_as(w.staff).post(url)  # the box not ticked: nothing happens
+    page = f"/people/{person.pk}/"
+    client_as(w.staff).submit(page, action=url)  # the box not ticked: nothing happens
     person.refresh_from_db()
     assert not person.is_anonymised
-    response = client_as(w.staff).post(url, {"confirm": "yes"})
+    response = client_as(w.staff).submit(page, {"confirm": "yes"}, action=url)
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.is_anonymised

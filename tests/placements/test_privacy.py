@@ -18,7 +18,7 @@ from django.test import override_settings
 
 from partnerships.core import privacy
 from partnerships.models import Person
-from tests.placements.conftest import NATIONAL_ID, csv_bytes, import_row, person_details, report
+from tests.factories.placements import NATIONAL_ID, csv_bytes, import_row, person_details, report
 
 
 def test_it_normalises_the_national_id_number():

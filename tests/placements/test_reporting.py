@@ -17,7 +17,7 @@ from partnerships.models import (
 )
 from partnerships.placements import services as placements
 from partnerships.placements.services import PlacementError
-from tests.placements.conftest import NATIONAL_ID, person_details, report
+from tests.factories.placements import NATIONAL_ID, person_details, report
 
 
 def codes(error: PlacementError) -> list[str]:
@@ -168,7 +168,7 @@ def form_data(w, **overrides):
 def test_the_business_reports_through_the_form(placements_world, client_as):
     w = placements_world
     url = f"/mous/{w.active_mou.pk}/placements/new/"
-    response = client_as(w.business).post(url, form_data(w))
+    response = client_as(w.business).submit(url, form_data(w))
     assert response.status_code == 302
     placement = Placement.objects.get()
     assert placement.occupation == w.job_pledge.occupation  # empty: the pledge's
@@ -191,7 +191,7 @@ def test_the_form_explains_bad_input_and_saves_nothing(
 ):
     w = placements_world
     url = f"/mous/{w.active_mou.pk}/placements/new/"
-    response = client_as(w.business).post(url, form_data(w, **{field: value}))
+    response = client_as(w.business).submit(url, form_data(w, **{field: value}))
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Placement.objects.exists() and not Person.objects.exists()
@@ -200,7 +200,7 @@ def test_the_form_explains_bad_input_and_saves_nothing(
 def test_a_pledge_of_another_mou_cannot_be_posted(placements_world, client_as):
     w = placements_world
     url = f"/mous/{w.active_mou.pk}/placements/new/"
-    response = client_as(w.business).post(url, form_data(w, pledge=w.quarry_mou.pledges.get().pk))
+    response = client_as(w.business).submit(url, form_data(w, pledge=w.quarry_mou.pledges.get().pk))
     assert response.status_code == 200
     assert not Placement.objects.exists()
 

@@ -30,79 +30,15 @@ MoU 10 delivered 4 of 8 (50%): 17 points behind, under the 20-point margin. MoU 
 and Kim Bảng's (20%) lag.
 """
 
-from datetime import timedelta
-from itertools import count
-
 import pytest
 
-from partnerships.core.privacy import encrypt_name, national_id_hash
-from partnerships.models import (
-    Confirmation,
-    ConsentScope,
-    ContractType,
-    Gender,
-    MouState,
-    Person,
-    Placement,
-    PlacementStatus,
-    Pledge,
-    PledgeKind,
-    TargetGroup,
-)
-from tests.factories import bring_to, make_mou
-from tests.placements.conftest import placements_world  # noqa: F401 - used as a fixture
-
-PERSON_NAME = "Trần Thị Bí Mật"
-_national_ids = count(79_100_000_001)
-
-
-def place(
-    pledge,
-    *,
-    started_days_ago: int,
-    lasted_days: int | None = None,
-    confirmation: str = Confirmation.CONFIRMED,
-    gender: str = Gender.MALE,
-    group: str = "completed_prison",
-    contract: str | None = None,
-    owner=None,
-) -> Placement:
-    """A person and their placement, written directly (the report arithmetic is under test,
-    not the reporting service)."""
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    start = today - timedelta(days=started_days_ago)
-    end = start + timedelta(days=lasted_days) if lasted_days is not None else None
-    person = Person.objects.create(
-        id_hash=national_id_hash(f"{next(_national_ids):012d}"),
-        full_name_encrypted=encrypt_name(PERSON_NAME),
-        target_group=TargetGroup.objects.get(code=group),
-        gender=gender,
-        birth_year=1990,
-        birth_decade=1990,
-        owning_authority=owner or pledge.mou.authority,
-        consent_given_on=start,
-        consent_scope=ConsentScope.PLACEMENT,
-    )
-    is_job = pledge.kind == PledgeKind.JOB
-    return Placement.objects.create(
-        person=person,
-        pledge=pledge,
-        kind=pledge.kind,
-        start_date=start,
-        occupation=pledge.occupation,
-        monthly_wage=6_000_000 if is_job else None,
-        contract_type=contract
-        or (ContractType.LABOUR_12_MONTHS_OR_MORE if is_job else ContractType.TRAINING_COURSE),
-        status=PlacementStatus.LEFT if end else PlacementStatus.ACTIVE,
-        end_date=end,
-        confirmation=confirmation,
-    )
+from partnerships.models import Confirmation, Gender, MouState, TargetGroup
+from tests.factories.reports import place
+from tests.factories.world import bring_to, make_mou
 
 
 @pytest.fixture
-def report_world(placements_world):  # noqa: F811 - the fixture imported above
+def report_world(placements_world):
     w = placements_world
     w.line1, w.line2 = w.job_pledge, w.training_pledge
     w.line2.target_groups.add(TargetGroup.objects.get(code="post_rehab"))
@@ -137,25 +73,3 @@ def report_world(placements_world):  # noqa: F811 - the fixture imported above
     w.p7 = place(w.district_line, started_days_ago=100, owner=w.ben_luc)
     w.p8 = place(w.quarry_line, started_days_ago=400, group="amnesty")
     return w
-
-
-def elapsed_share(mou, today) -> float:
-    return (today - mou.term_start).days / (mou.term_end - mou.term_start).days
-
-
-def add_active_mous(w, how_many: int, *, placements_each: int = 1) -> None:
-    """More active MoUs at Bến Lức, each with one line and some placements (for counting
-    queries as rows grow)."""
-    first = 100 + Pledge.objects.count()
-    for index in range(how_many):
-        mou = make_mou(
-            w.ben_luc,
-            w.garment,
-            number=first + index,
-            term_start=w.active_mou.term_start,
-            term_end=w.active_mou.term_end,
-        )
-        bring_to(mou, MouState.ACTIVE)
-        line = mou.pledges.get()
-        for days in range(placements_each):
-            place(line, started_days_ago=10 + days)

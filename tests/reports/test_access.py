@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.reports.conftest import PERSON_NAME
+from tests.factories.reports import BL10, BL20, KB10, PERSON_NAME
 
 REPORTS = [
     "/reports/mous/",
@@ -16,13 +16,6 @@ REPORTS = [
     "/reports/groups/",
     "/reports/periods/",
 ]
-
-
-BL10, BL20, KB10 = (
-    ("10/BGN-UBND", "UBND xã Bến Lức"),
-    ("20/BGN-UBND", "UBND huyện Bến Lức"),
-    ("10/BGN-UBND", "UBND phường Kim Bảng"),
-)
 
 
 def exported_mous(client, query: str = "") -> set[tuple[str, str]]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from partnerships.authorities.hierarchy import AuthorityTree
 from partnerships.reports import queries
 from partnerships.reports import tallies as tally
-from tests.reports.conftest import elapsed_share
+from tests.factories.reports import elapsed_share
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.reports.test_access import BL20, KB10
+from tests.factories.reports import BL20, KB10
 
 
 def csv_rows(response) -> list[list[str]]:

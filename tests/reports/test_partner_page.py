@@ -4,7 +4,7 @@ the share of its workforce that are people placed through the registry (Decision
 
 from partnerships.models import ContractType, Gender, Partner
 from partnerships.reports.partner import workforce_share
-from tests.reports.conftest import place
+from tests.factories.reports import place
 
 
 def test_the_page_shows_each_mou_with_its_delivery(report_world, client_as):

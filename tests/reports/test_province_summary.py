@@ -1,7 +1,7 @@
 """The province summary: the figures provinces publish, and a ranking of partners."""
 
 from partnerships.models import Partner, PartnerStatus
-from tests.reports.conftest import place
+from tests.factories.reports import place
 
 
 def figures(page: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from partnerships.models import Placement
 from partnerships.reports import tallies as tally
-from tests.reports.conftest import add_active_mous
+from tests.factories.reports import add_active_mous
 
 PAGES = [
     "/reports/mous/",
@@ -36,6 +36,7 @@ def queries_of(client, url: str) -> int:
     return len(captured.captured_queries)
 
 
+@pytest.mark.slow  # grows the registry by dozens of MoUs and placements, four times
 @pytest.mark.parametrize("user", ["admin", "staff", "official", "business"])
 def test_report_pages_make_as_many_queries_with_more_rows(report_world, client_as, user):
     w = report_world

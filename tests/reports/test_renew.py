@@ -39,7 +39,7 @@ def test_staff_renew_a_reviewed_mou_from_its_page(report_world, client_as):
     old = reviewed(w)
     client = client_as(w.staff)
     assert 'data-testid="renew"' in client.get(f"/mous/{old.pk}/").content.decode()
-    response = client.post(f"/mous/{old.pk}/renew/")
+    response = client.submit(f"/mous/{old.pk}/", action=f"/mous/{old.pk}/renew/")
     new = Mou.objects.get(renewed_from=old)
     assert response.status_code == 302 and response["Location"] == f"/mous/{new.pk}/"
 
@@ -81,7 +81,8 @@ def test_an_mou_is_renewed_once(report_world, client_as):
     drafting.renew_mou(mou=old, actor=w.staff)
     with pytest.raises(MouError, match="already renewed"):
         drafting.renew_mou(mou=old, actor=w.staff)
-    response = client_as(w.staff).post(f"/mous/{old.pk}/renew/", follow=True)
+    # The button of a page loaded before the first renewal.
+    response = client_as(w.staff).post_by_hand(f"/mous/{old.pk}/renew/", follow=True)
     assert "already renewed" in response.content.decode()
     assert Mou.objects.filter(renewed_from=old).count() == 1
 
@@ -104,7 +105,7 @@ def test_only_staff_managing_it_may_renew(report_world, client_as, user):
     actor = getattr(w, user)
     with pytest.raises(PermissionDenied):
         drafting.renew_mou(mou=old, actor=actor)
-    status = client_as(actor).post(f"/mous/{old.pk}/renew/").status_code
+    status = client_as(actor).post_by_hand(f"/mous/{old.pk}/renew/").status_code
     assert status in (403, 404)  # 404 for those who cannot even see it
     assert not Mou.objects.filter(renewed_from=old).exists()
 

@@ -12,7 +12,7 @@ from partnerships.models import (
     ReviewKind,
 )
 from partnerships.mous import reviews as reviewing
-from tests.reports.conftest import place
+from tests.factories.reports import place
 
 
 def record(w, kind=ReviewKind.MID_TERM):

@@ -59,6 +59,7 @@ def test_it_refuses_fewer_lines_than_mous():
         call_command("generate_scale_data", mous=10, pledges=5, stdout=StringIO())
 
 
+@pytest.mark.slow  # the benchmark
 def test_the_benchmark_reports_the_report_figures(world):
     out = StringIO()
     call_command(

@@ -16,7 +16,7 @@ from partnerships.models import (
 from partnerships.placements import services as placements
 from partnerships.placements.delivery import delivery_annotations
 from partnerships.reports import tallies as tally
-from tests.reports.conftest import place
+from tests.factories.reports import place
 
 
 def tally_of(line) -> DeliveryTally:

@@ -15,7 +15,7 @@ from partnerships.models import (
     SigningInvitation,
 )
 from partnerships.signing.invitations import CODE_INTERVAL
-from tests.signing.conftest import (
+from tests.factories.signing import (
     anonymous,
     certify,
     confirm_code,
@@ -63,7 +63,7 @@ def test_an_expired_link_says_so_and_signs_nothing(invited):
 
     assert response.status_code == 410
     assert "This signing link has expired" in page_text(response)
-    assert browser.post(link(invitation.token, "invitation_code")).status_code == 410
+    assert browser.post_by_hand(link(invitation.token, "invitation_code")).status_code == 410
     assert browser.get(link(invitation.token, "invitation_document")).status_code == 410
     assert not SigningCode.objects.exists()
 
@@ -146,7 +146,9 @@ def test_codes_cannot_be_asked_for_in_a_burst(invited):
     request_code(browser, invitation.token)
     sent = len(mail.outbox)
 
-    response = browser.post(link(invitation.token, "invitation_code"))
+    response = browser.submit(
+        link(invitation.token), action=link(invitation.token, "invitation_code")
+    )
 
     assert response.status_code == 400
     assert "A code was sent less than a minute ago" in page_text(response)
@@ -169,14 +171,10 @@ def test_signing_needs_the_box_ticked(invited):
 def test_the_representative_declines_with_a_reason(invited):
     mou, invitation, _staff = invited
     browser = anonymous()
-    assert (
-        browser.post(link(invitation.token, "invitation_decline"), {"reason": " "}).status_code
-        == 400
-    )
+    page, decline = link(invitation.token), link(invitation.token, "invitation_decline")
+    assert browser.submit(page, {"reason": " "}, action=decline).status_code == 400
 
-    response = browser.post(
-        link(invitation.token, "invitation_decline"), {"reason": "Chưa đủ nhu cầu tuyển dụng."}
-    )
+    response = browser.submit(page, {"reason": "Chưa đủ nhu cầu tuyển dụng."}, action=decline)
 
     assert response.status_code == 302
     mou.refresh_from_db()
@@ -188,7 +186,7 @@ def test_the_representative_declines_with_a_reason(invited):
     # The link is spent: it shows the outcome and signs nothing.
     page = page_text(browser.get(link(invitation.token)))
     assert "already been used" in page
-    assert browser.post(link(invitation.token, "invitation_code")).status_code == 400
+    assert browser.post_by_hand(link(invitation.token, "invitation_code")).status_code == 400
     assert PdfRevision.objects.filter(mou=mou).count() == 1
 
 

@@ -3,7 +3,7 @@ configured through the settings, signs from the MoU page like a PKCS#12 file doe
 
 from partnerships.models import PdfRevision, Signature
 from partnerships.signing.setup import SigningSetup
-from tests.signing.conftest import certify
+from tests.factories.signing import certify
 
 
 def test_the_authority_signs_with_a_key_on_a_token(

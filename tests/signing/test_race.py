@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import translation
 
 from partnerships.models import (
@@ -19,7 +20,7 @@ from partnerships.signing import business, revisions
 from partnerships.signing.pdf import pades
 from partnerships.signing.revisions import SIGNING_CONFLICT, SigningConflict
 from tests.factories import bring_to, make_mou, make_user
-from tests.signing.conftest import (
+from tests.factories.signing import (
     anonymous,
     certify,
     confirm_code,
@@ -46,9 +47,11 @@ def test_a_page_loaded_before_the_authority_signed_gets_a_conflict(
     assert certify(staff, sent_mou).status_code == 302
     stored = bytes(PdfRevision.objects.get(mou=sent_mou).pdf)
 
-    # A colleague's page still showed "not signed yet" (revision 0).
+    # A colleague's page still showed "not signed yet" (revision 0) and its button.
     colleague = client_as(world.staff)
-    response = certify(colleague, sent_mou, expected_revision=0)
+    response = colleague.post_by_hand(
+        reverse("mou_certify", args=[sent_mou.pk]), {"expected_revision": 0}
+    )
 
     assert response.status_code == 302
     follow = page_text(colleague.get(sent_mou.get_absolute_url())).replace("&#x27;", "'")

@@ -18,7 +18,7 @@ from partnerships.models import (
     SigningCode,
 )
 from partnerships.signing.setup import SigningSetup
-from tests.signing.conftest import (
+from tests.factories.signing import (
     anonymous,
     certify,
     confirm_code,
@@ -130,6 +130,6 @@ def test_the_authority_signs_then_the_business_seals_with_a_code_and_the_mou_is_
     page = page_text(business.get(link(invitation.token)))
     assert "Signed by both parties" in page
     assert mou.invitations.get().outcome == InvitationOutcome.SIGNED_WITH_SEAL
-    again = confirm_code(business, invitation.token, code, expected_revision=3)
+    again = confirm_code(business, invitation.token, code, expected_revision=3, from_the_page=False)
     assert again.status_code == 400
     assert "already been used" in page_text(again)

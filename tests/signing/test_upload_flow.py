@@ -17,7 +17,7 @@ from partnerships.models import (
     SigningInvitation,
 )
 from partnerships.signing.pdf import pades
-from tests.signing.conftest import anonymous, certify, invite, link, page_text, upload
+from tests.factories.signing import anonymous, certify, invite, link, page_text, upload
 from tests.signing.pdf import tampering
 
 

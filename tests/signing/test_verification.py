@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from partnerships.models import MouState, PdfRevision
 from tests.factories import bring_to, make_mou
-from tests.signing.conftest import (
+from tests.factories.signing import (
     anonymous,
     certify,
     confirm_code,
@@ -44,8 +44,9 @@ def final_pdf(mou) -> bytes:
 
 
 def post_pdf(url, pdf: bytes, browser=None):
+    """Choose the PDF on the page at `url` and press the button."""
     browser = browser or anonymous()
-    return browser.post(url, {"pdf": SimpleUploadedFile("x.pdf", pdf, "application/pdf")})
+    return browser.submit(url, {"pdf": SimpleUploadedFile("x.pdf", pdf, "application/pdf")})
 
 
 def test_the_verify_page_explains_each_signature_of_a_signed_mou(signed_mou):

@@ -34,14 +34,10 @@ from partnerships.documents.engine.convert import (
     convert_warm,
     running_unoserver,
 )
+from tests.factories import requires_libreoffice
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 SLOGAN = "Độc lập - Tự do - Hạnh phúc"
-
-requires_libreoffice = pytest.mark.skipif(
-    shutil.which(os.environ.get("SOFFICE_PATH") or "soffice") is None,
-    reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)",
-)
 
 
 def make_docx(paragraphs: int = 0) -> bytes:

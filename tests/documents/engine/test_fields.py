@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import unicodedata
-from pathlib import Path
 
 import pytest
 from asn1crypto import keys as asn1_keys
@@ -44,8 +43,12 @@ from partnerships.documents.engine.fields import (
     prepare_signable_pdf,
 )
 from partnerships.documents.engine.fill import fill_template
+from tests.factories import TEMPLATE_DIR
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "mou_templates" / "bgn_vi.docx"
+# LibreOffice converts the real template and pyHanko signs into the fields: slow tests.
+pytestmark = pytest.mark.slow
+
+TEMPLATE = TEMPLATE_DIR / "bgn_vi.docx"
 AUTHORITY_NAME = "Võ Minh Tâm"
 BUSINESS_NAME = "Nguyễn Thị Hoa"
 BLOCKS = {"authority": AUTHORITY_NAME, "business": BUSINESS_NAME}

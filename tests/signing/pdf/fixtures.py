@@ -1,7 +1,8 @@
 """Session-wide signing fixtures: the certomancer test PKI, a real signable PDF, signers and
 a SoftHSM2 token. Registered once for the whole suite (tests/conftest.py, pytest_plugins) so
-tests/signing and tests/signing_flow share one PKI server and one token: SoftHSM reads its
-configuration once per process, so a second token directory would be invisible."""
+tests/signing/pdf and tests/signing share one PKI server and one token: SoftHSM reads its
+configuration once per process, so a second token directory would be invisible. A test that
+uses them is marked `slow` (tests/conftest.py)."""
 
 import os
 import shutil
@@ -13,6 +14,7 @@ import pytest
 
 from partnerships.signing.pdf.signers import load_pkcs12_signer
 from tests.factories import requires_libreoffice, sample_documents
+from tests.factories.signing import PUBLIC_BASE_URL
 from tests.signing.pdf.pki import PASSPHRASE, start_test_pki
 
 SOFTHSM_MODULES = (
@@ -119,3 +121,19 @@ def _store_certificate(token: Token, cert) -> None:
                 Attribute.VALUE: cert.dump(),
             }
         )
+
+
+@pytest.fixture
+def signing_settings(settings, pki, tmp_path):
+    """The test PKI as the deployment's configuration: authority and seal from PKCS#12
+    files, its root trusted, its TSA for timestamps."""
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.root.dump())
+    settings.SIGNING_AUTHORITY_PKCS12 = str(pki.pkcs12("authority"))
+    settings.SIGNING_AUTHORITY_PKCS12_PASSPHRASE = PASSPHRASE
+    settings.SIGNING_SEAL_PKCS12 = str(pki.pkcs12("seal"))
+    settings.SIGNING_SEAL_PKCS12_PASSPHRASE = PASSPHRASE
+    settings.SIGNING_TSA_URL = pki.tsa_url
+    settings.SIGNING_TRUST_ROOTS = [str(root)]
+    settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
+    return settings

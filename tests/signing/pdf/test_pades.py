@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.verify import verify_pdf
-from tests.signing.pdf.conftest import AUTHORITY, BUSINESS
+from tests.factories.signing import AUTHORITY, BUSINESS
 
 
 def verdict_of(pdf, pki):

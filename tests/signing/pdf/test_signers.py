@@ -8,7 +8,7 @@ from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.signers import load_pkcs12_signer, open_pkcs11_signer
 from partnerships.signing.pdf.upload import check_business_upload
 from partnerships.signing.pdf.verify import verify_pdf
-from tests.signing.pdf.conftest import AUTHORITY, BUSINESS
+from tests.factories.signing import AUTHORITY, BUSINESS
 from tests.signing.pdf.pki import BUSINESS_TAX_CODE, PASSPHRASE
 
 

@@ -16,7 +16,7 @@ from partnerships.documents.engine.fields import FIELD_HEIGHT, FIELD_WIDTH, find
 from partnerships.signing.pdf import stamps
 from partnerships.signing.pdf.pades import seal_stamp_wording
 from tests.factories import pdf_fonts
-from tests.signing.pdf.conftest import VERIFICATION_URL
+from tests.factories.signing import VERIFICATION_URL
 
 
 def stamp_text(pdf: bytes, field: str) -> str:

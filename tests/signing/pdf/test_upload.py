@@ -8,8 +8,8 @@ import pytest
 from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.upload import check_business_upload, tax_code_rule
+from tests.factories.signing import business_signs_with, sign_new_field
 from tests.signing.pdf import tampering
-from tests.signing.pdf.conftest import business_signs_with, sign_new_field
 from tests.signing.pdf.pki import BUSINESS_TAX_CODE, OTHER_TAX_CODE
 
 

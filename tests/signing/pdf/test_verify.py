@@ -6,8 +6,8 @@ import pytest
 
 from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.verify import verify_pdf
+from tests.factories.signing import business_signs_with, sign_new_field
 from tests.signing.pdf import tampering
-from tests.signing.pdf.conftest import business_signs_with, sign_new_field
 
 
 @pytest.fixture
