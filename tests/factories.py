@@ -75,7 +75,7 @@ def make_mou(authority, partner, *, number=None, ready=True, **fields):
     mou = Mou.objects.create(authority=authority, partner=partner, **(defaults | fields))
     if ready:
         pledge = Pledge.objects.create(
-            mou=mou, kind=PledgeKind.JOB, quantity=5, occupation="Công nhân may"
+            mou=mou, line=1, kind=PledgeKind.JOB, quantity=5, occupation="Công nhân may"
         )
         pledge.target_groups.add(TargetGroup.objects.get(code="completed_prison"))
         attach_ready_document(mou)

@@ -120,10 +120,9 @@ def _open_lines(user, today: date) -> list[tuple[Mou, object, int, list[str]]]:
     for mou in mous:
         if keys[mou.year, mou.number, mou.authority.code] > 1:
             continue
-        pledges = sorted(mou.pledges.all(), key=lambda pledge: pledge.pk)
-        for number, pledge in enumerate(pledges, start=1):
+        for pledge in mou.pledges.all():
             groups = [group.code for group in pledge.target_groups.all() if group.is_active]
-            lines.append((mou, pledge, number, groups or ["completed_prison"]))
+            lines.append((mou, pledge, pledge.line, groups or ["completed_prison"]))
     return lines
 
 

@@ -382,6 +382,11 @@ class Pledge(models.Model):
     """One line of what the partner promises: so many places of a kind, for given groups."""
 
     mou = models.ForeignKey(Mou, on_delete=models.CASCADE, related_name="pledges")
+    # The pledge's number on its MoU (1, 2, ...): printed in the legal document and named
+    # by the placement import file. Drafting numbers a draft's pledges 1..n in their order
+    # each time it is saved; from the moment it is sent the pledges, and so their numbers,
+    # no longer change.
+    line = models.PositiveSmallIntegerField(_("line"), validators=[MinValueValidator(1)])
     kind = models.CharField(_("kind"), max_length=20, choices=PledgeKind.choices)
     quantity = models.PositiveIntegerField(
         _("quantity"), validators=[MinValueValidator(1, _("The quantity must be at least 1."))]
@@ -399,13 +404,14 @@ class Pledge(models.Model):
     class Meta:
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
-        ordering = ["id"]
+        ordering = ["mou_id", "line"]
         constraints = [
+            models.UniqueConstraint(fields=["mou", "line"], name="one_pledge_per_mou_line"),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1),
                 name="pledge_quantity_positive",
                 violation_error_message=_("The quantity must be at least 1."),
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -64,8 +64,7 @@ def save_mou_draft(*, form, pledge_formset, actor) -> Mou:
                 if auto_number:
                     mou.number = _next_number(mou)
                 mou = form.save()
-                pledge_formset.instance = mou
-                pledge_formset.save()
+                _save_pledges(pledge_formset, mou)
                 # Every saved version of a draft gets its documents prepared afresh.
                 rendering.request_document(mou, actor=actor)
                 record_event(
@@ -86,6 +85,31 @@ def save_mou_draft(*, form, pledge_formset, actor) -> Mou:
                 _("This authority already has an MoU with this number this year.")
             ) from exc
     raise AssertionError("unreachable")
+
+
+def _save_pledges(pledge_formset, mou: Mou) -> None:
+    """Save a draft's pledges and number them 1..n: the kept ones in their order, then the
+    new ones in the form's order. Deleting a line moves the lines below it up, so the
+    document never shows a gap; nothing outside a draft names its lines yet (placements
+    and imports need a signed MoU, whose pledges no longer change)."""
+    pledge_formset.instance = mou
+    pledges = pledge_formset.save(commit=False)
+    for removed in pledge_formset.deleted_objects:
+        removed.delete()
+    kept = mou.pledges.order_by("line").values_list("pk", flat=True)
+    lines = {pk: line for line, pk in enumerate(kept, start=1)}
+    # Lowest first: each pledge moves up into a number already freed, so the unique
+    # (mou, line) constraint holds at every step.
+    for pk, line in lines.items():
+        Pledge.objects.filter(pk=pk).exclude(line=line).update(line=line)
+    next_line = len(lines) + 1
+    for pledge in pledges:
+        if pledge.pk in lines:
+            pledge.line = lines[pledge.pk]
+        else:
+            pledge.line, next_line = next_line, next_line + 1
+        pledge.save()
+    pledge_formset.save_m2m()
 
 
 def save_partner(*, form, contact_formset, actor):
@@ -197,9 +221,10 @@ def _renewal_draft(mou: Mou, *, authority, actor) -> Mou:
 def _copy_pledges(source: Mou, draft: Mou) -> None:
     shift = (draft.term_start - source.term_start) if source.term_start else timedelta(0)
     links = Pledge.target_groups.through
-    for pledge in source.pledges.order_by("pk").prefetch_related("target_groups"):
+    for pledge in source.pledges.order_by("line").prefetch_related("target_groups"):
         copy = Pledge.objects.create(
             mou=draft,
+            line=pledge.line,
             kind=pledge.kind,
             quantity=pledge.quantity,
             occupation=pledge.occupation,

@@ -27,7 +27,7 @@ def _date_field(label):
 
 class PledgeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, pledge):
-        return f"{self.lines[pledge.pk]}. {pledge}"
+        return f"{pledge.line}. {pledge}"
 
 
 class PlacementReportForm(forms.Form):
@@ -69,11 +69,7 @@ class PlacementReportForm(forms.Form):
 
     def __init__(self, *args, mou: Mou, **kwargs):
         super().__init__(*args, **kwargs)
-        pledges = mou.pledges.all()
-        self.fields["pledge"].queryset = pledges
-        self.fields["pledge"].lines = {
-            pledge.pk: index for index, pledge in enumerate(pledges, start=1)
-        }
+        self.fields["pledge"].queryset = mou.pledges.all()
         self.fields["birth_year"].widget.attrs.update(
             {"min": OLDEST_BIRTH_YEAR, "max": timezone.localdate().year}
         )

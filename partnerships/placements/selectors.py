@@ -52,7 +52,7 @@ def placement_for_detail(*, user) -> QuerySet[Placement]:
 def pledge_delivery(mou: Mou, *, as_of: date | None = None) -> QuerySet[Pledge]:
     """The MoU's pledge lines, each with reported, delivered, rejected and retention counts
     (see partnerships.placements.delivery), in one query."""
-    return mou.pledges.order_by("id").annotate(
+    return mou.pledges.order_by("line").annotate(
         **delivery_annotations(prefix="placements__", as_of=as_of)
     )
 

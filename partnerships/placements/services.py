@@ -106,11 +106,6 @@ def commune_for(authority: Authority) -> Authority | None:
     return authority if authority.level == AuthorityLevel.COMMUNE else None
 
 
-def line_number(pledge: Pledge) -> int:
-    """A pledge's line number on its MoU (1, 2, ...), as the MoU document numbers them."""
-    return pledge.mou.pledges.filter(pk__lte=pledge.pk).count()
-
-
 def _check_report(actor, person: PersonDetails, details: PlacementDetails, today: date):
     """Permission and every rule of one report; returns the ID hash. Raises on a problem."""
     mou = details.pledge.mou
@@ -123,7 +118,7 @@ def _check_report(actor, person: PersonDetails, details: PlacementDetails, today
     problems = mou_problems(mou) + placement_problems(
         mou=mou,
         pledge=details.pledge,
-        line=line_number(details.pledge),
+        line=details.pledge.line,
         kind=details.pledge.kind,
         start_date=details.start_date,
         today=today,

@@ -97,7 +97,7 @@ def placement_detail(request, pk):
         {
             "placement": placement,
             "mou": placement.pledge.mou,
-            "line": placements.line_number(placement.pledge),
+            "line": placement.pledge.line,
             "may_decide": may_decide,
             "reject_form": RejectForm() if may_decide else None,
             "end_form": EndPlacementForm() if may_end else None,

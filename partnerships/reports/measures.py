@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     DateField,
     F,
     FloatField,
@@ -150,21 +149,12 @@ def _mou_sum(field: str) -> Coalesce:
 
 
 def line_measures(*, as_of: date) -> dict:
-    """For Pledge rows: the line's delivery, its line number on the MoU, the share of the
-    MoU's term elapsed, and the MoU's lag flag (weighing all its lines). Subqueries run
-    only for the rows of the page shown."""
+    """For Pledge rows: the line's delivery, the share of the MoU's term elapsed, and the
+    MoU's lag flag (weighing all its lines). Subqueries run only for the rows of the page shown."""
     return {
         "delivered": tallied("delivered"),
         "eligible_6": tallied("eligible_6"),
         "retained_6": tallied("retained_6"),
-        "line": Subquery(
-            Pledge.objects.filter(mou=OuterRef("mou"), pk__lte=OuterRef("pk"))
-            .order_by()
-            .values("mou")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
         "elapsed": elapsed_share(as_of=as_of, prefix="mou__"),
         "mou_lagging": is_lagging(
             as_of=as_of,
