@@ -337,7 +337,7 @@ class Dataset:
         title = self.random.choice(TITLES).format(
             a=place.name, p=self.partner_names[partner_id], y=year
         )
-        signed = state in {MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
+        signed = state in MouState.SIGNED_ONCE
         started = state in {MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
         return Mou(
             authority_id=place.authority_id,

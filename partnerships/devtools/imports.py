@@ -107,9 +107,7 @@ def _open_lines(user, today: date) -> list[tuple[Mou, object, int, list[str]]]:
     open MoU of the same year (the file could not say which one is meant)."""
     mous = [
         mou
-        for mou in Mou.objects.filter(
-            state__in=[MouState.SIGNED, MouState.ACTIVE], term_start__lte=today
-        )
+        for mou in Mou.objects.filter(state__in=MouState.IN_FORCE, term_start__lte=today)
         .select_related("authority", "partner")
         .prefetch_related("pledges__target_groups")
         .order_by("pk")

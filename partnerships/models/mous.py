@@ -39,6 +39,18 @@ class MouState(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+# The groups of states the rules speak of, each defined once here (set after the class:
+# an enum's members do not exist yet inside its body).
+# Signed once, whatever happened since: its pledges are real promises, counted in reports and
+# able to hold placements. Drafts and sent MoUs promise nothing yet.
+MouState.SIGNED_ONCE = (MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED)
+# Signed and still running: placements may be reported on it, and it can lag behind its
+# pledges. A reviewed or terminated MoU is history.
+MouState.IN_FORCE = (MouState.SIGNED, MouState.ACTIVE)
+# Closed before anyone signed: it never bound anybody.
+MouState.NEVER_SIGNED = (MouState.DECLINED, MouState.CANCELLED)
+
+
 class MouTemplate(models.TextChoices):
     """Keys of the built-in templates in mou_templates/ (DocumentTemplate.key)."""
 
@@ -364,7 +376,7 @@ class Mou(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[MouState.SIGNED, MouState.ACTIVE],
+        source=MouState.IN_FORCE,
         target=MouState.TERMINATED,
         permission=_may_manage,
     )

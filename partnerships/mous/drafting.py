@@ -147,7 +147,7 @@ def renew_mou(*, mou: Mou, actor) -> Mou:
 
     if not can_renew_mou(actor, mou):
         raise PermissionDenied(_("You may not renew this MoU."))
-    active_renewal = mou.renewals.exclude(state__in=[MouState.CANCELLED, MouState.DECLINED])
+    active_renewal = mou.renewals.exclude(state__in=MouState.NEVER_SIGNED)
     renewal = active_renewal.order_by("pk").first()
     if renewal is not None:
         raise MouError(

@@ -117,7 +117,7 @@ def youngest_birth_year(today: date) -> int:
 
 
 def mou_problems(mou: Mou) -> list[Problem]:
-    if mou.state not in {MouState.SIGNED, MouState.ACTIVE}:
+    if mou.state not in MouState.IN_FORCE:
         return [Problem("mou_not_open", {"number": mou.document_number, "state": mou.state})]
     return []
 

@@ -17,14 +17,6 @@ from partnerships.models import (
 )
 from partnerships.placements.delivery import delivery_annotations
 
-# MoUs whose pledges can have placements: signed once, whatever happened since.
-MOU_STATES_WITH_PLACEMENTS = [
-    MouState.SIGNED,
-    MouState.ACTIVE,
-    MouState.REVIEWED,
-    MouState.TERMINATED,
-]
-
 
 def placement_list(*, user, confirmation: str = "", mou_id: int | None = None):
     """Placements the user may see, with what the list shows, in constant queries."""
@@ -79,7 +71,7 @@ def mou_delivery_counts(*, user) -> QuerySet[Mou]:
     reported = Q(pledges__placements__confirmation=Confirmation.REPORTED)
     return (
         visible_mous(user)
-        .filter(state__in=MOU_STATES_WITH_PLACEMENTS)
+        .filter(state__in=MouState.SIGNED_ONCE)
         .select_related("authority", "partner")
         .annotate(
             pledged_places=_pledged_places(),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
 
+from partnerships.authorities.hierarchy import authority_in_charge
 from partnerships.authorities.permissions import (
     can_confirm_placements_of,
     can_end_placement,
@@ -95,11 +96,7 @@ class PlacementDetails:
 def owner_for(mou: Mou) -> Authority:
     """The authority that manages people placed under an MoU: the MoU's authority, or
     whoever succeeded it if it was dissolved."""
-    authority, seen = mou.authority, set()
-    while authority.is_dissolved and authority.successor_id and authority.pk not in seen:
-        seen.add(authority.pk)
-        authority = authority.successor
-    return authority
+    return authority_in_charge(mou.authority)
 
 
 def commune_for(authority: Authority) -> Authority | None:

@@ -3,7 +3,8 @@ as the page (partnerships.core.downloads writes the file)."""
 
 from django.utils.translation import gettext as _
 
-from partnerships.core.downloads import percent_number, spreadsheet
+from partnerships.core.downloads import spreadsheet
+from partnerships.core.shares import percent_number, ratio
 from partnerships.models import (
     DOCUMENT_TYPE_CODE,
     AuthorityLevel,
@@ -17,8 +18,8 @@ def _yes(flag: bool) -> str:
     return _("yes") if flag else ""
 
 
-def _share(part, whole):
-    return percent_number(part / whole) if whole else None
+def _share(part, whole) -> float | None:
+    return percent_number(ratio(part, whole))
 
 
 def _totals_row(totals, *, leading: int, trailing: int = 0) -> list:

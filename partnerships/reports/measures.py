@@ -34,11 +34,6 @@ from django.db.models.lookups import GreaterThan, LessThan
 
 from partnerships.models import MouState, Pledge
 
-# MoUs whose pledges count in reports: signed once, whatever happened since. Drafts and sent
-# MoUs promise nothing yet; declined and cancelled ones never will.
-REPORT_STATES = [MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED]
-# Only an MoU still running can lag: a reviewed or terminated one is history.
-IN_FORCE_STATES = [MouState.SIGNED, MouState.ACTIVE]
 RETENTION_MONTHS = 6
 
 
@@ -107,7 +102,7 @@ def is_lagging(*, as_of: date, delivered, pledged, prefix: str = "") -> Case:
     threshold = elapsed_share(as_of=as_of, prefix=prefix) - Value(lag_margin())
     return Case(
         When(
-            Q(**{f"{prefix}state__in": IN_FORCE_STATES})
+            Q(**{f"{prefix}state__in": MouState.IN_FORCE})
             & Q(LessThan(Cast(delivered, FloatField()), Cast(pledged, FloatField()) * threshold)),
             then=Value(True),
         ),

@@ -11,18 +11,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.core.shares import percent, ratio
 from partnerships.models import AuthorityLevel, PledgeKind
-
-
-def percent(value) -> str:
-    """0.834 -> "83%"; None -> "—" (nothing to divide by yet)."""
-    if value is None:
-        return "—"
-    return f"{number_format(value * 100, 0)}%"
-
-
-def ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def field(record, name: str):
@@ -86,9 +76,8 @@ class RetentionColumn(PercentColumn):
         retained, eligible = field(record, "retained_6"), field(record, "eligible_6")
         if not eligible:
             return "—"
-        return format_html(
-            '<span title="{} / {}">{}</span>', retained, eligible, percent(retained / eligible)
-        )
+        share = percent(ratio(retained, eligible))
+        return format_html('<span title="{} / {}">{}</span>', retained, eligible, share)
 
 
 def lag_badge(lagging: bool):
