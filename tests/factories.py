@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from docx import Document
 
+from partnerships import formats
 from partnerships.models import (
     Assessment,
     Mou,
@@ -176,7 +177,7 @@ def bring_to(mou, state):
 
 def dmy(day):
     """A date as people type it into the forms: dd/mm/yyyy."""
-    return day.strftime("%d/%m/%Y")
+    return formats.day(day)
 
 
 def _pledge_fields(prefix, pledge):

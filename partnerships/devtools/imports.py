@@ -26,6 +26,7 @@ from partnerships.devtools.base import (
     whole_number,
 )
 from partnerships.devtools.dataset import PEOPLE, session_dataset
+from partnerships.formats import day
 from partnerships.models import (
     ContractType,
     Gender,
@@ -148,7 +149,7 @@ def _rows(lines, count: int, today: date) -> Iterator[list]:
             "birth_year": chooser.randint(1970, today.year - 20),
             "target_group": chooser.choice(groups),
             "kind": kinds[pledge.kind],
-            "start_date": start.strftime("%d/%m/%Y"),
+            "start_date": day(start),
             "occupation": pledge.occupation,
             "monthly_wage": wage if is_job else "",
             "contract_type": (
@@ -158,9 +159,7 @@ def _rows(lines, count: int, today: date) -> Iterator[list]:
                 if is_job
                 else ContractType.TRAINING_COURSE
             ).value,
-            "consent_given_on": (start - timedelta(days=chooser.randint(0, 30))).strftime(
-                "%d/%m/%Y"
-            ),
+            "consent_given_on": day(start - timedelta(days=chooser.randint(0, 30))),
         }
         yield [values[column.key] for column in COLUMNS]
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.formats import day
 from partnerships.models.mous import Mou
 
 
@@ -41,4 +42,4 @@ class Review(models.Model):
         ordering = ["reviewed_on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.reviewed_on:%d/%m/%Y}"
+        return f"{self.get_kind_display()} {day(self.reviewed_on)}"

@@ -6,6 +6,7 @@ from django.db.models import BLANK_CHOICE_DASH
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.formats import DAY
 from partnerships.models import (
     ConsentScope,
     ContractType,
@@ -18,11 +19,9 @@ from partnerships.mous.forms import DmyDateInput
 from partnerships.placements.rules import MESSAGES, OLDEST_BIRTH_YEAR
 from partnerships.placements.services import NAME_MAX_LENGTH
 
-DATE_FORMATS = ["%d/%m/%Y"]
-
 
 def _date_field(label):
-    return forms.DateField(label=label, input_formats=DATE_FORMATS, widget=DmyDateInput())
+    return forms.DateField(label=label, input_formats=[DAY], widget=DmyDateInput())
 
 
 class PledgeChoiceField(forms.ModelChoiceField):

@@ -34,6 +34,7 @@ from partnerships.core.privacy import (
     national_id_hash,
     normalise_name,
 )
+from partnerships.formats import day
 from partnerships.models import (
     Authority,
     AuthorityLevel,
@@ -282,7 +283,7 @@ def end_placement(
     if end_date < placement.start_date:
         problems.append(Problem("end_before_start", column="end_date"))
     elif end_date > today:
-        problems.append(Problem("date_in_future", {"date": end_date.strftime("%d/%m/%Y")}))
+        problems.append(Problem("date_in_future", {"date": day(end_date)}))
     if problems:
         raise PlacementError(problems)
     with transaction.atomic():

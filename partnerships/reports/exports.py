@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from partnerships.core.downloads import spreadsheet
 from partnerships.core.shares import percent_number, ratio
+from partnerships.formats import day
 from partnerships.models import (
     DOCUMENT_TYPE_CODE,
     AuthorityLevel,
@@ -230,7 +231,7 @@ def province(summary, *, file_format: str):
     figures = [
         (_("Area"), summary.area.name),
         (_("Year"), summary.area.year or _("all years")),
-        (_("As of"), summary.as_of.strftime("%d/%m/%Y")),
+        (_("As of"), day(summary.as_of)),
         (_("People employed by partner businesses"), people["employed"]),
         (_("of whom still employed now"), people["employed_now"]),
         (_("of whom on labour contracts"), people["employed_on_labour_contracts"]),

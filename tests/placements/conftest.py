@@ -25,7 +25,7 @@ from partnerships.models import (
 )
 from partnerships.placements import services as placements
 from partnerships.placements.imports.columns import COLUMNS
-from tests.factories import bring_to, make_mou
+from tests.factories import bring_to, dmy, make_mou
 
 NATIONAL_ID = "079203001234"
 
@@ -117,11 +117,11 @@ def import_row(w, **overrides) -> dict:
         "birth_year": "1990",
         "target_group": "completed_prison",
         "kind": "Việc làm",
-        "start_date": (w.term_start + timedelta(days=10)).strftime("%d/%m/%Y"),
+        "start_date": dmy(w.term_start + timedelta(days=10)),
         "occupation": "Công nhân may",
         "monthly_wage": "6.500.000",
         "contract_type": "labour_12m_plus",
-        "consent_given_on": w.term_start.strftime("%d/%m/%Y"),
+        "consent_given_on": dmy(w.term_start),
     } | overrides
 
 
@@ -132,7 +132,7 @@ def many_rows(w, count: int, *, first_id: int = 1) -> list[dict]:
             w,
             national_id=f"{79_000_000_000 + first_id + index:012d}",
             full_name=f"Người Số {first_id + index}",
-            start_date=(w.term_start + timedelta(days=index % 500)).strftime("%d/%m/%Y"),
+            start_date=dmy(w.term_start + timedelta(days=index % 500)),
         )
         for index in range(count)
     ]

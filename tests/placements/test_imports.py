@@ -25,7 +25,7 @@ from partnerships.placements.imports import service
 from partnerships.placements.imports.columns import COLUMNS
 from partnerships.placements.imports.errors import ImportError_
 from partnerships.placements.rules import Problem
-from tests.factories import bring_to, make_mou
+from tests.factories import bring_to, dmy, make_mou
 from tests.placements.conftest import (
     NATIONAL_ID,
     csv_bytes,
@@ -139,7 +139,7 @@ def bad_rows(placements_world):
     quarry_only = make_mou(w.kim_bang, w.quarry, number=12, term_start=w.term_start)
     bring_to(quarry_only, MouState.ACTIVE)
     report(w, person=person_details(w, national_id="079203005555", full_name="Đặng Thị Thu"))
-    outside = (w.term_start - timedelta(days=1)).strftime("%d/%m/%Y")
+    outside = dmy(w.term_start - timedelta(days=1))
     other = {"national_id": "079203000002", "full_name": "Trần Văn Bình"}
     return [
         import_row(w),  # row 2: fine

@@ -17,6 +17,7 @@ from partnerships.models import (
 )
 from partnerships.placements import services as placements
 from partnerships.placements.services import PlacementError
+from tests.factories import dmy
 from tests.placements.conftest import NATIONAL_ID, person_details, report
 
 
@@ -151,7 +152,7 @@ def test_nothing_is_half_saved(placements_world):
 def form_data(w, **overrides):
     return {
         "pledge": w.job_pledge.pk,
-        "start_date": (w.term_start + timedelta(days=3)).strftime("%d/%m/%Y"),
+        "start_date": dmy(w.term_start + timedelta(days=3)),
         "occupation": "",
         "monthly_wage": "6500000",
         "contract_type": "labour_12m_plus",
@@ -160,7 +161,7 @@ def form_data(w, **overrides):
         "gender": "male",
         "birth_year": "1990",
         "target_group": w.completed_prison.pk,
-        "consent_given_on": w.term_start.strftime("%d/%m/%Y"),
+        "consent_given_on": dmy(w.term_start),
         "consent_scope": "placement",
     } | overrides
 
