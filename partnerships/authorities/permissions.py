@@ -78,12 +78,6 @@ def _user_partner_id(user) -> int | None:
     return profile.partner_id if profile else None
 
 
-def authority_subtree_ids(root_id: int) -> set[int]:
-    """The root, every authority under it, and dissolved ones whose successor is inside
-    (see partnerships.authorities.hierarchy)."""
-    return AuthorityTree.load().subtree(root_id)
-
-
 def authority_scope(user) -> set[int] | None:
     """Authority ids whose MoUs the user may see; None means all (administrators)."""
     if is_administrator(user):

@@ -1,6 +1,6 @@
 """Bulk placement import: the time to read and check, then save, an XLSX of 10,000 valid rows.
 
-Target (issue 5): 10,000 rows import in under 10 seconds. The file is built against the
+Target: 10,000 rows import in under 10 seconds. The file is built against the
 signed and active MoUs the benchmark's authority staff user may report on, and goes through
 the import service as an upload would (upload -> read and check -> confirm -> save), with
 the background steps run in this process so they can be timed:
@@ -57,7 +57,7 @@ class ImportsBenchmark(Benchmark):
             "--import-rows",
             type=whole_number(minimum=1),
             default=10_000,
-            help="Rows in the placement import file (default 10000, the issue's figure).",
+            help="Rows in the placement import file (default 10000, the target's figure).",
         )
 
     def run(self, session: Session) -> Iterator[Figure]:

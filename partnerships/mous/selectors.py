@@ -1,4 +1,5 @@
-"""Read-side queries. Every list starts from the scoped querysets in permissions.py."""
+"""Read-side queries. Every list starts from the scoped querysets of
+partnerships.authorities.permissions."""
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce

@@ -114,8 +114,3 @@ def delivery_annotations(*, prefix: str = "", as_of: date | None = None) -> dict
             retained_filter(months, prefix=prefix, as_of=as_of)
         )
     return annotations
-
-
-def retention_rate(retained: int, eligible: int) -> float | None:
-    """The share retained, 0–1; None when nothing is old enough to tell."""
-    return retained / eligible if eligible else None

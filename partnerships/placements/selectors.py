@@ -1,5 +1,5 @@
-"""Read-side queries for people and placements. Lists start from the scoped querysets in
-permissions.py; counts come from partnerships.placements.delivery, in SQL."""
+"""Read-side queries for people and placements. Lists start from the scoped querysets of
+partnerships.authorities.permissions; counts come from partnerships.placements.delivery, in SQL."""
 
 from datetime import date
 

@@ -3,7 +3,7 @@ fulfilment, retention at 6 months, the share of the term elapsed, and the lag fl
 
 - Pledged places: the sum of the pledge lines' quantities.
 - Delivered: confirmed placements; retention at 6 months: retained_6 / eligible_6 (the rule
-  of partnerships.placements.delivery, read from the per-line tallies of reports/tally.py).
+  of partnerships.placements.delivery, read from the per-line tallies of reports/tallies.py).
 - Fulfilment: delivered / pledged (may pass 100 %).
 - Share of the term elapsed: days from the term's start to `as_of` over the term's days,
   between 0 and 1.

@@ -12,8 +12,8 @@ narrow that queryset; each report then groups it its own way:
 - per target group, split by gender (`group_rows`);
 - per year and quarter (`period_rows`).
 
-Delivery and retention per line come from the tallies (reports/tally.py: call
-`tally.ensure_fresh()` first), so rows and totals read pledge lines, not placements. The
+Delivery and retention per line come from the tallies (reports/tallies.py: call
+`tallies.ensure_fresh()` first), so rows and totals read pledge lines, not placements. The
 reports by target group, gender and quarter need each placement's person or date and
 count placements directly. Totals (`totals`) are one aggregate query whatever the number of
 rows; a group's figures are never added up in Python.

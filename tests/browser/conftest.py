@@ -115,7 +115,8 @@ def page(open_browser):
 
 
 def log_in(page, user):
-    """Log in through the login form; users built by tests/conftest.py have "pw-<username>"."""
+    """Log in through the login form; users made by tests.factories.make_user have the
+    password "pw-<username>"."""
     page.goto("/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", "pw-" + user.username)

@@ -2,7 +2,7 @@
 of a draft, and the frozen PDF once it is sent; who may do which.
 
 Pages are requested in English. Most tests use the finished document every test MoU gets
-(conftest.make_mou); preparing one renders it for real with LibreOffice."""
+(tests.factories.make_mou); preparing one renders it for real with LibreOffice."""
 
 import hashlib
 

@@ -1,10 +1,11 @@
 """Delivered counts and 3/6/12-month retention, computed by the database, checked against
-cases worked out by hand (the rule is in partnerships/delivery.py)."""
+cases worked out by hand (the rule is in partnerships/placements/delivery.py)."""
 
 from datetime import date, timedelta
 
 import pytest
 
+from partnerships.core.shares import ratio
 from partnerships.models import (
     Confirmation,
     Gender,
@@ -18,7 +19,6 @@ from partnerships.placements.delivery import (
     completed_months,
     delivery_annotations,
     latest_start_for,
-    retention_rate,
 )
 from partnerships.placements.selectors import pledge_delivery
 
@@ -130,7 +130,7 @@ def test_per_pledge_counts_match_the_hand_computed_table(hand_cases):
     lines = {pledge.pk: pledge for pledge in pledge_delivery(w.active_mou, as_of=AS_OF)}
     line_1 = lines[w.job_pledge.pk]
     assert {name: getattr(line_1, name) for name in EXPECTED_LINE_1} == EXPECTED_LINE_1
-    assert retention_rate(line_1.retained_6, line_1.eligible_6) == pytest.approx(2 / 4)
+    assert ratio(line_1.retained_6, line_1.eligible_6) == pytest.approx(2 / 4)
     assert lines[w.training_pledge.pk].delivered == 1
     assert lines[w.training_pledge.pk].retained_12 == 1
 
@@ -150,5 +150,5 @@ def test_the_same_counts_aggregate_per_mou_and_over_placements(hand_cases):
     assert over_rows == EXPECTED_LINE_1
 
 
-def test_retention_rate_is_unknown_without_eligible_placements():
-    assert retention_rate(0, 0) is None
+def test_the_retention_share_is_unknown_without_eligible_placements():
+    assert ratio(0, 0) is None

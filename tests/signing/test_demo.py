@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from pyhanko.keys import load_cert_from_pemder
 
 from partnerships.models import (
     Mou,
@@ -15,7 +16,6 @@ from partnerships.models import (
     Signature,
 )
 from partnerships.signing.demo_pki import ROOT_NAME
-from partnerships.signing.pdf.trust import load_certificate_files
 from partnerships.signing.setup import demo_setup
 
 
@@ -46,7 +46,7 @@ def test_every_signed_demo_mou_carries_both_real_signatures(seeded, db):
 
 
 def test_the_demo_pki_says_it_is_a_demo_and_is_made_once(seeded, db):
-    (root,) = load_certificate_files([settings.DEMO_PKI_DIR / "root.pem"])
+    root = load_cert_from_pemder(settings.DEMO_PKI_DIR / "root.pem")
     assert root.subject.native["common_name"] == ROOT_NAME
     assert "not trusted outside this demo" in ROOT_NAME
     # The second run signed nothing new.

@@ -25,8 +25,7 @@ import time
 import xmlrpc.client
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from enum import StrEnum
 from http.client import HTTPException
 from pathlib import Path
@@ -437,18 +436,6 @@ def stop_unoserver(process: subprocess.Popen, *, timeout: float = 10) -> None:
         process.wait(timeout=timeout)
     _kill_group(process.pid, signal.SIGKILL)
     process.wait()
-
-
-@contextmanager
-def running_unoserver(
-    port: int, profile_dir: str | os.PathLike, **options
-) -> Iterator[subprocess.Popen]:
-    """A unoserver for the duration of a `with` block (tests, the benchmark)."""
-    process = start_unoserver(port, profile_dir, **options)
-    try:
-        yield process
-    finally:
-        stop_unoserver(process)
 
 
 def unoserver_is_ready(host: str, port: int, *, timeout: float = 5) -> bool:

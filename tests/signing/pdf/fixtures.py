@@ -1,6 +1,6 @@
 """Session-wide signing fixtures: the certomancer test PKI, a real signable PDF, signers and
 a SoftHSM2 token. Registered once for the whole suite (tests/conftest.py, pytest_plugins) so
-tests/signing and tests/signing_flow share one PKI server and one token: SoftHSM reads its
+tests/signing and tests/signing/pdf share one PKI server and one token: SoftHSM reads its
 configuration once per process, so a second token directory would be invisible."""
 
 import os
