@@ -3,8 +3,7 @@ partnerships.authorities.permissions; counts come from partnerships.placements.d
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from partnerships.authorities.permissions import visible_mous, visible_people, visible_placements
 from partnerships.models import (
@@ -15,6 +14,7 @@ from partnerships.models import (
     Placement,
     Pledge,
 )
+from partnerships.mous.selectors import pledge_total
 from partnerships.placements.delivery import delivery_annotations
 
 
@@ -49,20 +49,6 @@ def pledge_delivery(mou: Mou, *, as_of: date | None = None) -> QuerySet[Pledge]:
     )
 
 
-def _pledged_places():
-    return Coalesce(
-        Subquery(
-            Pledge.objects.filter(mou=OuterRef("pk"))
-            .order_by()
-            .values("mou")
-            .annotate(total=Sum("quantity"))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 def mou_delivery_counts(*, user) -> QuerySet[Mou]:
     """Counts only, per MoU the user may see (officials' view): pledged places, reported,
     delivered. Pledged places come from a subquery so that joined placements do not
@@ -74,7 +60,7 @@ def mou_delivery_counts(*, user) -> QuerySet[Mou]:
         .filter(state__in=MouState.SIGNED_ONCE)
         .select_related("authority", "partner")
         .annotate(
-            pledged_places=_pledged_places(),
+            pledged_places=pledge_total(),
             delivered=Count("pledges__placements", filter=confirmed),
             awaiting=Count("pledges__placements", filter=reported),
         )

@@ -24,7 +24,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -32,7 +31,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import GreaterThan, LessThan
 
-from partnerships.models import MouState, Pledge
+from partnerships.models import MouState
+from partnerships.mous.selectors import pledge_total
 
 RETENTION_MONTHS = 6
 
@@ -128,21 +128,6 @@ def summed(name: str, prefix: str = "") -> Coalesce:
     return Coalesce(Sum(f"{prefix}tally__{name}"), 0)
 
 
-def _mou_sum(field: str) -> Coalesce:
-    """For Pledge rows: a sum over every line of the row's MoU, as a subquery."""
-    return Coalesce(
-        Subquery(
-            Pledge.objects.filter(mou=OuterRef("mou"))
-            .order_by()
-            .values("mou")
-            .annotate(total=Sum(field))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 def line_measures(*, as_of: date) -> dict:
     """For Pledge rows: the line's delivery, the share of the MoU's term elapsed, and the
     MoU's lag flag (weighing all its lines). Subqueries run only for the rows of the page shown."""
@@ -153,8 +138,8 @@ def line_measures(*, as_of: date) -> dict:
         "elapsed": elapsed_share(as_of=as_of, prefix="mou__"),
         "mou_lagging": is_lagging(
             as_of=as_of,
-            delivered=_mou_sum("tally__delivered"),
-            pledged=_mou_sum("quantity"),
+            delivered=pledge_total("tally__delivered", mou=OuterRef("mou")),
+            pledged=pledge_total(mou=OuterRef("mou")),
             prefix="mou__",
         ),
     }

@@ -30,7 +30,7 @@ from partnerships.reports.measures import (
     mou_measures,
     share,
 )
-from partnerships.reports.queries import lagging_mou_ids, partner_rows
+from partnerships.reports.queries import PARTNER_EXPORT_FIELDS, lagging_mou_ids, partner_rows
 
 TRAINING_KINDS = [PledgeKind.VOCATIONAL_TRAINING, PledgeKind.APPRENTICESHIP]
 RANKING_SIZE = 20
@@ -207,17 +207,5 @@ def _ranking(pledges: QuerySet[Pledge], *, as_of: date, year: int | None) -> Que
             fulfilment=share(F("delivered"), F("pledged")),
             retention_6=share(F("retained_6"), F("eligible_6")),
         )
-        .values(
-            "name",
-            "tax_code",
-            "mou_count",
-            "pledged",
-            "delivered",
-            "eligible_6",
-            "retained_6",
-            "lagging_mous",
-            "fulfilment",
-            "retention_6",
-            partner_id=F("pk"),
-        )
+        .values(*PARTNER_EXPORT_FIELDS, "fulfilment", "retention_6", partner_id=F("pk"))
     )

@@ -4,6 +4,7 @@ cases worked out by hand (the rule is in partnerships/placements/delivery.py).""
 from datetime import date, timedelta
 
 import pytest
+from django.db.models import DateField, Value
 
 from partnerships.core.shares import ratio
 from partnerships.models import (
@@ -16,13 +17,19 @@ from partnerships.models import (
     TargetGroup,
 )
 from partnerships.placements.delivery import (
-    completed_months,
+    completed_months_expr,
     delivery_annotations,
     latest_start_for,
 )
 from partnerships.placements.selectors import pledge_delivery
 
 AS_OF = date(2025, 7, 15)
+
+
+def completed_months(start: date, end: date) -> int:
+    """The whole-months rule worked out in Python, to check the database's against."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months - 1 if end.day < start.day else months
 
 
 @pytest.mark.parametrize(
@@ -39,8 +46,12 @@ AS_OF = date(2025, 7, 15)
         (date(2024, 12, 20), date(2025, 1, 20), 1),
     ],
 )
+@pytest.mark.django_db
 def test_whole_months_by_hand(start, end, months):
     assert completed_months(start, end) == months
+    in_sql = completed_months_expr(Value(start, DateField()), Value(end, DateField()))
+    rows = TargetGroup.objects.annotate(months=in_sql).values_list("months", flat=True)
+    assert rows.first() == months
 
 
 def test_the_eligibility_cutoff_agrees_with_the_month_rule():

@@ -316,20 +316,26 @@ def _env_with_tmpdir(directory: Path) -> dict[str, str]:
     return {**os.environ, "TMPDIR": str(tmp)}
 
 
+def _spawn_in_own_group(command: list[str], *, log, env: dict[str, str]) -> subprocess.Popen:
+    """Start LibreOffice or unoserver in a process group of its own (so that the whole group,
+    stray children included, can be killed), output to `log`, nothing on stdin. Output goes
+    to a file, not a pipe: a pipe held open by a stray child would block reading."""
+    return subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=env,
+    )
+
+
 def _run_in_own_group(
     command: list[str], *, output_log: Path, timeout: float, env: dict[str, str]
 ) -> int:
-    # Output goes to a file, not a pipe: a pipe held open by a stray child would block reading.
     with output_log.open("wb") as log:
         try:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=env,
-            )
+            process = _spawn_in_own_group(command, log=log, env=env)
         except OSError as error:
             logger.error("Cannot start %s: %s", command[0], error)
             raise ConversionError(ConversionFailure.CRASHED) from error
@@ -390,14 +396,7 @@ def start_unoserver(
     ]
     with (profile / "unoserver.log").open("ab") as log:
         try:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=_env_with_tmpdir(profile),
-            )
+            process = _spawn_in_own_group(command, log=log, env=_env_with_tmpdir(profile))
         except OSError as error:
             raise UnoserverUnavailable(f"cannot start {command[0]}: {error}") from error
     try:
