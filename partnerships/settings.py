@@ -84,7 +84,7 @@ def env_secret(name: str, *, dev_default: str) -> str:
     return dev_default
 
 
-# People's data (see partnerships/privacy.py). The HMAC key turns a national ID number into
+# People's data (see partnerships/core/privacy.py). The HMAC key turns a national ID number into
 # the person's identifier; changing it makes every stored identifier unmatchable, so it is
 # set once and kept. The name keys are Fernet keys, comma-separated: the first encrypts and
 # all decrypt, so a new key goes first and `manage.py rotate_name_keys` re-encrypts.
@@ -219,7 +219,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
 # Seconds a DOCX to PDF conversion may take before LibreOffice is killed.
 DOCUMENT_CONVERSION_TIMEOUT = env_int("DOCUMENT_CONVERSION_TIMEOUT", 60)
 
-# --- Electronic signatures (see partnerships/signing_flow/setup.py and the README) ---
+# --- Electronic signatures (see partnerships/signing/setup.py and the README) ---
 # The authority's signer: a PKCS#12 file, or a key on a PKCS#11 token (HSM, USB token).
 SIGNING_AUTHORITY_PKCS12 = os.environ.get("SIGNING_AUTHORITY_PKCS12", "")
 SIGNING_AUTHORITY_PKCS12_PASSPHRASE = os.environ.get("SIGNING_AUTHORITY_PKCS12_PASSPHRASE", "")

@@ -141,7 +141,11 @@ def placements_world(world):
     )
     w.job_pledge = w.active_mou.pledges.get()
     w.training_pledge = Pledge.objects.create(
-        mou=w.active_mou, kind=PledgeKind.VOCATIONAL_TRAINING, quantity=3, occupation="Thợ may"
+        mou=w.active_mou,
+        line=2,
+        kind=PledgeKind.VOCATIONAL_TRAINING,
+        quantity=3,
+        occupation="Thợ may",
     )
     bring_to(w.active_mou, MouState.ACTIVE)
     w.sent_mou = bring_to(make_mou(w.ben_luc, w.garment, number=11), MouState.SENT)

@@ -10,9 +10,36 @@ Whatever a dissolved body signed counts, in scope and in reports, under its succ
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from partnerships.models import Authority, AuthorityLevel
+
+Body = TypeVar("Body", Authority, "Node")
+
+
+def _follow_successors(body: Body, successor_of: Callable[[Body], Body | None]) -> Body:
+    """The successor chain walked once for every caller: from a body to the one now in
+    charge of its MoUs (a district merged into another that was merged in turn). A cycle
+    entered by hand in the admin stops the walk where it closes."""
+    seen = set()
+    while body.id not in seen:
+        seen.add(body.id)
+        successor = successor_of(body)
+        if successor is None:
+            break
+        body = successor
+    return body
+
+
+def authority_in_charge(authority: Authority) -> Authority:
+    """The authority now in charge of what `authority` signed: itself, or the successor of
+    a dissolved one (one query a step unless `successor` was selected along)."""
+    return _follow_successors(
+        authority,
+        lambda body: body.successor if body.is_dissolved and body.successor_id else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -53,6 +80,27 @@ class AuthorityTree:
 
     def name(self, authority_id: int) -> str:
         return self.nodes[authority_id].name
+
+    def in_charge(self, authority_id: int) -> int:
+        """The id of the authority now in charge of what this one signed (see
+        authority_in_charge), walked in memory."""
+        return _follow_successors(
+            self.nodes[authority_id],
+            lambda node: self.nodes.get(node.successor_id) if node.is_dissolved else None,
+        ).id
+
+    def predecessors(self, authority_id: int) -> set[int]:
+        """The dissolved bodies whose MoUs this authority took over, directly or through
+        another one (a district merged twice)."""
+        found: set[int] = set()
+        pending = list(self._predecessors[authority_id])
+        while pending:
+            current = pending.pop()
+            if current in found or current == authority_id:
+                continue
+            found.add(current)
+            pending.extend(self._predecessors[current])
+        return found
 
     def subtree(self, root_id: int) -> set[int]:
         """The root, every authority under it, and dissolved ones whose successor is inside."""

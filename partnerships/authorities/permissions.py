@@ -78,12 +78,6 @@ def _user_partner_id(user) -> int | None:
     return profile.partner_id if profile else None
 
 
-def authority_subtree_ids(root_id: int) -> set[int]:
-    """The root, every authority under it, and dissolved ones whose successor is inside
-    (see partnerships.authorities.hierarchy)."""
-    return AuthorityTree.load().subtree(root_id)
-
-
 def authority_scope(user) -> set[int] | None:
     """Authority ids whose MoUs the user may see; None means all (administrators)."""
     if is_administrator(user):
@@ -279,18 +273,7 @@ def identity_scope(user) -> set[int]:
         return set()
 
     def compute():
-        successor_of = {
-            node.id: node.successor_id
-            for node in authority_tree(user).nodes.values()
-            if node.successor_id
-        }
-        scope = {authority.pk}
-        changed = True
-        while changed:  # predecessors of predecessors: a district merged twice
-            grown = scope | {old for old, new in successor_of.items() if new in scope}
-            changed = grown != scope
-            scope = grown
-        return scope
+        return {authority.pk} | authority_tree(user).predecessors(authority.pk)
 
     return _cached_on_user(user, "_partnerships_identity_scope", compute)
 
@@ -349,7 +332,7 @@ def _is_mou_business(user, mou: Mou) -> bool:
 
 def can_report_placement(user, mou: Mou) -> bool:
     """Report (business) or record (staff) a placement on this MoU: signed or active only."""
-    if mou.state not in {MouState.SIGNED, MouState.ACTIVE}:
+    if mou.state not in MouState.IN_FORCE:
         return False
     return _is_mou_business(user, mou) or can_manage_mou(user, mou)
 

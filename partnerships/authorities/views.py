@@ -15,14 +15,13 @@ from partnerships.authorities.permissions import (
     visible_partners,
 )
 from partnerships.core.access import role_required
-from partnerships.models import Authority, Partner
+from partnerships.models import Authority, MouState, Partner
 from partnerships.mous import drafting
 from partnerships.mous.forms import ContactFormSetWithOneRepresentative, PartnerForm
 from partnerships.reports import partner as partner_reports
 from partnerships.reports import queries
 from partnerships.reports import tallies as tally
 from partnerships.reports.charts import Bar, pledged_vs_delivered
-from partnerships.reports.measures import REPORT_STATES
 from partnerships.reports.tables import CountedPaginator, LineReportTable, PeriodReportTable
 
 
@@ -71,7 +70,7 @@ def partner_detail(request, pk):
             "lines": lines,
             "totals": totals,
             "workforce": partner_reports.workforce_share(partner),
-            "counted_states": REPORT_STATES,
+            "counted_states": MouState.SIGNED_ONCE,
             "periods": PeriodReportTable(periods, totals=totals),
             "delivery_chart": pledged_vs_delivered(
                 [Bar(row.label, row.pledged, row.delivered) for row in periods[-12:]],

@@ -22,11 +22,6 @@ CONTENT_TYPES = {
 }
 
 
-def percent_number(share: float | None) -> float | None:
-    """0.8333 -> 83.3 (a number of percent for spreadsheets); None stays empty."""
-    return None if share is None else round(share * 100, 1)
-
-
 def spreadsheet(
     *,
     file_name: str,

@@ -283,8 +283,8 @@ class Dataset:
         pledges = []
         for mou, lines in zip(mous, self._line_counts(count), strict=True):
             occupations = self.occupations_by_partner[mou.partner_id]
-            for _ in range(lines):
-                pledges.append(self._pledge(mou, occupations))
+            for line in range(1, lines + 1):
+                pledges.append(self._pledge(mou, line, occupations))
         self.pledge_count += len(pledges)
         pledges = Pledge.objects.bulk_create(pledges, batch_size=BATCH_SIZE)
         link = Pledge.target_groups.through
@@ -333,7 +333,7 @@ class Dataset:
         title = self.random.choice(TITLES).format(
             a=place.name, p=self.partner_names[partner_id], y=year
         )
-        signed = state in {MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
+        signed = state in MouState.SIGNED_ONCE
         started = state in {MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
         return Mou(
             authority_id=place.authority_id,
@@ -380,13 +380,14 @@ class Dataset:
             }
         return self.random.choices(list(weights), list(weights.values()))[0]
 
-    def _pledge(self, mou: Mou, occupations: list[str]) -> Pledge:
+    def _pledge(self, mou: Mou, line: int, occupations: list[str]) -> Pledge:
         kind = self.random.choices(
             [PledgeKind.JOB, PledgeKind.VOCATIONAL_TRAINING, PledgeKind.APPRENTICESHIP],
             [60, 25, 15],
         )[0]
         return Pledge(
             mou=mou,
+            line=line,
             kind=kind,
             quantity=self.random.choice([2, 3, 5, 5, 10, 10, 15, 20, 30, 50]),
             occupation=self.random.choice(occupations),

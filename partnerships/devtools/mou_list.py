@@ -1,6 +1,6 @@
 """MoU list page: server time and SQL queries with many MoUs, and the CSV export.
 
-Targets (issue 2): under 150 ms server time, and a query count that does not grow with
+Targets: under 150 ms server time, and a query count that does not grow with
 the number of MoUs. The proof of the second: every page's queries are counted with a small
 registry first, then again after it has grown to the full size.
 """

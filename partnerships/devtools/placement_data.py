@@ -22,10 +22,10 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 
+from partnerships.authorities.hierarchy import AuthorityTree
 from partnerships.core.privacy import encrypt_name, national_id_hash
 from partnerships.devtools.names import PEOPLE
 from partnerships.models import (
-    Authority,
     AuthorityLevel,
     Confirmation,
     ConsentScope,
@@ -42,7 +42,6 @@ from partnerships.models import (
 CHUNK = 20_000
 NAME_POOL = 400
 # MoUs whose pledges take placements: signed once, whatever happened since.
-PLACED_STATES = [MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED]
 # National ID numbers of generated people start here (CCCD: 12 digits, province code 080).
 FIRST_NATIONAL_ID = 80_000_000_000
 PERSON_COLUMNS = [
@@ -138,13 +137,13 @@ class PlacementGenerator:
         owners = _owners()
         groups = defaultdict(list)
         links = Pledge.target_groups.through.objects.filter(
-            pledge__mou__state__in=PLACED_STATES
+            pledge__mou__state__in=MouState.SIGNED_ONCE
         ).values_list("pledge_id", "targetgroup_id")
         for pledge_id, group_id in links:
             groups[pledge_id].append(group_id)
         rows = (
             Pledge.objects.filter(
-                mou__state__in=PLACED_STATES,
+                mou__state__in=MouState.SIGNED_ONCE,
                 mou__term_start__isnull=False,
                 mou__term_end__isnull=False,
                 mou__term_start__lt=self.today,
@@ -299,18 +298,12 @@ class PlacementGenerator:
 def _owners() -> dict[int, tuple[int, int | None]]:
     """For each authority: who manages the people placed under its MoUs (itself, or its
     successor when dissolved; see placements.owner_for) and the commune they live in."""
-    nodes = {
-        row[0]: row
-        for row in Authority.objects.values_list("id", "level", "is_dissolved", "successor_id")
-    }
+    tree = AuthorityTree.load()
     owners = {}
-    for authority_id in nodes:
-        current, seen = nodes[authority_id], set()
-        while current[2] and current[3] in nodes and current[0] not in seen:
-            seen.add(current[0])
-            current = nodes[current[3]]
-        commune = current[0] if current[1] == AuthorityLevel.COMMUNE else None
-        owners[authority_id] = (current[0], commune)
+    for authority_id in tree.nodes:
+        owner = tree.nodes[tree.in_charge(authority_id)]
+        commune = owner.id if owner.level == AuthorityLevel.COMMUNE else None
+        owners[authority_id] = (owner.id, commune)
     return owners
 
 

@@ -2,7 +2,7 @@
 pages over many placements, the CSV/XLSX export of every pledge line, and the daily
 recount of the delivery tallies.
 
-Targets (issue 5): per-MoU and per-partner pages under 300 ms with at most 8 queries, and a
+Targets: per-MoU and per-partner pages under 300 ms with at most 8 queries, and a
 10,000-row export under 5 s, on 1,000,000 placements in PostgreSQL:
 
     python manage.py benchmark --only reports --mous 10000 --pledges 50000 --placements 1000000
@@ -73,14 +73,14 @@ class ReportsBenchmark(Benchmark):
             type=whole_number(minimum=10),
             default=100_000,
             help="How many placements to generate for the report figures (default 100000; "
-            "the issue's figure is 1000000).",
+            "the target's figure is 1000000).",
         )
         parser.add_argument(
             "--pledges",
             type=whole_number(minimum=2),
             default=None,
             help="Pledge lines in all (default: one to four an MoU, two on average; the "
-            "issue's figure is 50000 for 10000 MoUs).",
+            "target's figure is 50000 for 10000 MoUs).",
         )
 
     def run(self, session: Session) -> Iterator[Figure]:

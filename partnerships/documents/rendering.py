@@ -38,7 +38,7 @@ def document_context(mou: Mou, *, language: str, document_date) -> dict:
     with translation.override(language):
         pledges = [
             {
-                "index": index,
+                "index": pledge.line,
                 "kind": str(pledge.get_kind_display()),
                 "quantity": pledge.quantity,
                 "target_groups": "; ".join(str(group) for group in pledge.target_groups.all()),
@@ -47,7 +47,7 @@ def document_context(mou: Mou, *, language: str, document_date) -> dict:
                 "workplace": pledge.workplace,
                 "due_date": date_in_full(pledge.due_date, language),
             }
-            for index, pledge in enumerate(mou.pledges.prefetch_related("target_groups"), 1)
+            for pledge in mou.pledges.order_by("line").prefetch_related("target_groups")
         ]
     return {
         "document_number": mou.document_number,

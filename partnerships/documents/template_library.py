@@ -13,12 +13,6 @@ from partnerships.documents.rendering import PROVIDED_VARIABLES
 from partnerships.models import DocumentTemplate, TemplateVersion, sha256_hex
 from partnerships.mous.lifecycle import record_event
 
-# Where the registry finds each signature block in the PDF: the signatory's name line.
-SIGNATURE_BLOCKS = {
-    "authority": {"anchor": "authority_signatory.name", "page": "last"},
-    "business": {"anchor": "partner_signatory.name", "page": "last"},
-}
-
 _SAMPLE_CONTEXT = {
     "document_number": "1/BGN-UBND",
     "document_date": "ngày 01 tháng 01 năm 2026",
@@ -78,7 +72,6 @@ def upload_template_version(
                 docx=docx,
                 sha256=sha256_hex(docx),
                 variables=sorted(used),
-                signature_blocks=SIGNATURE_BLOCKS,
                 note=note,
                 uploaded_by=actor,
             )

@@ -49,7 +49,6 @@ class TemplateVersion(models.Model):
     docx = models.BinaryField(_("Word file"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     variables = models.JSONField(_("variables used"), default=list)
-    signature_blocks = models.JSONField(_("signature blocks"), default=dict)
     note = models.CharField(_("note"), max_length=300, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

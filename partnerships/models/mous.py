@@ -40,6 +40,18 @@ class MouState(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+# The groups of states the rules speak of, each defined once here (set after the class:
+# an enum's members do not exist yet inside its body).
+# Signed once, whatever happened since: its pledges are real promises, counted in reports and
+# able to hold placements. Drafts and sent MoUs promise nothing yet.
+MouState.SIGNED_ONCE = (MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED)
+# Signed and still running: placements may be reported on it, and it can lag behind its
+# pledges. A reviewed or terminated MoU is history.
+MouState.IN_FORCE = (MouState.SIGNED, MouState.ACTIVE)
+# Closed before anyone signed: it never bound anybody.
+MouState.NEVER_SIGNED = (MouState.DECLINED, MouState.CANCELLED)
+
+
 class MouTemplate(models.TextChoices):
     """Keys of the built-in templates in mou_templates/ (DocumentTemplate.key)."""
 
@@ -333,7 +345,7 @@ class Mou(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[MouState.SIGNED, MouState.ACTIVE],
+        source=MouState.IN_FORCE,
         target=MouState.TERMINATED,
     )
     def terminate(self) -> None:
@@ -350,6 +362,11 @@ class Pledge(models.Model):
     """One line of what the partner promises: so many places of a kind, for given groups."""
 
     mou = models.ForeignKey(Mou, on_delete=models.CASCADE, related_name="pledges")
+    # The pledge's number on its MoU (1, 2, ...): printed in the legal document and named
+    # by the placement import file. Drafting numbers a draft's pledges 1..n in their order
+    # each time it is saved; from the moment it is sent the pledges, and so their numbers,
+    # no longer change.
+    line = models.PositiveSmallIntegerField(_("line"), validators=[MinValueValidator(1)])
     kind = models.CharField(_("kind"), max_length=20, choices=PledgeKind.choices)
     quantity = models.PositiveIntegerField(
         _("quantity"), validators=[MinValueValidator(1, _("The quantity must be at least 1."))]
@@ -367,13 +384,14 @@ class Pledge(models.Model):
     class Meta:
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
-        ordering = ["id"]
+        ordering = ["mou_id", "line"]
         constraints = [
+            models.UniqueConstraint(fields=["mou", "line"], name="one_pledge_per_mou_line"),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1),
                 name="pledge_quantity_positive",
                 violation_error_message=_("The quantity must be at least 1."),
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.formats import day
+
 
 class ReviewKind(models.TextChoices):
     MID_TERM = "mid_term", _("Mid-term review")
@@ -39,4 +41,4 @@ class Review(models.Model):
         ordering = ["reviewed_on", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.reviewed_on:%d/%m/%Y}"
+        return f"{self.get_kind_display()} {day(self.reviewed_on)}"

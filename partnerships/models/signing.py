@@ -173,11 +173,6 @@ class SigningInvitation(models.Model):
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
 
-    @property
-    def is_open(self) -> bool:
-        """Can still be used to sign or decline."""
-        return not (self.used_at or self.revoked_at or self.is_expired)
-
     def status_label(self):
         if self.used_at:
             return self.get_outcome_display()

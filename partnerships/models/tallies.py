@@ -1,5 +1,5 @@
 """Delivery counts per pledge line, kept so reports over a million placements read fifty
-thousand rows instead (see partnerships/reports/tally.py).
+thousand rows instead (see partnerships/reports/tallies.py).
 
 A cache the database keeps honest: triggers on the placement table (created by migration
 0006) mark outdated the rows of every pledge line whose placements are inserted, changed or

@@ -187,6 +187,10 @@ def save_mou_draft(
 
 
 def _save_pledges(mou: Mou, lines: Sequence[PledgeLine]) -> None:
+    """Save a draft's pledges and number them 1..n: the kept ones in their order, then the
+    new ones in the order typed. Deleting a line moves the lines below it up, so the
+    document never shows a gap; nothing outside a draft names its lines yet (placements
+    and imports need a signed MoU, whose pledges no longer change)."""
     kept = {line.pledge_id for line in lines if line.pledge_id is not None}
     mou.pledges.exclude(pk__in=kept).delete()
     stored = {pledge.pk: pledge for pledge in mou.pledges.filter(pk__in=kept)}
@@ -194,8 +198,20 @@ def _save_pledges(mou: Mou, lines: Sequence[PledgeLine]) -> None:
         # A line the page showed is gone: the draft changed under it (the revision lock
         # makes this rare); nothing is saved.
         raise MouError(CONFLICT_MESSAGE)
+    # Lowest first: each pledge moves up into a number already freed, so the unique
+    # (mou, line) constraint holds at every step.
+    in_order = sorted(stored.values(), key=lambda pledge: pledge.line)
+    for number, pledge in enumerate(in_order, start=1):
+        if pledge.line != number:
+            Pledge.objects.filter(pk=pledge.pk).update(line=number)
+            pledge.line = number
+    next_line = len(in_order) + 1
     for line in lines:
-        pledge = stored[line.pledge_id] if line.pledge_id is not None else Pledge(mou=mou)
+        if line.pledge_id is not None:
+            pledge = stored[line.pledge_id]
+        else:
+            pledge = Pledge(mou=mou, line=next_line)
+            next_line += 1
         for field in _PLEDGE_FIELDS:
             setattr(pledge, field, getattr(line, field))
         pledge.save()
@@ -284,7 +300,7 @@ def renew_mou(*, mou: Mou, actor) -> Mou:
 
     if not can_renew_mou(actor, mou):
         raise PermissionDenied(_("You may not renew this MoU."))
-    active_renewal = mou.renewals.exclude(state__in=[MouState.CANCELLED, MouState.DECLINED])
+    active_renewal = mou.renewals.exclude(state__in=MouState.NEVER_SIGNED)
     renewal = active_renewal.order_by("pk").first()
     if renewal is not None:
         raise MouError(
@@ -358,9 +374,10 @@ def _renewal_draft(mou: Mou, *, authority, actor) -> Mou:
 def _copy_pledges(source: Mou, draft: Mou) -> None:
     shift = (draft.term_start - source.term_start) if source.term_start else timedelta(0)
     links = Pledge.target_groups.through
-    for pledge in source.pledges.order_by("pk").prefetch_related("target_groups"):
+    for pledge in source.pledges.order_by("line").prefetch_related("target_groups"):
         copy = Pledge.objects.create(
             mou=draft,
+            line=pledge.line,
             kind=pledge.kind,
             quantity=pledge.quantity,
             occupation=pledge.occupation,

@@ -7,6 +7,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.formats import DAY, DAY_HINT
 from partnerships.models import (
     Contact,
     DocumentTemplate,
@@ -17,15 +18,13 @@ from partnerships.models import (
 )
 from partnerships.mous.drafting import ContactDetails, DraftContent, PartnerDetails, PledgeLine
 
-DATE_INPUT_FORMAT = "%d/%m/%Y"
-
 
 class DmyDateInput(forms.DateInput):
     """A text date field written dd/mm/yyyy, the way officials write dates."""
 
     def __init__(self, attrs=None):
-        defaults = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
-        super().__init__(attrs={**defaults, **(attrs or {})}, format=DATE_INPUT_FORMAT)
+        defaults = {"placeholder": DAY_HINT, "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=DAY)
 
 
 class PartnerForm(forms.ModelForm):

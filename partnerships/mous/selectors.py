@@ -1,4 +1,5 @@
-"""Read-side queries. Every list starts from the scoped querysets in permissions.py."""
+"""Read-side queries. Every list starts from the scoped querysets of
+partnerships.authorities.permissions."""
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -14,14 +15,16 @@ from partnerships.models import (
 )
 
 
-def _pledged_places():
-    """Total pledged places per MoU, as a subquery so list rows are never multiplied."""
+def pledge_total(field: str = "quantity", *, mou=None) -> Coalesce:
+    """A sum over every pledge line of an MoU (pledged places by default), as a subquery so
+    joined rows never multiply it. On Mou rows the MoU is the row itself; on Pledge rows pass
+    `mou=OuterRef("mou")`."""
     return Coalesce(
         Subquery(
-            Pledge.objects.filter(mou=OuterRef("pk"))
+            Pledge.objects.filter(mou=OuterRef("pk") if mou is None else mou)
             .order_by()
             .values("mou")
-            .annotate(total=Sum("quantity"))
+            .annotate(total=Sum(field))
             .values("total"),
             output_field=IntegerField(),
         ),
@@ -34,7 +37,7 @@ def mou_list(*, user) -> QuerySet[Mou]:
     return (
         visible_mous(user)
         .select_related("authority", "partner")
-        .annotate(pledged_places=_pledged_places())
+        .annotate(pledged_places=pledge_total())
     )
 
 

@@ -52,16 +52,8 @@ def mou_list(request):
             "filter": mou_filter,
             "table": table,
             "can_create_mou": can_create_mou(request.user),
-            "export_query": _query_without(request, "_export", "page"),
         },
     )
-
-
-def _query_without(request, *names):
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _mou_forms(request, mou):

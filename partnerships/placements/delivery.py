@@ -13,8 +13,8 @@ Retention at N months (N = 3, 6, 12), on a given day (`as_of`, today by default)
   retained at 3 months and not at 6.
 - Whole months: from 15 March, one month is complete on 15 April. When the day does not
   exist in that month, the month completes on the first of the next (from 31 January, on
-  1 March). `completed_months()` is the rule in Python; `completed_months_expr()` the same
-  rule in SQL (SQLite and PostgreSQL), so rates are computed by the database.
+  1 March). `completed_months_expr()` is the rule in SQL (SQLite and PostgreSQL), so rates
+  are computed by the database.
 
 `delivery_annotations()` gives the Count expressions for annotate()/aggregate() on any
 queryset that reaches placements (pledges, MoUs, partners...), so reports never loop rows.
@@ -33,12 +33,6 @@ from partnerships.models import Confirmation
 RETENTION_MONTHS = (3, 6, 12)
 
 
-def completed_months(start: date, end: date) -> int:
-    """Whole months from `start` to `end` (the rule above)."""
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    return months - 1 if end.day < start.day else months
-
-
 def latest_start_for(months: int, as_of: date) -> date:
     """The latest start date with at least `months` whole months completed by `as_of`.
 
@@ -52,7 +46,8 @@ def latest_start_for(months: int, as_of: date) -> date:
 
 
 def completed_months_expr(start, end):
-    """completed_months() as a database expression of two date fields (names or F())."""
+    """Whole months from `start` to `end` (the rule above), as a database expression of two
+    date fields (names, F() or Value())."""
     start, end = _field(start), _field(end)
     months = (ExtractYear(end) - ExtractYear(start)) * 12 + (
         ExtractMonth(end) - ExtractMonth(start)
@@ -114,8 +109,3 @@ def delivery_annotations(*, prefix: str = "", as_of: date | None = None) -> dict
             retained_filter(months, prefix=prefix, as_of=as_of)
         )
     return annotations
-
-
-def retention_rate(retained: int, eligible: int) -> float | None:
-    """The share retained, 0–1; None when nothing is old enough to tell."""
-    return retained / eligible if eligible else None

@@ -6,6 +6,7 @@ from django.db.models import BLANK_CHOICE_DASH
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.formats import DAY
 from partnerships.models import (
     ConsentScope,
     ContractType,
@@ -18,16 +19,14 @@ from partnerships.mous.forms import DmyDateInput
 from partnerships.placements.rules import MESSAGES, OLDEST_BIRTH_YEAR
 from partnerships.placements.services import NAME_MAX_LENGTH
 
-DATE_FORMATS = ["%d/%m/%Y"]
-
 
 def _date_field(label):
-    return forms.DateField(label=label, input_formats=DATE_FORMATS, widget=DmyDateInput())
+    return forms.DateField(label=label, input_formats=[DAY], widget=DmyDateInput())
 
 
 class PledgeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, pledge):
-        return f"{self.lines[pledge.pk]}. {pledge}"
+        return f"{pledge.line}. {pledge}"
 
 
 class PlacementReportForm(forms.Form):
@@ -69,11 +68,7 @@ class PlacementReportForm(forms.Form):
 
     def __init__(self, *args, mou: Mou, **kwargs):
         super().__init__(*args, **kwargs)
-        pledges = mou.pledges.all()
-        self.fields["pledge"].queryset = pledges
-        self.fields["pledge"].lines = {
-            pledge.pk: index for index, pledge in enumerate(pledges, start=1)
-        }
+        self.fields["pledge"].queryset = mou.pledges.all()
         self.fields["birth_year"].widget.attrs.update(
             {"min": OLDEST_BIRTH_YEAR, "max": timezone.localdate().year}
         )

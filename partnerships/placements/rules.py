@@ -11,6 +11,7 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
+from partnerships import formats
 from partnerships.core.privacy import decrypt_name, name_fingerprint
 from partnerships.models import (
     ContractType,
@@ -109,7 +110,7 @@ class Problem:
 
 
 def dmy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "…"
+    return formats.day(day) if day else "…"
 
 
 def youngest_birth_year(today: date) -> int:
@@ -117,7 +118,7 @@ def youngest_birth_year(today: date) -> int:
 
 
 def mou_problems(mou: Mou) -> list[Problem]:
-    if mou.state not in {MouState.SIGNED, MouState.ACTIVE}:
+    if mou.state not in MouState.IN_FORCE:
         return [Problem("mou_not_open", {"number": mou.document_number, "state": mou.state})]
     return []
 

@@ -1,10 +1,9 @@
-"""Read-side queries for people and placements. Lists start from the scoped querysets in
-permissions.py; counts come from partnerships.placements.delivery, in SQL."""
+"""Read-side queries for people and placements. Lists start from the scoped querysets of
+partnerships.authorities.permissions; counts come from partnerships.placements.delivery, in SQL."""
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from partnerships.authorities.permissions import visible_mous, visible_people, visible_placements
 from partnerships.models import (
@@ -15,15 +14,8 @@ from partnerships.models import (
     Placement,
     Pledge,
 )
+from partnerships.mous.selectors import pledge_total
 from partnerships.placements.delivery import delivery_annotations
-
-# MoUs whose pledges can have placements: signed once, whatever happened since.
-MOU_STATES_WITH_PLACEMENTS = [
-    MouState.SIGNED,
-    MouState.ACTIVE,
-    MouState.REVIEWED,
-    MouState.TERMINATED,
-]
 
 
 def placement_list(*, user, confirmation: str = "", mou_id: int | None = None):
@@ -52,22 +44,8 @@ def placement_for_detail(*, user) -> QuerySet[Placement]:
 def pledge_delivery(mou: Mou, *, as_of: date | None = None) -> QuerySet[Pledge]:
     """The MoU's pledge lines, each with reported, delivered, rejected and retention counts
     (see partnerships.placements.delivery), in one query."""
-    return mou.pledges.order_by("id").annotate(
+    return mou.pledges.order_by("line").annotate(
         **delivery_annotations(prefix="placements__", as_of=as_of)
-    )
-
-
-def _pledged_places():
-    return Coalesce(
-        Subquery(
-            Pledge.objects.filter(mou=OuterRef("pk"))
-            .order_by()
-            .values("mou")
-            .annotate(total=Sum("quantity"))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
     )
 
 
@@ -79,10 +57,10 @@ def mou_delivery_counts(*, user) -> QuerySet[Mou]:
     reported = Q(pledges__placements__confirmation=Confirmation.REPORTED)
     return (
         visible_mous(user)
-        .filter(state__in=MOU_STATES_WITH_PLACEMENTS)
+        .filter(state__in=MouState.SIGNED_ONCE)
         .select_related("authority", "partner")
         .annotate(
-            pledged_places=_pledged_places(),
+            pledged_places=pledge_total(),
             delivered=Count("pledges__placements", filter=confirmed),
             awaiting=Count("pledges__placements", filter=reported),
         )

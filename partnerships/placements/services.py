@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from partnerships.authorities.hierarchy import authority_in_charge
 from partnerships.authorities.permissions import (
     can_confirm_placements_of,
     can_end_placement,
@@ -35,6 +36,7 @@ from partnerships.core.privacy import (
     national_id_hash,
     normalise_name,
 )
+from partnerships.formats import day
 from partnerships.models import (
     Authority,
     AuthorityLevel,
@@ -97,20 +99,11 @@ class PlacementDetails:
 def owner_for(mou: Mou) -> Authority:
     """The authority that manages people placed under an MoU: the MoU's authority, or
     whoever succeeded it if it was dissolved."""
-    authority, seen = mou.authority, set()
-    while authority.is_dissolved and authority.successor_id and authority.pk not in seen:
-        seen.add(authority.pk)
-        authority = authority.successor
-    return authority
+    return authority_in_charge(mou.authority)
 
 
 def commune_for(authority: Authority) -> Authority | None:
     return authority if authority.level == AuthorityLevel.COMMUNE else None
-
-
-def line_number(pledge: Pledge) -> int:
-    """A pledge's line number on its MoU (1, 2, ...), as the MoU document numbers them."""
-    return pledge.mou.pledges.filter(pk__lte=pledge.pk).count()
 
 
 def _check_report(actor, person: PersonDetails, details: PlacementDetails, today: date):
@@ -125,7 +118,7 @@ def _check_report(actor, person: PersonDetails, details: PlacementDetails, today
     problems = mou_problems(mou) + placement_problems(
         mou=mou,
         pledge=details.pledge,
-        line=line_number(details.pledge),
+        line=details.pledge.line,
         kind=details.pledge.kind,
         start_date=details.start_date,
         today=today,
@@ -292,7 +285,7 @@ def end_placement(
     if end_date < placement.start_date:
         problems.append(Problem("end_before_start", column="end_date"))
     elif end_date > today:
-        problems.append(Problem("date_in_future", {"date": end_date.strftime("%d/%m/%Y")}))
+        problems.append(Problem("date_in_future", {"date": day(end_date)}))
     if problems:
         raise PlacementError(problems)
     with transaction.atomic():

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -49,7 +48,6 @@ def placement_list(request):
             "confirmable": confirmable,
             "confirmation": confirmation,
             "confirmation_choices": Confirmation.choices,
-            "query": urlencode({"confirmation": confirmation}) if confirmation else "",
             "show_person_groups": has_role(request.user, Role.AUTHORITY_STAFF),
         },
     )
@@ -97,7 +95,7 @@ def placement_detail(request, pk):
         {
             "placement": placement,
             "mou": placement.pledge.mou,
-            "line": placements.line_number(placement.pledge),
+            "line": placement.pledge.line,
             "may_decide": may_decide,
             "reject_form": RejectForm() if may_decide else None,
             "end_form": EndPlacementForm() if may_end else None,

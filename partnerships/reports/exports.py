@@ -3,7 +3,9 @@ as the page (partnerships.core.downloads writes the file)."""
 
 from django.utils.translation import gettext as _
 
-from partnerships.core.downloads import percent_number, spreadsheet
+from partnerships.core.downloads import spreadsheet
+from partnerships.core.shares import percent_number, ratio
+from partnerships.formats import day
 from partnerships.models import (
     DOCUMENT_TYPE_CODE,
     AuthorityLevel,
@@ -17,8 +19,8 @@ def _yes(flag: bool) -> str:
     return _("yes") if flag else ""
 
 
-def _share(part, whole):
-    return percent_number(part / whole) if whole else None
+def _share(part, whole) -> float | None:
+    return percent_number(ratio(part, whole))
 
 
 def _totals_row(totals, *, leading: int, trailing: int = 0) -> list:
@@ -229,7 +231,7 @@ def province(summary, *, file_format: str):
     figures = [
         (_("Area"), summary.area.name),
         (_("Year"), summary.area.year or _("all years")),
-        (_("As of"), summary.as_of.strftime("%d/%m/%Y")),
+        (_("As of"), day(summary.as_of)),
         (_("People employed by partner businesses"), people["employed"]),
         (_("of whom still employed now"), people["employed_now"]),
         (_("of whom on labour contracts"), people["employed_on_labour_contracts"]),

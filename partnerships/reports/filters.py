@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.models import Mou, MouState, PledgeKind
 from partnerships.mous.filters import mou_search_condition
-from partnerships.reports.measures import REPORT_STATES, mou_measures
+from partnerships.reports.measures import mou_measures
 
 
 class ReportFilter(django_filters.FilterSet):
@@ -27,7 +27,7 @@ class ReportFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         label=_("State"),
         field_name="mou__state",
-        choices=[(state, MouState(state).label) for state in REPORT_STATES],
+        choices=[(state, MouState(state).label) for state in MouState.SIGNED_ONCE],
         widget=forms.CheckboxSelectMultiple,
         distinct=False,
     )

@@ -3,7 +3,7 @@ fulfilment, retention at 6 months, the share of the term elapsed, and the lag fl
 
 - Pledged places: the sum of the pledge lines' quantities.
 - Delivered: confirmed placements; retention at 6 months: retained_6 / eligible_6 (the rule
-  of partnerships.placements.delivery, read from the per-line tallies of reports/tally.py).
+  of partnerships.placements.delivery, read from the per-line tallies of reports/tallies.py).
 - Fulfilment: delivered / pledged (may pass 100 %).
 - Share of the term elapsed: days from the term's start to `as_of` over the term's days,
   between 0 and 1.
@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     DateField,
     F,
     FloatField,
@@ -25,7 +24,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -33,13 +31,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import GreaterThan, LessThan
 
-from partnerships.models import MouState, Pledge
+from partnerships.models import MouState
+from partnerships.mous.selectors import pledge_total
 
-# MoUs whose pledges count in reports: signed once, whatever happened since. Drafts and sent
-# MoUs promise nothing yet; declined and cancelled ones never will.
-REPORT_STATES = [MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED]
-# Only an MoU still running can lag: a reviewed or terminated one is history.
-IN_FORCE_STATES = [MouState.SIGNED, MouState.ACTIVE]
 RETENTION_MONTHS = 6
 
 
@@ -108,7 +102,7 @@ def is_lagging(*, as_of: date, delivered, pledged, prefix: str = "") -> Case:
     threshold = elapsed_share(as_of=as_of, prefix=prefix) - Value(lag_margin())
     return Case(
         When(
-            Q(**{f"{prefix}state__in": IN_FORCE_STATES})
+            Q(**{f"{prefix}state__in": MouState.IN_FORCE})
             & Q(LessThan(Cast(delivered, FloatField()), Cast(pledged, FloatField()) * threshold)),
             then=Value(True),
         ),
@@ -134,42 +128,18 @@ def summed(name: str, prefix: str = "") -> Coalesce:
     return Coalesce(Sum(f"{prefix}tally__{name}"), 0)
 
 
-def _mou_sum(field: str) -> Coalesce:
-    """For Pledge rows: a sum over every line of the row's MoU, as a subquery."""
-    return Coalesce(
-        Subquery(
-            Pledge.objects.filter(mou=OuterRef("mou"))
-            .order_by()
-            .values("mou")
-            .annotate(total=Sum(field))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 def line_measures(*, as_of: date) -> dict:
-    """For Pledge rows: the line's delivery, its line number on the MoU, the share of the
-    MoU's term elapsed, and the MoU's lag flag (weighing all its lines). Subqueries run
-    only for the rows of the page shown."""
+    """For Pledge rows: the line's delivery, the share of the MoU's term elapsed, and the
+    MoU's lag flag (weighing all its lines). Subqueries run only for the rows of the page shown."""
     return {
         "delivered": tallied("delivered"),
         "eligible_6": tallied("eligible_6"),
         "retained_6": tallied("retained_6"),
-        "line": Subquery(
-            Pledge.objects.filter(mou=OuterRef("mou"), pk__lte=OuterRef("pk"))
-            .order_by()
-            .values("mou")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
         "elapsed": elapsed_share(as_of=as_of, prefix="mou__"),
         "mou_lagging": is_lagging(
             as_of=as_of,
-            delivered=_mou_sum("tally__delivered"),
-            pledged=_mou_sum("quantity"),
+            delivered=pledge_total("tally__delivered", mou=OuterRef("mou")),
+            pledged=pledge_total(mou=OuterRef("mou")),
             prefix="mou__",
         ),
     }

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Count, F, QuerySet
 
 from partnerships.authorities.permissions import visible_mous
+from partnerships.core.shares import ratio
 from partnerships.models import (
     ContractType,
     Mou,
@@ -53,7 +54,7 @@ class WorkforceShare:
 
     @property
     def share(self) -> float | None:
-        return self.placed_now / self.workforce if self.workforce else None
+        return ratio(self.placed_now, self.workforce)
 
     @property
     def qualifies(self) -> bool:

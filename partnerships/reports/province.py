@@ -12,6 +12,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from partnerships.authorities.permissions import visible_mous
+from partnerships.core.shares import ratio
 from partnerships.models import (
     Confirmation,
     ContractType,
@@ -26,12 +27,10 @@ from partnerships.models import (
 )
 from partnerships.placements.delivery import confirmed_filter, eligible_filter, retained_filter
 from partnerships.reports.measures import (
-    IN_FORCE_STATES,
-    REPORT_STATES,
     mou_measures,
     share,
 )
-from partnerships.reports.queries import lagging_mou_ids, partner_rows
+from partnerships.reports.queries import PARTNER_EXPORT_FIELDS, lagging_mou_ids, partner_rows
 
 TRAINING_KINDS = [PledgeKind.VOCATIONAL_TRAINING, PledgeKind.APPRENTICESHIP]
 RANKING_SIZE = 20
@@ -82,11 +81,11 @@ class ProvinceSummary:
 
     @property
     def retention_6(self) -> float | None:
-        return _ratio(self.people["retained_6"], self.people["eligible_6"])
+        return ratio(self.people["retained_6"], self.people["eligible_6"])
 
     @property
     def retention_12(self) -> float | None:
-        return _ratio(self.people["retained_12"], self.people["eligible_12"])
+        return ratio(self.people["retained_12"], self.people["eligible_12"])
 
     @property
     def mou_total(self) -> int:
@@ -97,13 +96,9 @@ class ProvinceSummary:
         return sum(count for _status, _label, count in self.partners_by_status)
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
 def province_summary(*, user, area: Area, as_of: date, rank_by: str = "delivered"):
     mous = area.mous(user)
-    signed_mous = mous.filter(state__in=REPORT_STATES)
+    signed_mous = mous.filter(state__in=MouState.SIGNED_ONCE)
     pledges = Pledge.objects.filter(mou__in=signed_mous.values("pk"))
     confirmed = confirmed_filter()
     jobs, training = Q(kind=PledgeKind.JOB), Q(kind__in=TRAINING_KINDS)
@@ -149,7 +144,7 @@ def province_summary(*, user, area: Area, as_of: date, rank_by: str = "delivered
         .annotate(n=Count("pk"))
     )
     lagging = (
-        signed_mous.filter(state__in=IN_FORCE_STATES)
+        signed_mous.filter(state__in=MouState.IN_FORCE)
         .order_by()
         .annotate(**mou_measures(as_of=as_of))
         .filter(lagging=True)
@@ -212,17 +207,5 @@ def _ranking(pledges: QuerySet[Pledge], *, as_of: date, year: int | None) -> Que
             fulfilment=share(F("delivered"), F("pledged")),
             retention_6=share(F("retained_6"), F("eligible_6")),
         )
-        .values(
-            "name",
-            "tax_code",
-            "mou_count",
-            "pledged",
-            "delivered",
-            "eligible_6",
-            "retained_6",
-            "lagging_mous",
-            "fulfilment",
-            "retention_6",
-            partner_id=F("pk"),
-        )
+        .values(*PARTNER_EXPORT_FIELDS, "fulfilment", "retention_6", partner_id=F("pk"))
     )

@@ -12,8 +12,8 @@ narrow that queryset; each report then groups it its own way:
 - per target group, split by gender (`group_rows`);
 - per year and quarter (`period_rows`).
 
-Delivery and retention per line come from the tallies (reports/tally.py: call
-`tally.ensure_fresh()` first), so rows and totals read pledge lines, not placements. The
+Delivery and retention per line come from the tallies (reports/tallies.py: call
+`tallies.ensure_fresh()` first), so rows and totals read pledge lines, not placements. The
 reports by target group, gender and quarter need each placement's person or date and
 count placements directly. Totals (`totals`) are one aggregate query whatever the number of
 rows; a group's figures are never added up in Python.
@@ -31,14 +31,13 @@ from partnerships.authorities.permissions import visible_mous
 from partnerships.models import (
     Gender,
     Mou,
+    MouState,
     Placement,
     Pledge,
     TargetGroup,
 )
 from partnerships.placements.delivery import confirmed_filter, eligible_filter, retained_filter
 from partnerships.reports.measures import (
-    IN_FORCE_STATES,
-    REPORT_STATES,
     RETENTION_MONTHS,
     line_measures,
     mou_measures,
@@ -50,7 +49,7 @@ from partnerships.reports.measures import (
 def report_pledges(*, user) -> QuerySet[Pledge]:
     """The pledge lines this user's reports may count (see the module docstring)."""
     return Pledge.objects.filter(
-        mou__in=visible_mous(user).filter(state__in=REPORT_STATES).values("pk")
+        mou__in=visible_mous(user).filter(state__in=MouState.SIGNED_ONCE).values("pk")
     )
 
 
@@ -179,7 +178,7 @@ LINE_EXPORT_FIELDS = (
 def lagging_mou_ids(pledges: QuerySet[Pledge], *, as_of: date) -> QuerySet[Mou]:
     """The MoUs of these lines that lag behind their term, as a subquery of ids."""
     return (
-        Mou.objects.filter(pk__in=pledges.values("mou"), state__in=IN_FORCE_STATES)
+        Mou.objects.filter(pk__in=pledges.values("mou"), state__in=MouState.IN_FORCE)
         .order_by()
         .annotate(**mou_measures(as_of=as_of))
         .filter(lagging=True)
@@ -379,7 +378,7 @@ def lagging_mous(*, user, as_of: date, limit: int = 10) -> tuple[int, list[Mou]]
     most (largest gap between time elapsed and places delivered)."""
     lagging = (
         visible_mous(user)
-        .filter(state__in=IN_FORCE_STATES)
+        .filter(state__in=MouState.IN_FORCE)
         .annotate(**mou_measures(as_of=as_of))
         .filter(lagging=True)
     )

@@ -22,14 +22,14 @@ def review_figures(mou: Mou, *, as_of: date) -> dict:
     """Each pledge line's figures and the MoU's totals (three queries, all counts in SQL)."""
     lines = [
         {
-            "line": number,
+            "line": pledge.line,
             "pledge": pledge.pk,
             "kind": pledge.kind,
             "occupation": pledge.occupation,
             "pledged": pledge.quantity,
             **{name: getattr(pledge, name) for name in COUNTS},
         }
-        for number, pledge in enumerate(pledge_delivery(mou, as_of=as_of), start=1)
+        for pledge in pledge_delivery(mou, as_of=as_of)
     ]
     totals = Placement.objects.filter(pledge__mou=mou).aggregate(
         **delivery_annotations(as_of=as_of)

@@ -6,23 +6,15 @@ not from the rows of the page.
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.core.shares import percent, ratio
 from partnerships.models import AuthorityLevel, PledgeKind
-
-
-def percent(value) -> str:
-    """0.834 -> "83%"; None -> "—" (nothing to divide by yet)."""
-    if value is None:
-        return "—"
-    return f"{number_format(value * 100, 0)}%"
-
-
-def ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def field(record, name: str):
@@ -86,9 +78,8 @@ class RetentionColumn(PercentColumn):
         retained, eligible = field(record, "retained_6"), field(record, "eligible_6")
         if not eligible:
             return "—"
-        return format_html(
-            '<span title="{} / {}">{}</span>', retained, eligible, percent(retained / eligible)
-        )
+        share = percent(ratio(retained, eligible))
+        return format_html('<span title="{} / {}">{}</span>', retained, eligible, share)
 
 
 def lag_badge(lagging: bool):
@@ -264,8 +255,12 @@ class AuthorityReportTable(GroupedReportTable):
     def render_label(self, record):
         name = record.label
         if record.drill:
-            url = f"{reverse('report_authorities')}?{self.drill_query(record.key)}"
-            name = format_html('<a href="{}">{}</a>', url, name)
+            # The filters of the page shown stay on the link one level down.
+            request = getattr(self, "request", None)
+            query = request.GET if request else QueryDict()
+            name = render_to_string(
+                "reports/_drill_link.html", {"query": query, "key": record.key, "name": name}
+            )
         if record.note:
             return format_html(
                 '{}<br><span class="muted">{} {}</span>',
@@ -277,15 +272,6 @@ class AuthorityReportTable(GroupedReportTable):
 
     def render_level(self, value):
         return AuthorityLevel(value).label if value else ""
-
-    def drill_query(self, key) -> str:
-        query = self.request.GET.copy() if getattr(self, "request", None) else None
-        if query is None:
-            return f"root={key}"
-        query["root"] = key
-        for name in ("page", "_export"):
-            query.pop(name, None)
-        return query.urlencode()
 
 
 class GroupReportTable(GroupedReportTable):

@@ -71,9 +71,6 @@ class _Report:
         self.export = export if export in FORMATS else None
 
     def page(self, template: str, name: str, title, *, table, bars, **context):
-        query = self.request.GET.copy()
-        for key in ("_export", "page"):
-            query.pop(key, None)
         return render(
             self.request,
             template,
@@ -88,7 +85,6 @@ class _Report:
                     title=str(title),
                     description=str(_("Places pledged and delivered for each row shown.")),
                 ),
-                "export_query": query.urlencode(),
                 "can_see_province_summary": can_see_province_summary(self.request.user),
                 "as_of": self.as_of,
                 "lag_margin": number_format(lag_margin() * 100, 0),
@@ -293,8 +289,6 @@ def province_summary(request):
     export = request.GET.get("_export")
     if export in FORMATS:
         return report_exports.province(summary, file_format=export)
-    query = request.GET.copy()
-    query.pop("_export", None)
     top = summary.ranking[: province.RANKING_SIZE]
     bars = [
         Bar(row["name"], row["pledged"], row["delivered"], flagged=bool(row["lagging_mous"]))
@@ -320,7 +314,6 @@ def province_summary(request):
                 title=str(_("Partners ranked: pledged and delivered")),
                 description=str(_("The partners at the top of the ranking.")),
             ),
-            "export_query": query.urlencode(),
             "lag_margin": number_format(lag_margin() * 100, 0),
         },
     )

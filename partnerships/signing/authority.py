@@ -20,6 +20,7 @@ from partnerships.signing.revisions import (
     current_basis,
     locked_for_signing,
     require_sent,
+    revision_audit_details,
     store_revision,
 )
 from partnerships.signing.setup import SigningSetup
@@ -106,13 +107,8 @@ def certify(
             locked,
             action="mou.authority_certified",
             actor=actor,
-            details={
-                "revision": revision.sequence,
-                "sha256": revision.sha256,
-                "previous_sha256": revision.previous_sha256,
-                "signer": report.signer_subject,
-                "pades_level": report.pades_level,
-                "signed_at": (report.signed_at or signed_at).isoformat(),
-            },
+            details=revision_audit_details(
+                revision, report, signed_at=report.signed_at or signed_at
+            ),
         )
     return revision

@@ -36,6 +36,7 @@ from partnerships.signing.revisions import (
     require_authority_signed,
     require_business_unsigned,
     require_sent,
+    revision_audit_details,
     store_revision,
 )
 from partnerships.signing.setup import SigningSetup
@@ -215,8 +216,13 @@ def _archive(pdf: bytes, setup: SigningSetup) -> bytes | None:
     return archived
 
 
+def max_upload_mb() -> int:
+    """The largest signed PDF a page accepts, in MB (what the pages tell the user)."""
+    return settings.SIGNING_MAX_UPLOAD_MB
+
+
 def max_upload_bytes() -> int:
-    return settings.SIGNING_MAX_UPLOAD_MB * 1024 * 1024
+    return max_upload_mb() * 1024 * 1024
 
 
 def accept_upload(
@@ -285,15 +291,8 @@ def accept_upload(
             action="mou.business_signed",
             actor=None,
             note=report.signer_subject,
-            details={
-                "revision": revision.sequence,
-                "sha256": revision.sha256,
-                "previous_sha256": revision.previous_sha256,
-                "signer": report.signer_subject,
-                "pades_level": report.pades_level,
-                "invitation": invitation.pk,
-                "signed_at": report.signed_at.isoformat() if report.signed_at else None,
-            }
+            details=revision_audit_details(revision, report, signed_at=report.signed_at)
+            | {"invitation": invitation.pk}
             | evidence.as_dict(),
         )
         finish_signing(locked, after=revision, pdf=uploaded, archived=archived)

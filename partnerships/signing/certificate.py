@@ -7,7 +7,6 @@ are bilingual (Vietnamese / English), as the document goes to both parties.
 """
 
 import io
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,10 +19,10 @@ from docx.shared import Cm, Pt
 from partnerships.documents.engine.convert import convert_docx_to_pdf
 from partnerships.models import CompletionCertificate, Mou, sha256_hex
 from partnerships.mous.lifecycle import AUDIT_ACTION_LABELS, MouError
+from partnerships.signing.pdf.stamps import format_signing_time
 from partnerships.signing.revisions import final_revision, revisions
 from partnerships.signing.setup import SigningSetup
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 PARTIES = {"authority": "Bên A / Party A", "business": "Bên B / Party B"}
 FONT = "Liberation Sans"
 # Evidence worth printing from an event's details (ids and hashes; never a code).
@@ -31,7 +30,7 @@ DETAIL_KEYS = ("revision", "sha256", "final_pdf_sha256", "signer", "person", "ip
 
 
 def _time(moment) -> str:
-    return moment.astimezone(ZONE).strftime("%d/%m/%Y %H:%M:%S (GMT+7)") if moment else "—"
+    return format_signing_time(moment) if moment else "—"
 
 
 def _both(message) -> str:

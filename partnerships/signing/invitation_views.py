@@ -92,7 +92,7 @@ def _page(request, invitation, *, token, error=None, status=200):
         "seal_wording": (vietnamese, english),
         "seal_problems": setup.seal_problems(),
         "upload_problems": setup.upload_problems(),
-        "max_upload_mb": business.max_upload_bytes() // (1024 * 1024),
+        "max_upload_mb": business.max_upload_mb(),
         "verification_url": setup.verification_url(mou, request),
     }
     return render(request, "signing/invitation.html", context, status=status)
@@ -210,8 +210,7 @@ def invitation_upload(request, invitation, *, token):
             invitation,
             token,
             MouError(
-                _("The file is larger than %(size)s MB.")
-                % {"size": business.max_upload_bytes() // (1024 * 1024)}
+                _("The file is larger than %(size)s MB.") % {"size": business.max_upload_mb()}
             ),
         )
     if not ratelimit.allow(

@@ -137,6 +137,19 @@ def next_basis(revision: PdfRevision, pdf: bytes) -> Basis:
     return Basis(revision.sequence, pdf, revision.sha256)
 
 
+def revision_audit_details(revision: PdfRevision, report, *, signed_at) -> dict:
+    """What the audit event of a signature records: the revision it made, the hashes that
+    chain it to the one before, and who signed at which PAdES level, when."""
+    return {
+        "revision": revision.sequence,
+        "sha256": revision.sha256,
+        "previous_sha256": revision.previous_sha256,
+        "signer": report.signer_subject,
+        "pades_level": report.pades_level,
+        "signed_at": signed_at.isoformat() if signed_at else None,
+    }
+
+
 def final_revision(mou: Mou) -> PdfRevision | None:
     """The final PDF: the latest revision of an MoU that was signed."""
     if mou.signed_at is None:

@@ -19,11 +19,11 @@ from asn1crypto import x509
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from pyhanko.keys import load_certs_from_pemder
 
 from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.signers import Signer, load_pkcs12_signer, open_pkcs11_signer
-from partnerships.signing.pdf.trust import load_certificate_files
 from partnerships.signing.pdf.upload import TaxCodeRule, tax_code_rule
 
 logger = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ def _unique(certificates) -> list[x509.Certificate]:
 
 def _certificates(paths, variable: str, errors: list) -> list[x509.Certificate]:
     try:
-        return load_certificate_files(paths)
+        return list(load_certs_from_pemder(paths))
     except Exception:
         errors.append(
             _("A certificate file named in %(variable)s cannot be read.") % {"variable": variable}
@@ -311,7 +311,7 @@ def demo_setup(directory: Path, **common) -> SigningSetup | None:
     if not manifest.is_file():
         return None
     data = json.loads(manifest.read_text())
-    root = load_certificate_files([Path(directory) / data["root"]])
+    root = list(load_certs_from_pemder([Path(directory) / data["root"]]))
     passphrase = data["passphrase"]
     common.setdefault("tax_code_rule", tax_code_rule())
     common.setdefault("public_base_url", "")

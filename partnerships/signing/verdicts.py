@@ -3,17 +3,16 @@
 import hashlib
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partnerships.signing.pdf.stamps import format_signing_time
 from partnerships.signing.pdf.verify import Problem, Verdict
 from partnerships.signing.setup import SigningSetup
 
 logger = logging.getLogger(__name__)
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MODIFICATIONS = {
     "none": lambda: _("Nothing was changed after this signature."),
@@ -36,7 +35,7 @@ PERMISSIONS = {
 def _when(value: str | None) -> str:
     if not value:
         return _("an unknown time")
-    return datetime.fromisoformat(value).astimezone(ZONE).strftime("%d/%m/%Y %H:%M:%S (GMT+7)")
+    return format_signing_time(datetime.fromisoformat(value))
 
 
 def describe_signature(signature: dict) -> dict:

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from partnerships.core import ratelimit
 from partnerships.models import Mou, MouState, PdfRevision
 from partnerships.signing import revisions
-from partnerships.signing.business import max_upload_bytes
+from partnerships.signing.business import max_upload_bytes, max_upload_mb
 from partnerships.signing.verdicts import describe, verdict_for
 
 CHECKS_PER_10_MINUTES = 30
@@ -42,17 +42,25 @@ def _public_mous():
     )
 
 
+def _check_upload(request, context: dict):
+    """The verdict on the PDF posted, described into `context` for the page, and the page's
+    status: (verdict, 200), or (None, 400) with the error when the upload is refused."""
+    pdf, error = _uploaded_pdf(request)
+    if error:
+        context["error"] = error
+        return None, 400
+    verdict = verdict_for(pdf)
+    context["verdict"] = describe(verdict)
+    return verdict, 200
+
+
 @never_cache
 def verify_page(request):
-    context = {"max_upload_mb": max_upload_bytes() // (1024 * 1024)}
+    context = {"max_upload_mb": max_upload_mb()}
     status = 200
     if request.method == "POST":
-        pdf, error = _uploaded_pdf(request)
-        if error:
-            context["error"], status = error, 400
-        else:
-            verdict = verdict_for(pdf)
-            context["verdict"] = describe(verdict)
+        verdict, status = _check_upload(request, context)
+        if verdict is not None:
             context["matches"] = _public_mous().filter(pdf_revisions__sha256=verdict.sha256)
     return render(request, "verification/verify.html", context, status=status)
 
@@ -67,16 +75,12 @@ def public_mou(request, public_id):
         "mou": mou,
         "final": final,
         "authority_signed": mou.pdf_revisions.exists(),
-        "max_upload_mb": max_upload_bytes() // (1024 * 1024),
+        "max_upload_mb": max_upload_mb(),
     }
     status = 200
     if request.method == "POST":
-        pdf, error = _uploaded_pdf(request)
-        if error:
-            context["error"], status = error, 400
-        else:
-            verdict = verdict_for(pdf)
-            context["verdict"] = describe(verdict)
+        verdict, status = _check_upload(request, context)
+        if verdict is not None:
             context["comparison"] = _compare(mou, verdict.sha256, final)
     return render(request, "verification/mou.html", context, status=status)
 

@@ -2,7 +2,8 @@
 
 from django import template
 
-from partnerships.reports.tables import lag_badge, percent
+from partnerships.core.shares import percent, ratio
+from partnerships.reports.tables import lag_badge
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def percent_filter(value) -> str:
 @register.filter
 def share_of(part, whole) -> str:
     """part / whole as a percentage, e.g. {{ row.retained_6|share_of:row.eligible_6 }}."""
-    return percent(part / whole if whole else None)
+    return percent(ratio(part, whole))
 
 
 @register.filter

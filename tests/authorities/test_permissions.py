@@ -2,8 +2,8 @@
 
 import pytest
 
+from partnerships.authorities.hierarchy import AuthorityTree
 from partnerships.authorities.permissions import (
-    authority_subtree_ids,
     can_edit_partner,
     can_manage_mou,
     can_review_mou,
@@ -21,15 +21,19 @@ from partnerships.models import (
 from tests.factories import bring_to, make_mou, make_user
 
 
+def subtree(root_id: int) -> set[int]:
+    return AuthorityTree.load().subtree(root_id)
+
+
 def test_an_authoritys_scope_takes_in_its_children_and_the_bodies_it_succeeded(world):
-    assert authority_subtree_ids(world.long_an.pk) == {
+    assert subtree(world.long_an.pk) == {
         world.long_an.pk,
         world.ben_luc.pk,
         world.thanh_loi.pk,
         world.ben_luc_district.pk,
     }
-    assert authority_subtree_ids(world.ben_luc.pk) == {world.ben_luc.pk, world.ben_luc_district.pk}
-    assert authority_subtree_ids(world.thanh_loi.pk) == {world.thanh_loi.pk}
+    assert subtree(world.ben_luc.pk) == {world.ben_luc.pk, world.ben_luc_district.pk}
+    assert subtree(world.thanh_loi.pk) == {world.thanh_loi.pk}
 
 
 def test_an_official_of_a_commune_reads_the_whole_province(world):
@@ -90,4 +94,4 @@ def test_a_cycle_entered_by_hand_does_not_hang_the_scope(world):
     Authority.objects.filter(pk=first.pk).update(parent=second)
     official = make_user("looped", Role.OFFICIAL, authority=second)
     assert set(visible_mous(official)) == set()
-    assert authority_subtree_ids(first.pk) == {first.pk, second.pk}
+    assert subtree(first.pk) == {first.pk, second.pk}

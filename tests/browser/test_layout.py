@@ -35,6 +35,7 @@ def busy_registry(world):
         notes="Doanh nghiệp bố trí chỗ ở tập thể cho người lao động ở xa.",
     )
     second = mou.pledges.create(
+        line=2,
         kind="training",
         quantity=20,
         occupation="Thợ may công nghiệp",

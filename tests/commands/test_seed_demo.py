@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
+from pyhanko.keys import load_cert_from_pemder
 
 from partnerships.authorities.permissions import visible_mous
 from partnerships.models import (
@@ -29,10 +30,7 @@ from partnerships.models import (
     Signature,
 )
 from partnerships.signing.demo_pki import ROOT_NAME
-from partnerships.signing.pdf.trust import load_certificate_files
 from partnerships.signing.setup import demo_setup
-
-SIGNED_STATES = {MouState.SIGNED, MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
 
 
 def seed() -> str:
@@ -116,7 +114,7 @@ def test_the_demo_staff_see_the_dissolved_districts_mous(seeded_demo, db):
 
 def test_every_signed_demo_mou_carries_both_real_signatures(seeded_demo, db):
     setup = demo_setup(settings.DEMO_PKI_DIR)
-    signed = Mou.objects.filter(state__in=SIGNED_STATES)
+    signed = Mou.objects.filter(state__in=MouState.SIGNED_ONCE)
     assert signed.count() >= 4
     for mou in signed:
         assert PdfRevision.chain_problems(mou) == []
@@ -131,7 +129,7 @@ def test_every_signed_demo_mou_carries_both_real_signatures(seeded_demo, db):
 
 
 def test_the_demo_pki_says_it_is_a_demo_and_is_made_once(seeded_demo, db):
-    (root,) = load_certificate_files([settings.DEMO_PKI_DIR / "root.pem"])
+    root = load_cert_from_pemder(settings.DEMO_PKI_DIR / "root.pem")
     assert root.subject.native["common_name"] == ROOT_NAME
     assert "not trusted outside this demo" in ROOT_NAME
     # The second run signed nothing new.

@@ -77,7 +77,7 @@ pytestmark = pytest.mark.django_db
 
 
 def make_detailed_mou() -> Mou:
-    """MoU 7/BGN-UBND of Bến Lức with three pledges, every date set, and a partner whose
+    """MoU 7/BGN-UBND of Bến Lức with three pledge lines, every date set, and a partner whose
     name has characters that mean something in XML."""
     province = Authority.objects.create(
         name="UBND tỉnh Long An", level=AuthorityLevel.PROVINCE, code="UBND"
@@ -116,9 +116,13 @@ def make_detailed_mou() -> Mou:
         mid_review_date=date(2027, 3, 15),
         final_review_date=date(2028, 1, 30),
     )
-    for kind, quantity, groups, occupation, wage, workplace in PLEDGES:
+    # Stored last line first: the document prints the lines' stored numbers, in their
+    # order, whatever order the rows were added in.
+    for line, values in reversed(list(enumerate(PLEDGES, 1))):
+        kind, quantity, groups, occupation, wage, workplace = values
         pledge = Pledge.objects.create(
             mou=mou,
+            line=line,
             kind=kind,
             quantity=quantity,
             occupation=occupation,

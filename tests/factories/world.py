@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from partnerships import formats
 from partnerships.models import (
     Assessment,
     Mou,
@@ -58,7 +59,7 @@ def make_mou(authority, partner, *, number=None, ready=True, **fields):
     mou = Mou.objects.create(authority=authority, partner=partner, **(defaults | fields))
     if ready:
         pledge = Pledge.objects.create(
-            mou=mou, kind=PledgeKind.JOB, quantity=5, occupation="Công nhân may"
+            mou=mou, line=1, kind=PledgeKind.JOB, quantity=5, occupation="Công nhân may"
         )
         pledge.target_groups.add(TargetGroup.objects.get(code="completed_prison"))
         attach_ready_document(mou)
@@ -126,7 +127,7 @@ def bring_to(mou, state):
 
 def dmy(day):
     """A date as people type it into the forms: dd/mm/yyyy."""
-    return day.strftime("%d/%m/%Y")
+    return formats.day(day)
 
 
 def _pledge_fields(prefix, pledge):

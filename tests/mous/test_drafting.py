@@ -295,3 +295,46 @@ def test_a_contact_removed_meanwhile_is_refused_and_nothing_is_saved(world):
     with translation.override("en"):
         assert "changed this partner's contacts" in str(refused.value.message)
     assert Partner.objects.get(pk=partner.pk).name == world.garment.name
+
+
+def lines_of(mou):
+    return [(pledge.line, pledge.occupation) for pledge in Mou.objects.get(pk=mou.pk).pledges.all()]
+
+
+def test_it_numbers_the_pledges_of_a_new_draft_in_the_order_typed(world):
+    typed = [{"occupation": "Thợ may"}, {"occupation": "Thợ hàn"}, {"occupation": "Lái xe"}]
+    data = mou_form_data(authority=world.ben_luc, partner=world.garment, pledges=typed)
+
+    mou = save(world.staff, data)
+
+    assert lines_of(mou) == [(1, "Thợ may"), (2, "Thợ hàn"), (3, "Lái xe")]
+
+
+def test_deleting_a_line_of_a_draft_moves_the_lines_below_it_up(world):
+    typed = [{"occupation": "Thợ may"}, {"occupation": "Thợ hàn"}, {"occupation": "Lái xe"}]
+    mou = save(
+        world.staff, mou_form_data(authority=world.ben_luc, partner=world.garment, pledges=typed)
+    )
+    data = mou_form_data(
+        authority=mou.authority, partner=mou.partner, mou=mou, pledges=[{"occupation": "Bếp"}]
+    )
+    data["pledges-0-DELETE"] = "on"
+
+    save(world.staff, data, Mou.objects.get(pk=mou.pk))
+
+    # No gap in the document: the lines kept keep their order, the new one comes last.
+    assert lines_of(mou) == [(1, "Thợ hàn"), (2, "Lái xe"), (3, "Bếp")]
+
+
+def test_editing_a_draft_keeps_its_line_numbers(world):
+    typed = [{"occupation": "Thợ may"}, {"occupation": "Thợ hàn"}]
+    mou = save(
+        world.staff, mou_form_data(authority=world.ben_luc, partner=world.garment, pledges=typed)
+    )
+    data = mou_form_data(authority=mou.authority, partner=mou.partner, mou=mou, pledges=[])
+    data["pledges-0-quantity"] = 9
+
+    save(world.staff, data, Mou.objects.get(pk=mou.pk))
+
+    assert lines_of(mou) == [(1, "Thợ may"), (2, "Thợ hàn")]
+    assert Mou.objects.get(pk=mou.pk).pledges.get(line=1).quantity == 9

@@ -20,7 +20,7 @@ from partnerships.models import (
     Role,
 )
 from partnerships.mous import lifecycle
-from tests.factories import bring_to, make_mou, make_user, mou_form_data
+from tests.factories import bring_to, dmy, make_mou, make_user, mou_form_data
 
 
 def create(browser, world, **fields):
@@ -87,8 +87,8 @@ def test_it_refuses_a_term_that_ends_before_it_starts(client_as, world, end_offs
     response = create(
         client_as(world.staff),
         world,
-        term_start=start.strftime("%d/%m/%Y"),
-        term_end=end.strftime("%d/%m/%Y"),
+        term_start=dmy(start),
+        term_end=dmy(end),
     )
     assert response.status_code == 200
     assert "The term must end after it starts." in response.content.decode()

@@ -16,6 +16,7 @@ from partnerships.models import (
 )
 from partnerships.mous import lifecycle
 from partnerships.mous import reviews as reviewing
+from tests.factories import dmy
 
 
 def _active(mou):
@@ -89,7 +90,7 @@ def test_the_official_records_a_final_review_from_the_mou_page(world, client):
         f"/mous/{world.mou.pk}/",
         {
             "kind": ReviewKind.FINAL,
-            "reviewed_on": (timezone.localdate() - timedelta(days=0)).strftime("%d/%m/%Y"),
+            "reviewed_on": dmy(timezone.localdate() - timedelta(days=0)),
             "assessment": Assessment.MET,
             "notes": "",
             "recommendation": "Renew",

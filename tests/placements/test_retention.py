@@ -1,10 +1,12 @@
 """Delivered counts and 3/6/12-month retention, computed by the database, checked against
-cases worked out by hand (the rule is in partnerships/delivery.py)."""
+cases worked out by hand (the rule is in partnerships/placements/delivery.py)."""
 
 from datetime import date, timedelta
 
 import pytest
+from django.db.models import DateField, Value
 
+from partnerships.core.shares import ratio
 from partnerships.models import (
     Confirmation,
     Gender,
@@ -15,14 +17,19 @@ from partnerships.models import (
     TargetGroup,
 )
 from partnerships.placements.delivery import (
-    completed_months,
+    completed_months_expr,
     delivery_annotations,
     latest_start_for,
-    retention_rate,
 )
 from partnerships.placements.selectors import pledge_delivery
 
 AS_OF = date(2025, 7, 15)
+
+
+def completed_months(start: date, end: date) -> int:
+    """The whole-months rule worked out in Python, to check the database's against."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months - 1 if end.day < start.day else months
 
 
 @pytest.mark.parametrize(
@@ -39,8 +46,12 @@ AS_OF = date(2025, 7, 15)
         (date(2024, 12, 20), date(2025, 1, 20), 1),
     ],
 )
+@pytest.mark.django_db
 def test_whole_months_by_hand(start, end, months):
     assert completed_months(start, end) == months
+    in_sql = completed_months_expr(Value(start, DateField()), Value(end, DateField()))
+    rows = TargetGroup.objects.annotate(months=in_sql).values_list("months", flat=True)
+    assert rows.first() == months
 
 
 def test_the_eligibility_cutoff_agrees_with_the_month_rule():
@@ -130,7 +141,7 @@ def test_per_pledge_counts_match_the_hand_computed_table(hand_cases):
     lines = {pledge.pk: pledge for pledge in pledge_delivery(w.active_mou, as_of=AS_OF)}
     line_1 = lines[w.job_pledge.pk]
     assert {name: getattr(line_1, name) for name in EXPECTED_LINE_1} == EXPECTED_LINE_1
-    assert retention_rate(line_1.retained_6, line_1.eligible_6) == pytest.approx(2 / 4)
+    assert ratio(line_1.retained_6, line_1.eligible_6) == pytest.approx(2 / 4)
     assert lines[w.training_pledge.pk].delivered == 1
     assert lines[w.training_pledge.pk].retained_12 == 1
 
@@ -150,5 +161,5 @@ def test_the_same_counts_aggregate_per_mou_and_over_placements(hand_cases):
     assert over_rows == EXPECTED_LINE_1
 
 
-def test_retention_rate_is_unknown_without_eligible_placements():
-    assert retention_rate(0, 0) is None
+def test_the_retention_share_is_unknown_without_eligible_placements():
+    assert ratio(0, 0) is None

@@ -5,6 +5,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -43,14 +44,24 @@ def test_it_generates_the_asked_sizes_into_the_configured_database():
     # The reports count them.
     tally.ensure_fresh(as_of=today)
     assert DeliveryTally.objects.count() == 100
-    from django.contrib.auth.models import User
-
     totals = queries.totals(
         queries.report_pledges(user=User.objects.get(username="bench_admin")), as_of=today
     )
     assert totals.delivered == Placement.objects.filter(confirmation=Confirmation.CONFIRMED).count()
-    with pytest.raises(CommandError, match="already holds generated data"):
+    with pytest.raises(CommandError, match="already holds 40 MoU"):
         call_command("generate_scale_data", mous=5, placements=5, stdout=StringIO())
+    assert Mou.objects.count() == 40
+
+
+def test_it_refuses_a_database_that_holds_mous_and_adds_nothing(world):
+    before = (Mou.objects.count(), Pledge.objects.count(), Placement.objects.count())
+
+    with pytest.raises(CommandError, match="already holds 1 MoU") as refused:
+        call_command("generate_scale_data", mous=5, placements=5, stdout=StringIO())
+
+    assert "empty, migrated database" in str(refused.value)
+    assert (Mou.objects.count(), Pledge.objects.count(), Placement.objects.count()) == before
+    assert not User.objects.filter(username__startswith="bench_").exists()
 
 
 @pytest.mark.django_db

@@ -25,8 +25,7 @@ import time
 import xmlrpc.client
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from enum import StrEnum
 from http.client import HTTPException
 from pathlib import Path
@@ -317,20 +316,26 @@ def _env_with_tmpdir(directory: Path) -> dict[str, str]:
     return {**os.environ, "TMPDIR": str(tmp)}
 
 
+def _spawn_in_own_group(command: list[str], *, log, env: dict[str, str]) -> subprocess.Popen:
+    """Start LibreOffice or unoserver in a process group of its own (so that the whole group,
+    stray children included, can be killed), output to `log`, nothing on stdin. Output goes
+    to a file, not a pipe: a pipe held open by a stray child would block reading."""
+    return subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=env,
+    )
+
+
 def _run_in_own_group(
     command: list[str], *, output_log: Path, timeout: float, env: dict[str, str]
 ) -> int:
-    # Output goes to a file, not a pipe: a pipe held open by a stray child would block reading.
     with output_log.open("wb") as log:
         try:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=env,
-            )
+            process = _spawn_in_own_group(command, log=log, env=env)
         except OSError as error:
             logger.error("Cannot start %s: %s", command[0], error)
             raise ConversionError(ConversionFailure.CRASHED) from error
@@ -391,14 +396,7 @@ def start_unoserver(
     ]
     with (profile / "unoserver.log").open("ab") as log:
         try:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=_env_with_tmpdir(profile),
-            )
+            process = _spawn_in_own_group(command, log=log, env=_env_with_tmpdir(profile))
         except OSError as error:
             raise UnoserverUnavailable(f"cannot start {command[0]}: {error}") from error
     try:
@@ -437,18 +435,6 @@ def stop_unoserver(process: subprocess.Popen, *, timeout: float = 10) -> None:
         process.wait(timeout=timeout)
     _kill_group(process.pid, signal.SIGKILL)
     process.wait()
-
-
-@contextmanager
-def running_unoserver(
-    port: int, profile_dir: str | os.PathLike, **options
-) -> Iterator[subprocess.Popen]:
-    """A unoserver for the duration of a `with` block (tests, the benchmark)."""
-    process = start_unoserver(port, profile_dir, **options)
-    try:
-        yield process
-    finally:
-        stop_unoserver(process)
 
 
 def unoserver_is_ready(host: str, port: int, *, timeout: float = 5) -> bool:

@@ -21,15 +21,18 @@ from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils.generic import DictionaryObject as PyHankoDictionary
+from pyhanko.pdf_utils.generic import IndirectObject as PyHankoIndirect
 from pyhanko.pdf_utils.generic import TextStringObject as PyHankoText
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import VENDOR
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import (
     FieldMDPAction,
     FieldMDPSpec,
     MDPPerm,
     SigFieldSpec,
     append_signature_field,
+    enumerate_sig_fields,
 )
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, StreamObject
@@ -611,49 +614,31 @@ def prepare_signable_pdf(pdf: bytes, *, blocks: dict[str, str]) -> bytes:
     return output.getvalue()
 
 
-def _qualified_name(field: DictionaryObject) -> str:
-    parts = []
-    seen = set()
-    while isinstance(field, DictionaryObject) and id(field) not in seen:
-        seen.add(id(field))
-        if "/T" in field:
-            parts.append(str(field["/T"]))
-        parent = field.get("/Parent")
-        field = parent.get_object() if parent is not None else None
-    return ".".join(reversed(parts))
-
-
-def _field_type(field: DictionaryObject):
-    seen = set()
-    while isinstance(field, DictionaryObject) and id(field) not in seen:
-        seen.add(id(field))
-        if "/FT" in field:
-            return field["/FT"]
-        parent = field.get("/Parent")
-        field = parent.get_object() if parent is not None else None
-    return None
-
-
 def find_signature_fields(pdf: bytes) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
     """Every signature field with a widget on a page, signed or not:
     {fully qualified name: (page index, (x1, y1, x2, y2))}, coordinates normalised so that
     x1 < x2 and y1 < y2."""
-    reader = _open(pdf)
+    _open(pdf)  # not a PDF, encrypted, no pages: said in the user's words
     fields: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
     try:
-        for page_index, page in enumerate(reader.pages):
-            annots = page.get("/Annots")
-            annots = annots.get_object() if annots is not None else ArrayObject()
-            for annot in annots if isinstance(annots, ArrayObject) else ():
-                widget = annot.get_object()
-                if not isinstance(widget, DictionaryObject):
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        page_of = {}  # widget annotation -> index of the page it sits on
+        for page_index in range(int(reader.root["/Pages"]["/Count"])):
+            page_ref, _resources = reader.find_page_for_modification(page_index)
+            for annot in page_ref.get_object().get("/Annots", ()):
+                if isinstance(annot, PyHankoIndirect):
+                    page_of.setdefault(annot.reference, page_index)
+        for name, _value, field_ref in enumerate_sig_fields(reader, filled_status=None):
+            field = field_ref.get_object()
+            # A field is its own widget, or has its widgets as kids.
+            for widget_ref in field.get("/Kids", [field_ref]):
+                if widget_ref.reference not in page_of:
                     continue
-                if widget.get("/Subtype") != "/Widget" or _field_type(widget) != "/Sig":
-                    continue
-                rect = [float(v) for v in widget.get("/Rect", ArrayObject([0, 0, 0, 0]))]
+                rect = [float(v) for v in widget_ref.get_object().get("/Rect", [0, 0, 0, 0])]
                 x1, x2 = sorted((rect[0], rect[2]))
                 y1, y2 = sorted((rect[1], rect[3]))
-                fields.setdefault(_qualified_name(widget), (page_index, (x1, y1, x2, y2)))
+                fields[name] = (page_of[widget_ref.reference], (x1, y1, x2, y2))
+                break
     except Exception as exc:
         raise SignatureFieldError(_("The PDF is damaged and cannot be read.")) from exc
     return fields

@@ -1,10 +1,12 @@
 # Vietnamese administrative practice writes dates as dd/mm/yyyy.
-DATE_FORMAT = "d/m/Y"
-SHORT_DATE_FORMAT = "d/m/Y"
-DATETIME_FORMAT = "H:i d/m/Y"
-SHORT_DATETIME_FORMAT = "H:i d/m/Y"
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+from partnerships.formats import DAY, DAY_TEMPLATE
+
+DATE_FORMAT = DAY_TEMPLATE
+SHORT_DATE_FORMAT = DAY_TEMPLATE
+DATETIME_FORMAT = f"H:i {DAY_TEMPLATE}"
+SHORT_DATETIME_FORMAT = f"H:i {DAY_TEMPLATE}"
+DATE_INPUT_FORMATS = [DAY, "%Y-%m-%d"]
+DATETIME_INPUT_FORMATS = [f"{DAY} %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
 NUMBER_GROUPING = 3

@@ -9,7 +9,6 @@ generates the same kind of data in a throw-away database of its own.
 import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -21,8 +20,6 @@ from partnerships.models import (
     Placement,
     Pledge,
 )
-
-MARKER_USER = "bench_admin"
 
 
 class Command(BaseCommand):
@@ -48,12 +45,16 @@ class Command(BaseCommand):
         pledges = options["pledges"] or 5 * mous
         if pledges < mous:
             raise CommandError("Every MoU has at least one pledge line: --pledges >= --mous.")
-        if get_user_model().objects.filter(username=MARKER_USER).exists():
-            raise CommandError(
-                "This database already holds generated data (user bench_admin exists). "
-                "Generate into an empty, migrated database."
-            )
         name = settings.DATABASES["default"]["NAME"]
+        # Any MoU means a registry in use (or generated already): never mix made-up data
+        # into it. Migrations add none, so a fresh database passes.
+        held = Mou.objects.count()
+        if held:
+            raise CommandError(
+                f"The {connection.vendor} database {name} already holds {held} MoU(s): "
+                "generate_scale_data only fills an empty, migrated database. Point "
+                "DATABASE_URL at a database kept for benchmarks."
+            )
         self.stdout.write(f"Generating into {connection.vendor} database {name}…")
         dataset = Dataset(seed=options["seed"], pledges_per_mou=pledges / mous)
 

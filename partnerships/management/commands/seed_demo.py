@@ -310,12 +310,13 @@ class Command(BaseCommand):
             notes="Dữ liệu minh họa (DEMO).",
         )
         groups = list(TargetGroup.objects.filter(code__in=["completed_prison", "post_rehab"]))
-        for kind, quantity, occupation, wage in [
-            (PledgeKind.JOB, 10, "Công nhân may", 6_500_000),
-            (PledgeKind.VOCATIONAL_TRAINING, 5, "Học nghề may công nghiệp", None),
+        for line, kind, quantity, occupation, wage in [
+            (1, PledgeKind.JOB, 10, "Công nhân may", 6_500_000),
+            (2, PledgeKind.VOCATIONAL_TRAINING, 5, "Học nghề may công nghiệp", None),
         ]:
             pledge = Pledge.objects.create(
                 mou=mou,
+                line=line,
                 kind=kind,
                 quantity=quantity,
                 occupation=occupation,

@@ -128,7 +128,8 @@ def choice_lookup(choices) -> dict[str, str]:
 
 def coded(value, column: str, lookup: dict[str, str]) -> str:
     """A coded value (gender, kind, contract); the message lists the choices by the column's
-    name, so that they are shown in the reader's language (see placement_rules.Problem)."""
+    name, so that they are shown in the reader's language (see
+    partnerships.placements.rules.Problem)."""
     if is_blank(value):
         _fail("value_missing", column)
     found = lookup.get(header_key(value))

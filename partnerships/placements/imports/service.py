@@ -25,6 +25,7 @@ from django_tasks import task
 
 from partnerships.authorities.permissions import can_import_placements, can_report_placement
 from partnerships.core.privacy import decrypt_bytes, encrypt_bytes
+from partnerships.formats import day
 from partnerships.models import (
     ConsentScope,
     ImportBatch,
@@ -58,7 +59,7 @@ def upload(*, user, file_name: str, data: bytes) -> ImportBatch:
     if earlier is not None:
         raise ImportRefused(
             "already_imported",
-            date=timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y"),
+            date=day(timezone.localtime(earlier.finished_at)),
             batch=earlier.pk,
         )
     batch = ImportBatch.objects.create(
@@ -216,7 +217,7 @@ def run(batch_id: int) -> ImportBatch:
         if earlier is None:
             _finish(batch, ImportStatus.FAILED, error_code="changed_meanwhile")
         else:
-            date_shown = timezone.localtime(earlier.finished_at).strftime("%d/%m/%Y")
+            date_shown = day(timezone.localtime(earlier.finished_at))
             params = {"date": date_shown, "batch": earlier.pk}
             _finish(batch, ImportStatus.FAILED, error_code="already_imported", error_params=params)
     except Exception as exc:

@@ -176,7 +176,7 @@ class _Context:
     def __init__(self, user):
         self.user = user
         self.mous: dict[tuple[int, int], list[Mou]] = defaultdict(list)
-        self.pledges: dict[int, list] = {}
+        self.pledges: dict[tuple[int, int], Pledge] = {}
         self.target_groups: dict[str, int] = {}
         self.active_codes: list[str] = []
         self.people: dict[str, Person] = {}
@@ -225,10 +225,8 @@ class _Context:
         for mou in candidates:
             self.mous[(mou.year, mou.number)].append(mou)
         mou_ids = [mou.pk for group in self.mous.values() for mou in group]
-        for mou_id in mou_ids:
-            self.pledges[mou_id] = []
-        for pledge in Pledge.objects.filter(mou_id__in=mou_ids).order_by("mou_id", "id"):
-            self.pledges[pledge.mou_id].append(pledge)
+        for pledge in Pledge.objects.filter(mou_id__in=mou_ids):
+            self.pledges[pledge.mou_id, pledge.line] = pledge
 
     def pledge_for(self, values: dict):
         """(mou, pledge, problem): the pledge line a row points at, or why it cannot."""
@@ -252,11 +250,11 @@ class _Context:
                 return None, None, mou_problems(closed[0])[0]
             return None, None, Problem("mou_unknown", {"number": shown, "year": year}, "mou_number")
         mou = open_ones[0]
-        lines = self.pledges.get(mou.pk, [])
-        if not 1 <= line <= len(lines):
+        pledge = self.pledges.get((mou.pk, line))
+        if pledge is None:
             params = {"number": mou.document_number, "line": line}
             return mou, None, Problem("pledge_unknown", params, "pledge_line")
-        return mou, lines[line - 1], None
+        return mou, pledge, None
 
     def unknown_target_group(self, value: str) -> Problem:
         return Problem(

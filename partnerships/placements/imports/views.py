@@ -77,16 +77,10 @@ def _summary_by_pledge(batch: ImportBatch) -> list[dict]:
         return []
     mous = Mou.objects.select_related("authority").in_bulk({mou for mou, _p in counts})
     pledges = Pledge.objects.in_bulk({pledge for _m, pledge in counts})
-    lines, previous_mou, index = {}, None, 0
-    for mou_id, pledge_id in (
-        Pledge.objects.filter(mou_id__in=mous).order_by("mou_id", "id").values_list("mou_id", "id")
-    ):
-        index = index + 1 if mou_id == previous_mou else 1
-        lines[pledge_id], previous_mou = index, mou_id
     return [
         {
             "mou": mous[mou_id],
-            "line": lines.get(pledge_id),
+            "line": pledges[pledge_id].line,
             "pledge": pledges[pledge_id],
             "count": count,
         }

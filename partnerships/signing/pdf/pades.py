@@ -298,10 +298,6 @@ def sign_as_business(
     validation data and archive timestamps may be added. `signer_name` defaults to the
     certificate's common name.
     """
-    writer = _open(pdf)
-    fields = _fields(writer.prev)
-    size = _check_field(fields, BUSINESS_FIELD)
-    _require_authority_first(fields)
     signed_at = _aware(signed_at)
     signer_name = signer_name or _cert_common_name(signer)
     paragraphs = [
@@ -309,27 +305,51 @@ def sign_as_business(
         " – ".join(part for part in (position, company_name) if part),
         f"Thời gian: {stamps.format_signing_time(signed_at)}",
     ]
-    stamp = stamps.build_stamp(
-        paragraphs,
-        box=size,
-        colour=stamps.BUSINESS_COLOUR,
-        qr_url=verification_url,
-        font_path=font_path,
-    )
-    return _sign(
-        writer,
+    return _sign_business_field(
+        pdf,
         signer,
-        field_name=BUSINESS_FIELD,
-        stamp=stamp,
+        paragraphs=paragraphs,
+        colour=stamps.BUSINESS_COLOUR,
+        verification_url=verification_url,
+        font_path=font_path,
         signed_at=signed_at,
-        certify=False,
-        docmdp=MDPPerm.NO_CHANGES,
         signer_name=signer_name,
         reason="Đồng ý và ký bản ghi nhớ hợp tác",
         location=location,
         tsa_url=tsa_url,
         trust_roots=trust_roots,
         other_certs=other_certs,
+    )
+
+
+def _sign_business_field(
+    pdf: bytes,
+    signer: signers.Signer,
+    *,
+    paragraphs: list[str],
+    colour,
+    verification_url: str | None,
+    font_path: str | None,
+    **signing,
+) -> bytes:
+    """Sign BUSINESS_FIELD, whoever signs it for the business: only after the authority's
+    certification, and locking the document (DocMDP "no changes", as the field's lock asks).
+    `signing` holds the rest of _sign's arguments (time, name, reason, TSA, trust)."""
+    writer = _open(pdf)
+    fields = _fields(writer.prev)
+    size = _check_field(fields, BUSINESS_FIELD)
+    _require_authority_first(fields)
+    stamp = stamps.build_stamp(
+        paragraphs, box=size, colour=colour, qr_url=verification_url, font_path=font_path
+    )
+    return _sign(
+        writer,
+        signer,
+        field_name=BUSINESS_FIELD,
+        stamp=stamp,
+        certify=False,
+        docmdp=MDPPerm.NO_CHANGES,
+        **signing,
     )
 
 
@@ -362,10 +382,6 @@ def sign_with_registry_seal(
     signature."""
     if not person_name.strip() or not company_name.strip():
         raise ValueError("person_name and company_name are required")
-    writer = _open(pdf)
-    fields = _fields(writer.prev)
-    size = _check_field(fields, BUSINESS_FIELD)
-    _require_authority_first(fields)
     signed_at = _aware(signed_at)
     vietnamese, english = seal_stamp_wording(person_name=person_name, company_name=company_name)
     paragraphs = [
@@ -373,21 +389,14 @@ def sign_with_registry_seal(
         english,
         f"Thời gian / Time: {stamps.format_signing_time(signed_at)}",
     ]
-    stamp = stamps.build_stamp(
-        paragraphs,
-        box=size,
-        colour=stamps.SEAL_COLOUR,
-        qr_url=verification_url,
-        font_path=font_path,
-    )
-    return _sign(
-        writer,
+    return _sign_business_field(
+        pdf,
         seal_signer,
-        field_name=BUSINESS_FIELD,
-        stamp=stamp,
+        paragraphs=paragraphs,
+        colour=stamps.SEAL_COLOUR,
+        verification_url=verification_url,
+        font_path=font_path,
         signed_at=signed_at,
-        certify=False,
-        docmdp=MDPPerm.NO_CHANGES,
         # /Name is what viewers show as the signer: the person, through the registry.
         signer_name=f"{person_name} ({company_name}) – qua Cổng đăng ký / via the registry",
         reason=f"{vietnamese} / {english}",

@@ -24,6 +24,7 @@ from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import QRPosition, QRStampStyle, TextStampStyle
 
+from partnerships.formats import DAY
 from partnerships.signing.pdf.errors import SigningError
 
 # Searched in order; the first that exists is used. Debian: fonts-liberation2, fonts-dejavu-core.
@@ -146,7 +147,7 @@ def format_signing_time(moment: datetime, time_zone: str = DISPLAY_TIME_ZONE) ->
     hours = int(offset.total_seconds() // 3600) if offset is not None else 0
     minutes = int(abs(offset.total_seconds()) % 3600 // 60) if offset is not None else 0
     zone = f"GMT{hours:+d}" + (f":{minutes:02d}" if minutes else "")
-    return f"{local:%d/%m/%Y %H:%M:%S} ({zone})"
+    return f"{local.strftime(DAY)} {local:%H:%M:%S} ({zone})"
 
 
 @dataclass(frozen=True)

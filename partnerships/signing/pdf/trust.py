@@ -5,9 +5,8 @@ must not leak from one document's check into another's).
 """
 
 from collections.abc import Iterable
-from pathlib import Path
 
-from asn1crypto import pem, x509
+from asn1crypto import x509
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
@@ -22,22 +21,6 @@ SIGNING_KEY_USAGE = {"digital_signature"}
 
 # Seconds to wait for a time-stamping authority (pyHanko's OCSP and CRL fetchers wait 10 s).
 NETWORK_TIMEOUT = 10
-
-
-def load_certificates(data: bytes) -> list[x509.Certificate]:
-    """Certificates from PEM (one or many) or DER bytes."""
-    if pem.detect(data):
-        return [
-            x509.Certificate.load(der)
-            for kind, _headers, der in pem.unarmor(data, multiple=True)
-            if kind == "CERTIFICATE"
-        ]
-    return [x509.Certificate.load(data)]
-
-
-def load_certificate_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
-    """Certificates from files (PEM or DER), e.g. the trust roots named in settings."""
-    return [cert for path in paths for cert in load_certificates(Path(path).read_bytes())]
 
 
 def validation_context(

@@ -32,7 +32,8 @@ from partnerships.documents.engine.convert import (
     convert_cold,
     convert_docx_to_pdf,
     convert_warm,
-    running_unoserver,
+    start_unoserver,
+    stop_unoserver,
 )
 from tests.factories import requires_libreoffice
 
@@ -218,8 +219,11 @@ def unoserver(tmp_path_factory):
     if shutil.which(os.environ.get("SOFFICE_PATH") or "soffice") is None:
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
     port = free_port()
-    with running_unoserver(port, tmp_path_factory.mktemp("unoserver")) as process:
+    process = start_unoserver(port, tmp_path_factory.mktemp("unoserver"))
+    try:
         yield ("127.0.0.1", port, process)
+    finally:
+        stop_unoserver(process)
     assert live_members_of_group(process.pid) == []
 
 
