@@ -3,7 +3,8 @@ fulfilment, retention at 6 months, the share of the term elapsed, and the lag fl
 
 - Pledged places: the sum of the pledge lines' quantities.
 - Delivered: confirmed placements; retention at 6 months: retained_6 / eligible_6 (the rule
-  of partnerships.placements.delivery, read from the per-line tallies of reports/tally.py).
+  of partnerships.placements.delivery, read from the per-line tallies of reports/tallies.py,
+  counted live for a line whose tally is not for the day).
 - Fulfilment: delivered / pledged (may pass 100 %).
 - Share of the term elapsed: days from the term's start to `as_of` over the term's days,
   between 0 and 1.
@@ -33,7 +34,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import GreaterThan, LessThan
 
-from partnerships.models import MouState, Pledge
+from partnerships.models import MouState, Placement, Pledge
+from partnerships.placements.delivery import delivery_annotations
 
 # MoUs whose pledges count in reports: signed once, whatever happened since. Drafts and sent
 # MoUs promise nothing yet; declined and cancelled ones never will.
@@ -124,24 +126,40 @@ def lag_gap(*, as_of: date, delivered, pledged, prefix: str = ""):
     )
 
 
-def tallied(name: str, prefix: str = "") -> Coalesce:
-    """A pledge line's count from its tally (`prefix` reaches the line)."""
-    return Coalesce(F(f"{prefix}tally__{name}"), 0)
+def tallied(name: str, *, as_of: date, prefix: str = "") -> Case:
+    """A pledge line's count on `as_of` (`prefix` reaches the line): from its tally when the
+    tally is for that day, else counted from the line's placements now. Reports never write
+    (reports/tallies.py recounts in the background), so a line changed a moment ago, or
+    every line before the day's recount, is counted here, and the figures stay exact."""
+    live = Subquery(
+        Placement.objects.filter(pledge=OuterRef(f"{prefix}pk"))
+        .order_by()
+        .values("pledge")
+        .annotate(count=delivery_annotations(as_of=as_of)[name])
+        .values("count"),
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(**{f"{prefix}tally__as_of": as_of}, then=F(f"{prefix}tally__{name}")),
+        default=Coalesce(live, 0),
+        output_field=IntegerField(),
+    )
 
 
-def summed(name: str, prefix: str = "") -> Coalesce:
+def summed(name: str, *, as_of: date, prefix: str = "") -> Coalesce:
     """The sum of the lines' counts, for an aggregate over lines (`prefix` reaches them)."""
-    return Coalesce(Sum(f"{prefix}tally__{name}"), 0)
+    return Coalesce(Sum(tallied(name, as_of=as_of, prefix=prefix)), 0)
 
 
-def _mou_sum(field: str) -> Coalesce:
-    """For Pledge rows: a sum over every line of the row's MoU, as a subquery."""
+def _mou_sum(total) -> Coalesce:
+    """For Pledge rows: `total` (an aggregate over lines) over every line of the row's
+    MoU, as a subquery."""
     return Coalesce(
         Subquery(
             Pledge.objects.filter(mou=OuterRef("mou"))
             .order_by()
             .values("mou")
-            .annotate(total=Sum(field))
+            .annotate(total=total)
             .values("total"),
             output_field=IntegerField(),
         ),
@@ -154,9 +172,9 @@ def line_measures(*, as_of: date) -> dict:
     MoU's term elapsed, and the MoU's lag flag (weighing all its lines). Subqueries run
     only for the rows of the page shown."""
     return {
-        "delivered": tallied("delivered"),
-        "eligible_6": tallied("eligible_6"),
-        "retained_6": tallied("retained_6"),
+        "delivered": tallied("delivered", as_of=as_of),
+        "eligible_6": tallied("eligible_6", as_of=as_of),
+        "retained_6": tallied("retained_6", as_of=as_of),
         "line": Subquery(
             Pledge.objects.filter(mou=OuterRef("mou"), pk__lte=OuterRef("pk"))
             .order_by()
@@ -168,8 +186,8 @@ def line_measures(*, as_of: date) -> dict:
         "elapsed": elapsed_share(as_of=as_of, prefix="mou__"),
         "mou_lagging": is_lagging(
             as_of=as_of,
-            delivered=_mou_sum("tally__delivered"),
-            pledged=_mou_sum("quantity"),
+            delivered=_mou_sum(summed("delivered", as_of=as_of)),
+            pledged=_mou_sum(Sum("quantity")),
             prefix="mou__",
         ),
     }
@@ -180,12 +198,12 @@ def mou_measures(*, as_of: date) -> dict:
     delivered, retention at 6 months, the elapsed share, the lag flag and `gap`, how far
     delivery trails the time elapsed."""
     pledged = Coalesce(Sum("pledges__quantity"), 0)
-    delivered = summed("delivered", "pledges__")
+    delivered = summed("delivered", as_of=as_of, prefix="pledges__")
     return {
         "pledged": pledged,
         "delivered": delivered,
-        "eligible_6": summed("eligible_6", "pledges__"),
-        "retained_6": summed("retained_6", "pledges__"),
+        "eligible_6": summed("eligible_6", as_of=as_of, prefix="pledges__"),
+        "retained_6": summed("retained_6", as_of=as_of, prefix="pledges__"),
         "elapsed": elapsed_share(as_of=as_of),
         "lagging": is_lagging(as_of=as_of, delivered=delivered, pledged=pledged),
         "gap": lag_gap(as_of=as_of, delivered=delivered, pledged=pledged),
