@@ -233,6 +233,11 @@ SIGNING_SEAL_PKCS12 = os.environ.get("SIGNING_SEAL_PKCS12", "")
 SIGNING_SEAL_PKCS12_PASSPHRASE = os.environ.get("SIGNING_SEAL_PKCS12_PASSPHRASE", "")
 # Time-stamping authority (PAdES B-T, and the archive timestamp after the last signature).
 SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+# Seconds one signing request may wait, in all, for the time-stamping authority and the
+# OCSP/CRL servers (well under the web worker's timeout); past it, nothing is signed.
+SIGNING_NETWORK_TIMEOUT = env_int("SIGNING_NETWORK_TIMEOUT", 10)
+if SIGNING_NETWORK_TIMEOUT <= 0:
+    raise ImproperlyConfigured("SIGNING_NETWORK_TIMEOUT must be a positive number of seconds.")
 # PEM or DER files: the roots trusted when checking signatures, and intermediate CAs.
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [])
 SIGNING_EXTRA_CERTIFICATES = env_list("SIGNING_EXTRA_CERTIFICATES", [])

@@ -20,7 +20,6 @@ from partnerships.mous import drafting
 from partnerships.mous.forms import ContactFormSetWithOneRepresentative, PartnerForm
 from partnerships.reports import partner as partner_reports
 from partnerships.reports import queries
-from partnerships.reports import tallies as tally
 from partnerships.reports.charts import Bar, pledged_vs_delivered
 from partnerships.reports.tables import CountedPaginator, LineReportTable, PeriodReportTable
 
@@ -48,7 +47,6 @@ def partner_list(request):
 def partner_detail(request, pk):
     partner = get_object_or_404(visible_partners(request.user), pk=pk)
     as_of = timezone.localdate()
-    tally.ensure_fresh(as_of=as_of)
     pledges = partner_reports.partner_pledges(user=request.user, partner=partner)
     totals = queries.totals(pledges, as_of=as_of)
     lines = LineReportTable(

@@ -5,7 +5,6 @@ from partnerships.authorities.permissions import can_create_mou
 from partnerships.core.access import role_required
 from partnerships.models import MouState
 from partnerships.mous import selectors
-from partnerships.reports import tallies as tally
 from partnerships.reports.measures import lag_margin
 from partnerships.reports.queries import lagging_mous
 
@@ -14,7 +13,6 @@ from partnerships.reports.queries import lagging_mous
 def dashboard(request):
     counts = selectors.state_counts(user=request.user)
     as_of = timezone.localdate()
-    tally.ensure_fresh(as_of=as_of)
     lagging_count, lagging = lagging_mous(user=request.user, as_of=as_of)
     return render(
         request,

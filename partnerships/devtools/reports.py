@@ -105,7 +105,7 @@ class ReportsBenchmark(Benchmark):
         yield Figure("reports.placements", Placement.objects.count(), "placements")
         yield Figure("reports.pledge_lines", Pledge.objects.count(), "lines")
 
-        # The first reader of a day recounts every line's tally: timed on its own, then
+        # The daily recount (cron, or the worker after a change): timed on its own, then
         # the pages are timed with tallies current, as the rest of the day.
         session.log("Recounting the delivery tallies…")
         started = time.perf_counter()

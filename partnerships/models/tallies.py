@@ -3,10 +3,11 @@ thousand rows instead (see partnerships/reports/tallies.py).
 
 A cache the database keeps honest: triggers on the placement table (created by migration
 0006) mark outdated the rows of every pledge line whose placements are inserted, changed or
-deleted, however that happens (a service, an import, the admin, raw SQL). Before reading,
-readers recompute outdated rows, missing ones (new lines) and those of an earlier day
-(retention moves with the calendar) in one INSERT … SELECT from the rule in
-partnerships.placements.delivery.
+deleted, however that happens (a service, an import, the admin, raw SQL). The worker and a
+daily command recount outdated rows, missing ones (new lines) and those of an earlier day
+(retention moves with the calendar), in place, from the rule in
+partnerships.placements.delivery; until then readers count those lines from their
+placements.
 """
 
 from django.db import models

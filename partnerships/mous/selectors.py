@@ -15,16 +15,16 @@ from partnerships.models import (
 )
 
 
-def pledge_total(field: str = "quantity", *, mou=None) -> Coalesce:
+def pledge_total(field="quantity", *, mou=None) -> Coalesce:
     """A sum over every pledge line of an MoU (pledged places by default), as a subquery so
-    joined rows never multiply it. On Mou rows the MoU is the row itself; on Pledge rows pass
-    `mou=OuterRef("mou")`."""
+    joined rows never multiply it. `field` is a Pledge field to sum or an aggregate over the
+    lines. On Mou rows the MoU is the row itself; on Pledge rows pass `mou=OuterRef("mou")`."""
     return Coalesce(
         Subquery(
             Pledge.objects.filter(mou=OuterRef("pk") if mou is None else mou)
             .order_by()
             .values("mou")
-            .annotate(total=Sum(field))
+            .annotate(total=Sum(field) if isinstance(field, str) else field)
             .values("total"),
             output_field=IntegerField(),
         ),

@@ -58,6 +58,7 @@ from partnerships.placements.rules import (
     person_problems,
     placement_problems,
 )
+from partnerships.reports.tallies import recount_after_commit
 
 NAME_MAX_LENGTH = 150
 
@@ -176,6 +177,7 @@ def report_placement(
                 **confirmed_on_entry(actor, pledge.mou),
             )
             row.save()
+            recount_after_commit()
             record_event(
                 action="placement.reported",
                 actor=actor,
@@ -244,6 +246,7 @@ def _decide(placement: Placement, actor, transition: str, action: str, reason: s
         locked.decided_at = timezone.now()
         locked.rejection_reason = reason
         locked.save(update_fields=["confirmation", "decided_by", "decided_at", "rejection_reason"])
+        recount_after_commit()
         record_event(
             action=action,
             actor=actor,
@@ -294,6 +297,7 @@ def end_placement(
         )
         if not updated:
             raise PlacementError(Problem("changed_meanwhile"))
+        recount_after_commit()
         record_event(
             action="placement.ended",
             actor=actor,
@@ -353,6 +357,7 @@ def withdraw_consent(*, person: Person, actor, withdrawn_on: date | None = None)
         if not updated:
             raise PlacementError(Problem("already_withdrawn"))
         Placement.objects.filter(person=person).update(end_reason="")
+        recount_after_commit()
         record_event(action="person.consent_withdrawn", actor=actor, person=person)
     person.refresh_from_db()
     return person

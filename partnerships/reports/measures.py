@@ -3,7 +3,8 @@ fulfilment, retention at 6 months, the share of the term elapsed, and the lag fl
 
 - Pledged places: the sum of the pledge lines' quantities.
 - Delivered: confirmed placements; retention at 6 months: retained_6 / eligible_6 (the rule
-  of partnerships.placements.delivery, read from the per-line tallies of reports/tallies.py).
+  of partnerships.placements.delivery, read from the per-line tallies of reports/tallies.py,
+  counted live for a line whose tally is not for the day).
 - Fulfilment: delivered / pledged (may pass 100 %).
 - Share of the term elapsed: days from the term's start to `as_of` over the term's days,
   between 0 and 1.
@@ -24,6 +25,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -31,8 +33,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import GreaterThan, LessThan
 
-from partnerships.models import MouState
+from partnerships.models import MouState, Placement
 from partnerships.mous.selectors import pledge_total
+from partnerships.placements.delivery import delivery_annotations
 
 RETENTION_MONTHS = 6
 
@@ -118,27 +121,42 @@ def lag_gap(*, as_of: date, delivered, pledged, prefix: str = ""):
     )
 
 
-def tallied(name: str, prefix: str = "") -> Coalesce:
-    """A pledge line's count from its tally (`prefix` reaches the line)."""
-    return Coalesce(F(f"{prefix}tally__{name}"), 0)
+def tallied(name: str, *, as_of: date, prefix: str = "") -> Case:
+    """A pledge line's count on `as_of` (`prefix` reaches the line): from its tally when the
+    tally is for that day, else counted from the line's placements now. Reports never write
+    (reports/tallies.py recounts in the background), so a line changed a moment ago, or
+    every line before the day's recount, is counted here, and the figures stay exact."""
+    live = Subquery(
+        Placement.objects.filter(pledge=OuterRef(f"{prefix}pk"))
+        .order_by()
+        .values("pledge")
+        .annotate(count=delivery_annotations(as_of=as_of)[name])
+        .values("count"),
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(**{f"{prefix}tally__as_of": as_of}, then=F(f"{prefix}tally__{name}")),
+        default=Coalesce(live, 0),
+        output_field=IntegerField(),
+    )
 
 
-def summed(name: str, prefix: str = "") -> Coalesce:
+def summed(name: str, *, as_of: date, prefix: str = "") -> Coalesce:
     """The sum of the lines' counts, for an aggregate over lines (`prefix` reaches them)."""
-    return Coalesce(Sum(f"{prefix}tally__{name}"), 0)
+    return Coalesce(Sum(tallied(name, as_of=as_of, prefix=prefix)), 0)
 
 
 def line_measures(*, as_of: date) -> dict:
     """For Pledge rows: the line's delivery, the share of the MoU's term elapsed, and the
     MoU's lag flag (weighing all its lines). Subqueries run only for the rows of the page shown."""
     return {
-        "delivered": tallied("delivered"),
-        "eligible_6": tallied("eligible_6"),
-        "retained_6": tallied("retained_6"),
+        "delivered": tallied("delivered", as_of=as_of),
+        "eligible_6": tallied("eligible_6", as_of=as_of),
+        "retained_6": tallied("retained_6", as_of=as_of),
         "elapsed": elapsed_share(as_of=as_of, prefix="mou__"),
         "mou_lagging": is_lagging(
             as_of=as_of,
-            delivered=pledge_total("tally__delivered", mou=OuterRef("mou")),
+            delivered=pledge_total(summed("delivered", as_of=as_of), mou=OuterRef("mou")),
             pledged=pledge_total(mou=OuterRef("mou")),
             prefix="mou__",
         ),
@@ -150,12 +168,12 @@ def mou_measures(*, as_of: date) -> dict:
     delivered, retention at 6 months, the elapsed share, the lag flag and `gap`, how far
     delivery trails the time elapsed."""
     pledged = Coalesce(Sum("pledges__quantity"), 0)
-    delivered = summed("delivered", "pledges__")
+    delivered = summed("delivered", as_of=as_of, prefix="pledges__")
     return {
         "pledged": pledged,
         "delivered": delivered,
-        "eligible_6": summed("eligible_6", "pledges__"),
-        "retained_6": summed("retained_6", "pledges__"),
+        "eligible_6": summed("eligible_6", as_of=as_of, prefix="pledges__"),
+        "retained_6": summed("retained_6", as_of=as_of, prefix="pledges__"),
         "elapsed": elapsed_share(as_of=as_of),
         "lagging": is_lagging(as_of=as_of, delivered=delivered, pledged=pledged),
         "gap": lag_gap(as_of=as_of, delivered=delivered, pledged=pledged),

@@ -12,8 +12,9 @@ narrow that queryset; each report then groups it its own way:
 - per target group, split by gender (`group_rows`);
 - per year and quarter (`period_rows`).
 
-Delivery and retention per line come from the tallies (reports/tallies.py: call
-`tallies.ensure_fresh()` first), so rows and totals read pledge lines, not placements. The
+Delivery and retention per line come from the tallies (reports/tallies.py; a line whose
+tally is not for the day is counted from its placements), so rows and totals read pledge
+lines, not placements. The
 reports by target group, gender and quarter need each placement's person or date and
 count placements directly. Totals (`totals`) are one aggregate query whatever the number of
 rows; a group's figures are never added up in Python.
@@ -53,16 +54,16 @@ def report_pledges(*, user) -> QuerySet[Pledge]:
     )
 
 
-def _line_figures() -> dict:
+def _line_figures(*, as_of: date) -> dict:
     """Aggregates over pledge lines: their number, places pledged, and their tallies."""
     return {
         "lines": Count("pk"),
         "mous": Count("mou", distinct=True),
         "partners": Count("mou__partner", distinct=True),
         "pledged": Coalesce(Sum("quantity"), 0),
-        "delivered": summed("delivered"),
-        "eligible_6": summed("eligible_6"),
-        "retained_6": summed("retained_6"),
+        "delivered": summed("delivered", as_of=as_of),
+        "eligible_6": summed("eligible_6", as_of=as_of),
+        "retained_6": summed("retained_6", as_of=as_of),
     }
 
 
@@ -125,7 +126,7 @@ class Figures:
 def totals(pledges: QuerySet[Pledge], *, as_of: date, by_gender: bool = False) -> Figures:
     """A report's footer: one aggregate query over every filtered line (and, by gender,
     one over their placements)."""
-    figures = Figures(**pledges.order_by().aggregate(**_line_figures()))
+    figures = Figures(**pledges.order_by().aggregate(**_line_figures(as_of=as_of)))
     if by_gender:
         figures.extra = (
             Placement.objects.filter(pledge__in=pledges.values("pk"))
@@ -198,9 +199,9 @@ def partner_rows(pledges: QuerySet[Pledge], *, as_of: date) -> QuerySet:
             tax_code=F("mou__partner__tax_code"),
             mou_count=Count("mou", distinct=True),
             pledged=Coalesce(Sum("quantity"), 0),
-            delivered=summed("delivered"),
-            eligible_6=summed("eligible_6"),
-            retained_6=summed("retained_6"),
+            delivered=summed("delivered", as_of=as_of),
+            eligible_6=summed("eligible_6", as_of=as_of),
+            retained_6=summed("retained_6", as_of=as_of),
             lagging_mous=Count("mou", distinct=True, filter=Q(mou__in=lagging)),
         )
         .annotate(
@@ -258,6 +259,7 @@ def authority_rows(
     tree: AuthorityTree,
     branches: list[tuple[int, set[int]]],
     root_id: int | None,
+    as_of: date,
 ) -> list[Row]:
     """One row per branch, each rolled up over every authority in it: one GROUP BY over
     the lines, keyed by the branch their MoU's authority falls in."""
@@ -273,7 +275,7 @@ def authority_rows(
         for row in pledges.order_by()
         .annotate(bucket=bucket)
         .values("bucket")
-        .annotate(**_line_figures())
+        .annotate(**_line_figures(as_of=as_of))
     }
     rows = []
     for key, ids in branches:

@@ -24,7 +24,6 @@ from partnerships.core.access import role_required
 from partnerships.core.downloads import FORMATS
 from partnerships.reports import exports as report_exports
 from partnerships.reports import province, queries
-from partnerships.reports import tallies as tally
 from partnerships.reports.charts import Bar, pledged_vs_delivered
 from partnerships.reports.filters import ReportFilter
 from partnerships.reports.measures import lag_margin
@@ -55,7 +54,6 @@ class _Report:
     def __init__(self, request):
         self.request = request
         self.as_of = timezone.localdate()
-        tally.ensure_fresh(as_of=self.as_of)
         user = request.user
         self.scope = authority_scope(user)
         # Business representatives have no authority scope: no authority filter for them.
@@ -185,7 +183,9 @@ def authority_report(request):
     if root is not None:
         pledges = pledges.filter(mou__authority_id__in=tree.subtree(root))
     branches = queries.authority_branches(tree, root_id=root, scope=report.scope or None)
-    rows = queries.authority_rows(pledges, tree=tree, branches=branches, root_id=root)
+    rows = queries.authority_rows(
+        pledges, tree=tree, branches=branches, root_id=root, as_of=report.as_of
+    )
     totals = queries.totals(pledges, as_of=report.as_of)
     if report.export:
         return report_exports.authorities(rows, totals, file_format=report.export)
@@ -280,7 +280,6 @@ def province_summary(request):
     if not can_see_province_summary(request.user):
         raise PermissionDenied
     area = _summary_area(request)
-    tally.ensure_fresh(as_of=timezone.localdate())
     rank_by = request.GET.get("rank_by", "")
     rank_by = rank_by if rank_by in province.RANK_BY else "delivered"
     summary = province.province_summary(

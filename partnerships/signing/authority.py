@@ -69,25 +69,28 @@ def certify(
     if basis.sequence != 0:
         raise MouError(_("The authority has already signed this MoU."))
     signed_at = timezone.now().replace(microsecond=0)
-    try:
-        with setup.authority_signer() as signer:
-            certificate_name = signer.signing_cert.subject.native.get("common_name")
-            pdf = pades.certify_as_authority(
-                basis.pdf,
-                signer,
-                signer_name=certificate_name or mou.authority_signatory_name,
-                position=mou.authority_signatory_position,
-                organisation=mou.authority.name,
-                verification_url=setup.verification_url(mou, request),
-                signed_at=signed_at,
-                location=mou.authority.place_name or None,
-                **setup.profile(),
-            )
-    except SigningError as error:
-        raise MouError(error.message) from error
-    verdict = setup.verify(pdf)
-    if not verdict.ok:
-        raise unverified(verdict)
+    # Signing and checking wait for the TSA and the revocation servers: within one time
+    # budget, before anything is stored.
+    with setup.network_budget():
+        try:
+            with setup.authority_signer() as signer:
+                certificate_name = signer.signing_cert.subject.native.get("common_name")
+                pdf = pades.certify_as_authority(
+                    basis.pdf,
+                    signer,
+                    signer_name=certificate_name or mou.authority_signatory_name,
+                    position=mou.authority_signatory_position,
+                    organisation=mou.authority.name,
+                    verification_url=setup.verification_url(mou, request),
+                    signed_at=signed_at,
+                    location=mou.authority.place_name or None,
+                    **setup.profile(),
+                )
+        except SigningError as error:
+            raise MouError(error.message) from error
+        verdict = setup.verify(pdf)
+        if not verdict.ok:
+            raise unverified(verdict)
     report = verdict.signatures[-1]
     with locked_for_signing(mou, expected_sequence=expected_sequence) as locked:
         revision = store_revision(

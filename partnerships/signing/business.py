@@ -132,22 +132,25 @@ def apply_registry_seal(
     finished. The public flow reaches it only after a confirmed code; seed_demo directly."""
     company = mou.partner.name
     signed_at = timezone.now().replace(microsecond=0)
-    try:
-        pdf = pades.sign_with_registry_seal(
-            basis.pdf,
-            setup.seal_signer(),
-            person_name=person_name,
-            company_name=company,
-            verification_url=setup.verification_url(mou),
-            signed_at=signed_at,
-            **setup.profile(),
-        )
-    except SigningError as error:
-        raise MouError(error.message) from error
-    verdict = setup.verify(pdf)
-    if not verdict.ok:
-        raise unverified(verdict)
-    archived = _archive(pdf, setup)
+    # Sealing, checking and archiving wait for the TSA and the revocation servers: within
+    # one time budget, before anything is stored.
+    with setup.network_budget():
+        try:
+            pdf = pades.sign_with_registry_seal(
+                basis.pdf,
+                setup.seal_signer(),
+                person_name=person_name,
+                company_name=company,
+                verification_url=setup.verification_url(mou),
+                signed_at=signed_at,
+                **setup.profile(),
+            )
+        except SigningError as error:
+            raise MouError(error.message) from error
+        verdict = setup.verify(pdf)
+        if not verdict.ok:
+            raise unverified(verdict)
+        archived = _archive(pdf, setup)
     vietnamese, english = pades.seal_stamp_wording(person_name=person_name, company_name=company)
     with locked_for_signing(mou, expected_sequence=basis.sequence) as locked:
         if signing_code is not None:
@@ -246,31 +249,34 @@ def accept_upload(
         raise MouError(
             _("The file is larger than %(size)s MB.") % {"size": settings.SIGNING_MAX_UPLOAD_MB}
         )
-    try:
-        upload_verdict = check_business_upload(
-            basis.pdf,
-            uploaded,
-            trust_roots=setup.trust_roots,
-            tax_code=mou.partner.tax_code,
-            tax_code_rule=setup.tax_code_rule,
-            other_certs=list(setup.other_certs),
-            revocation_mode=setup.revocation_mode,
-        )
-    except SigningError as error:
-        raise MouError(error.message) from error
-    if not upload_verdict.accepted:
-        logger.info(
-            "Upload for MoU %s refused: %s (%s)",
-            mou.pk,
-            upload_verdict.reason,
-            sha256_hex(uploaded),
-        )
-        raise MouError(upload_verdict.message)
-    verdict = setup.verify(uploaded)
-    if not verdict.ok:
-        raise unverified(verdict)
-    report = upload_verdict.signature
-    archived = _archive(uploaded, setup)
+    # Checking and archiving wait for the revocation servers and the TSA: within one time
+    # budget, before anything is stored.
+    with setup.network_budget():
+        try:
+            upload_verdict = check_business_upload(
+                basis.pdf,
+                uploaded,
+                trust_roots=setup.trust_roots,
+                tax_code=mou.partner.tax_code,
+                tax_code_rule=setup.tax_code_rule,
+                other_certs=list(setup.other_certs),
+                revocation_mode=setup.revocation_mode,
+            )
+        except SigningError as error:
+            raise MouError(error.message) from error
+        if not upload_verdict.accepted:
+            logger.info(
+                "Upload for MoU %s refused: %s (%s)",
+                mou.pk,
+                upload_verdict.reason,
+                sha256_hex(uploaded),
+            )
+            raise MouError(upload_verdict.message)
+        verdict = setup.verify(uploaded)
+        if not verdict.ok:
+            raise unverified(verdict)
+        report = upload_verdict.signature
+        archived = _archive(uploaded, setup)
     with locked_for_signing(mou, expected_sequence=basis.sequence) as locked:
         _spend(invitation, InvitationOutcome.SIGNED_WITH_CERTIFICATE)
         revision = store_revision(

@@ -23,6 +23,7 @@ from pyhanko.keys import load_certs_from_pemder
 
 from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.errors import SigningError
+from partnerships.signing.pdf.network import DEFAULT_BUDGET, network_budget
 from partnerships.signing.pdf.signers import Signer, load_pkcs12_signer, open_pkcs11_signer
 from partnerships.signing.pdf.upload import TaxCodeRule, tax_code_rule
 
@@ -97,6 +98,8 @@ class SigningSetup:
     tax_code_rule: TaxCodeRule = field(default=tax_code_rule())
     revocation_mode: str = "hard-fail"
     public_base_url: str = ""
+    # Seconds one request may wait for the TSA and the OCSP/CRL servers (see network_budget).
+    network_timeout: float = DEFAULT_BUDGET
     is_demo: bool = False
     # Configuration mistakes found while reading the settings (a missing file...).
     errors: tuple = ()
@@ -138,6 +141,7 @@ class SigningSetup:
             ),
             "revocation_mode": settings.SIGNING_REVOCATION_MODE,
             "public_base_url": settings.PUBLIC_BASE_URL,
+            "network_timeout": settings.SIGNING_NETWORK_TIMEOUT,
         }
         if authority is None and seal is None and settings.DEBUG:
             demo = demo_setup(settings.DEMO_PKI_DIR, **common)
@@ -275,6 +279,11 @@ class SigningSetup:
         if request is not None:
             return request.build_absolute_uri(path)
         return "http://127.0.0.1:8000" + path
+
+    def network_budget(self):
+        """Open the time budget shared by the network work of one request (signing,
+        checking, archiving): `with setup.network_budget(): ...`."""
+        return network_budget(self.network_timeout)
 
     def verification_url(self, mou, request=None) -> str:
         return self.public_url(reverse("public_mou", args=[mou.public_id]), request)

@@ -2,7 +2,7 @@
 the test PKI), for browser tests whose subject is what comes after: the verification pages,
 the signer's page, the dashboards. The signing journeys themselves click through the pages.
 
-Use with the `signing_settings` fixture of tests/signing/conftest.py.
+Use with the `signing_settings` fixture (tests/signing/pdf/fixtures.py).
 """
 
 import re

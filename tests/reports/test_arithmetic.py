@@ -80,6 +80,7 @@ def test_per_authority_from_the_top_then_rolled_up_the_province(report_world, pl
         tree=tree,
         branches=queries.authority_branches(tree, root_id=None, scope=None),
         root_id=None,
+        as_of=today,
     )
     figures = {row.key: (row.pledged, row.delivered, row.eligible_6, row.retained_6) for row in top}
     assert figures == {w.long_an.pk: (18, 5, 3, 2), w.ha_nam.pk: (5, 1, 1, 1)}
@@ -96,6 +97,7 @@ def test_a_dissolved_districts_mous_count_under_its_successor(report_world, pled
         tree=tree,
         branches=queries.authority_branches(tree, root_id=w.long_an.pk, scope=None),
         root_id=w.long_an.pk,
+        as_of=today,
     )
     # One row: Bến Lức commune, holding its own MoU 10 and the district's MoU 20; the
     # district is no row of its own, and Thạnh Lợi has no signed MoU.

@@ -29,7 +29,7 @@ BUDGETED = {"/reports/mous/", "/reports/partners/"}
 
 
 def queries_of(client, url: str) -> int:
-    client.get(url)  # the tallies are brought up to date by the first request
+    client.get(url)  # the first request fills the caches (the authority tree...)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, url

@@ -1,7 +1,8 @@
 """`python manage.py refresh_delivery_tallies`: recount every pledge line's delivery tally
-for today. Run it daily from cron just after midnight, so the first report of the day does
-not wait for the recount (reports recount by themselves when needed; this only moves the
-work to a quiet hour). Safe to run again: a current tally is left as it is."""
+for today. Run it daily from cron just after midnight: retention moves with the calendar,
+and until the recount reports count every line from its placements (exact, but slower).
+Reports never recount; the worker recounts the lines a change outdated. Safe to run again,
+and beside the worker: a current tally is left as it is."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone

@@ -39,6 +39,7 @@ from partnerships.mous.lifecycle import record_event
 from partnerships.placements.imports.errors import ImportRefused
 from partnerships.placements.imports.reading import MAX_FILE_MEGABYTES, read_table
 from partnerships.placements.imports.validation import RowChecker
+from partnerships.reports.tallies import recount_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,7 @@ def run(batch_id: int) -> ImportBatch:
     try:
         with transaction.atomic():
             people_added, placements_added, skipped = _save_rows(batch)
+            recount_after_commit()
             record_event(
                 action="placements.imported",
                 actor=batch.uploaded_by,

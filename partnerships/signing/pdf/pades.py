@@ -16,7 +16,6 @@ Each function takes the PDF as it is now and returns it with one more incrementa
 input bytes are always a prefix of the output.
 """
 
-import asyncio
 import io
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -39,7 +38,8 @@ from partnerships.documents.engine.fields import (
 )
 from partnerships.signing.pdf import stamps
 from partnerships.signing.pdf.errors import SigningError
-from partnerships.signing.pdf.trust import NETWORK_TIMEOUT, SIGNING_KEY_USAGE, validation_context
+from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget, seconds_left
+from partnerships.signing.pdf.trust import SIGNING_KEY_USAGE, validation_context
 
 ARCHIVE_TIMESTAMP_FIELD_PREFIX = "Archive_Timestamp"
 DIGEST = "sha256"
@@ -157,7 +157,7 @@ def _sign(
         validation_context=context,
         signer_key_usage=SIGNING_KEY_USAGE,
     )
-    timestamper = HTTPTimeStamper(tsa_url, timeout=NETWORK_TIMEOUT) if tsa_url else None
+    timestamper = HTTPTimeStamper(tsa_url, timeout=seconds_left()) if tsa_url else None
     pdf_signer = _PdfSigner(
         meta,
         signer,
@@ -165,10 +165,18 @@ def _sign(
         stamp_style=stamp.style,
         signing_time=signed_at,
     )
+
+    async def sign():
+        try:
+            return await pdf_signer.async_sign_pdf(
+                writer, existing_fields_only=True, appearance_text_params=stamp.text_params
+            )
+        finally:
+            if context is not None:
+                await context.aclose()
+
     try:
-        output = pdf_signer.sign_pdf(
-            writer, existing_fields_only=True, appearance_text_params=stamp.text_params
-        )
+        output = run_within_budget(sign)
     except SigningError:
         raise
     except Exception as exc:
@@ -189,6 +197,8 @@ def _signing_failure(exc: Exception, *, tsa_url: str | None):
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
+    if any(isinstance(cause, TimeoutError) for cause in _causes(exc)):
+        return NetworkTimeout.MESSAGE
     for cause in _causes(exc):
         if isinstance(cause, TimestampRequestError):
             return _("The time-stamping authority %(url)s did not answer properly.") % {
@@ -426,7 +436,7 @@ def add_archive_timestamp(
     if not signatures:
         raise SigningError(_("The document has no signature to archive."))
     context = validation_context(list(trust_roots), other_certs=other_certs)
-    timestamper = HTTPTimeStamper(tsa_url, timeout=NETWORK_TIMEOUT)
+    timestamper = HTTPTimeStamper(tsa_url, timeout=seconds_left())
     existing = {name for name, *_rest in sig_fields.enumerate_sig_fields(reader, None)}
     number = 1
     while f"{ARCHIVE_TIMESTAMP_FIELD_PREFIX}_{number}" in existing:
@@ -448,7 +458,7 @@ def add_archive_timestamp(
         return output.getvalue()
 
     try:
-        return asyncio.run(archive())
+        return run_within_budget(archive)
     except SigningError:
         raise
     except Exception as exc:

@@ -9,6 +9,10 @@ from collections.abc import Iterable
 from asn1crypto import x509
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+from partnerships.signing.pdf.network import seconds_left
 
 Certificates = Iterable[x509.Certificate]
 
@@ -18,9 +22,6 @@ SIGNER_KEY_USAGE = KeyUsageConstraints(
 )
 # What signing checks on our own certificates before using them.
 SIGNING_KEY_USAGE = {"digital_signature"}
-
-# Seconds to wait for a time-stamping authority (pyHanko's OCSP and CRL fetchers wait 10 s).
-NETWORK_TIMEOUT = 10
 
 
 def validation_context(
@@ -37,11 +38,20 @@ def validation_context(
     `revocation_mode`: "hard-fail" refuses a certificate whose revocation status cannot be
     established when it names where to find it; "require" demands revocation data for every
     certificate; "soft-fail" accepts when the data cannot be had.
+
+    Each fetch (OCSP, CRL, certificate) waits at most what is left of the network budget
+    (signing.pdf.network); the context owns its HTTP session: close it with `aclose()`.
     """
     roots = list(trust_roots)
     if not roots:
         raise ValueError("A validation context needs at least one trust root.")
+    fetchers = (
+        OwnedFetcherBackend(AIOHttpFetcherBackend(per_request_timeout=seconds_left()))
+        if allow_fetching
+        else None
+    )
     return ValidationContext(
+        fetcher_backend=fetchers,
         trust_roots=roots,
         other_certs=list(other_certs),
         allow_fetching=allow_fetching,

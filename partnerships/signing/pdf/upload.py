@@ -31,6 +31,7 @@ from pyhanko.sign.validation import read_certification_data
 from partnerships.documents.engine.fields import BUSINESS_FIELD
 from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.errors import SigningError
+from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.verify import Problem, SignatureReport
 
 logger = logging.getLogger(__name__)
@@ -251,6 +252,8 @@ def check_business_upload(
             revocation_mode=revocation_mode,
             only=[signature],
         )
+    except NetworkTimeout:
+        raise  # not the file's fault: the caller says the servers did not answer
     except Exception:
         logger.warning("Uploaded PDF could not be checked", exc_info=True)
         return _refuse(DAMAGED)

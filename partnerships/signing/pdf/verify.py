@@ -10,7 +10,6 @@ every change after each signature is one its signer allowed, and nothing but val
 and archive timestamps was added after the last signature.
 """
 
-import asyncio
 import hashlib
 import io
 import logging
@@ -34,6 +33,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
+from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ UNUSABLE_CERTIFICATE = "unusable_certificate"
 TIMESTAMP_INVALID = "timestamp_invalid"
 CHANGED_AFTER_SIGNING = "changed_after_signing"
 INCOMPLETE_COVERAGE = "incomplete_coverage"
+NETWORK_TIMEOUT = "network_timeout"
 
 MESSAGES = {
     NOT_A_PDF: _("The file is not a PDF."),
@@ -94,6 +95,10 @@ MESSAGES = {
         "The document was changed after this signature in a way the signer did not allow."
     ),
     INCOMPLETE_COVERAGE: _("The signature does not cover the whole of the signed revision."),
+    NETWORK_TIMEOUT: _(
+        "The certificate status servers did not answer in time, so the signatures could not "
+        "be checked. Please try again in a few minutes."
+    ),
 }
 
 
@@ -511,7 +516,7 @@ def verify_reader(
         revocation_mode=revocation_mode,
     )
     signatures = reader.embedded_signatures if only is None else list(only)
-    results = asyncio.run(_validate_all(signatures, context))
+    results = run_within_budget(lambda: _validate_all(signatures, context))
     timestamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
     seals = {cert.sha256 for cert in registry_seals}
     reports = [
@@ -559,6 +564,8 @@ def verify_pdf(
             allow_fetching=allow_fetching,
             revocation_mode=revocation_mode,
         )
+    except NetworkTimeout:
+        return Verdict(sha256=digest, problems=(problem(NETWORK_TIMEOUT),))
     except Exception:
         logger.warning("Verification failed on a readable PDF", exc_info=True)
         return Verdict(sha256=digest, problems=(problem(DAMAGED),))

@@ -14,7 +14,7 @@ import pytest
 
 from partnerships.signing.pdf.signers import load_pkcs12_signer
 from tests.factories import requires_libreoffice, sample_documents
-from tests.factories.signing import PUBLIC_BASE_URL
+from tests.factories.signing import GENEROUS_NETWORK_BUDGET, PUBLIC_BASE_URL
 from tests.signing.pdf.pki import PASSPHRASE, start_test_pki
 
 SOFTHSM_MODULES = (
@@ -134,6 +134,7 @@ def signing_settings(settings, pki, tmp_path):
     settings.SIGNING_SEAL_PKCS12 = str(pki.pkcs12("seal"))
     settings.SIGNING_SEAL_PKCS12_PASSPHRASE = PASSPHRASE
     settings.SIGNING_TSA_URL = pki.tsa_url
+    settings.SIGNING_NETWORK_TIMEOUT = GENEROUS_NETWORK_BUDGET
     settings.SIGNING_TRUST_ROOTS = [str(root)]
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     return settings
