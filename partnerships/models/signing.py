@@ -160,6 +160,11 @@ class SigningInvitation(models.Model):
         _("outcome"), max_length=20, choices=InvitationOutcome.choices, blank=True
     )
     revoked_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+    # Set by send_signing_reminders, so a second run (cron overlap, a retry) sends nothing twice.
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    expiry_notified_at = models.DateTimeField(
+        _("staff told of the expiry at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("signing invitation")

@@ -35,7 +35,14 @@ class PartnerForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["full_name", "position", "email", "phone", "is_legal_representative"]
+        fields = [
+            "full_name",
+            "position",
+            "email",
+            "phone",
+            "language",
+            "is_legal_representative",
+        ]
 
     def _get_validation_exclusions(self):
         # "One legal representative" is checked across the whole formset instead, so

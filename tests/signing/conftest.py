@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import translation
 
@@ -73,7 +73,8 @@ class Invitation:
 
 def invite(browser, mou) -> Invitation:
     sent_before = len(mail.outbox)
-    response = browser.post(reverse("mou_invite", args=[mou.pk]))
+    with TestCase.captureOnCommitCallbacks(execute=True):  # emails go out on commit
+        response = browser.post(reverse("mou_invite", args=[mou.pk]))
     assert response.status_code == 302
     assert len(mail.outbox) == sent_before + 1, "no invitation email"
     email = mail.outbox[-1]
@@ -87,7 +88,8 @@ def link(token: str, name: str = "invitation") -> str:
 
 def request_code(browser, token: str) -> str:
     sent_before = len(mail.outbox)
-    response = browser.post(link(token, "invitation_code"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = browser.post(link(token, "invitation_code"))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert len(mail.outbox) == sent_before + 1, "no code email"
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
