@@ -5,7 +5,7 @@ named in the settings, and sent only once the change it reports is committed."""
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email.utils import formataddr
+from email.headerregistry import Address
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -30,9 +30,16 @@ class Attachment:
     mimetype: str = "application/pdf"
 
 
+def named_address(name: str, email: str) -> str:
+    """Name <address>, quoted where needed; Django encodes it when the mail is sent."""
+    if not name:
+        return email
+    return str(Address(display_name=name, addr_spec=email))
+
+
 def sender() -> str:
-    """ "Name <address>" from REGISTRY_EMAIL_SENDER_NAME and DEFAULT_FROM_EMAIL."""
-    return formataddr((settings.REGISTRY_EMAIL_SENDER_NAME, settings.DEFAULT_FROM_EMAIL))
+    """The From of every email: REGISTRY_EMAIL_SENDER_NAME <DEFAULT_FROM_EMAIL>."""
+    return named_address(settings.REGISTRY_EMAIL_SENDER_NAME, settings.DEFAULT_FROM_EMAIL)
 
 
 def language_of(code: str | None) -> str:
@@ -58,7 +65,7 @@ def compose(
             subject=" ".join(str(subject()).split()),  # a subject is one line
             body=render_to_string(f"emails/{template}.txt", context),
             from_email=sender(),
-            to=[formataddr((to.name, to.email)) if to.name else to.email],
+            to=[named_address(to.name, to.email)],
         )
         html = render_to_string(f"emails/{template}.html", context)
         message.attach_alternative(html, "text/html")
