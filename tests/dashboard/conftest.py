@@ -1,0 +1,1 @@
+from tests.placements.conftest import placements_world  # noqa: F401
