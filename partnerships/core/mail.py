@@ -65,7 +65,7 @@ def compose(
             subject=" ".join(str(subject()).split()),  # a subject is one line
             body=render_to_string(f"emails/{template}.txt", context),
             from_email=sender(),
-            to=[named_address(to.name, to.email)],
+            to=[to.email],
         )
         html = render_to_string(f"emails/{template}.html", context)
         message.attach_alternative(html, "text/html")

@@ -104,22 +104,21 @@ def completion_messages(
         Attachment(f"{stem}-signed.pdf", final_pdf),
         Attachment(f"{stem}-certificate.pdf", certificate_pdf),
     ]
-    messages = []
-    for recipient, is_staff in [(r, False) for r in business] + [
-        (r, True) for r in authority_staff(mou)
-    ]:
-        messages.append(
-            compose(
-                "signing_completed",
-                to=recipient,
-                subject=lambda: (
-                    _("MoU %(number)s is signed by both parties") % {"number": mou.document_number}
-                ),
-                context=_mou_context(mou) | {"for_staff": is_staff},
-                attachments=attachments,
-            )
+
+    def message(recipient: Recipient, *, for_staff: bool):
+        return compose(
+            "signing_completed",
+            to=recipient,
+            subject=lambda: (
+                _("MoU %(number)s is signed by both parties") % {"number": mou.document_number}
+            ),
+            context=_mou_context(mou) | {"for_staff": for_staff},
+            attachments=attachments,
         )
-    return messages
+
+    return [message(recipient, for_staff=False) for recipient in business] + [
+        message(recipient, for_staff=True) for recipient in authority_staff(mou)
+    ]
 
 
 def declined_messages(mou: Mou, *, reason: str):
