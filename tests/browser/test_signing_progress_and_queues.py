@@ -29,6 +29,7 @@ def step_status(page, key: str) -> str:
 
 
 def fits_the_width(page) -> bool:
+    """Nothing sticks out sideways (wide tables scroll inside their own box)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
@@ -44,10 +45,12 @@ def test_staff_follow_a_signing_from_the_work_queue_to_the_invitation_being_open
     # The dashboard counts the MoU as waiting for the authority and links to the list.
     page.goto("/")
     queue = page.locator('[data-queue="awaiting_authority"] a')
+    assert queue.is_visible() and fits_the_width(page)
     assert queue.locator(".count").inner_text() == "1"
     assert "Chờ cơ quan ký" in queue.inner_text()
     queue.click()
     page.wait_for_url("**/mous/?queue=awaiting_authority")
+    assert page.locator("#id_queue").input_value() == "awaiting_authority"  # the filter shows
     rows = page.locator(".table-wrap table tbody tr")
     assert rows.count() == 1
     rows.first.get_by_role("link", name=mou.document_number).click()

@@ -11,7 +11,9 @@ from django.test import TestCase
 
 from partnerships.models import CompletionCertificate, Contact, MouState, SigningInvitation
 from partnerships.signing import invitations
+from partnerships.signing.emails import declined_messages
 from partnerships.signing.revisions import final_revision
+from tests.factories import make_mou
 from tests.signing.conftest import (
     PUBLIC_BASE_URL,
     anonymous,
@@ -159,7 +161,7 @@ def test_staff_are_told_when_the_business_declines(certified, world):
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         anonymous().post(
-            link(invitation.token, "invitation_decline"), {"reason": "Chưa đủ nhân lực"}
+            link(invitation.token, "invitation_decline"), {"reason": "Chưa đủ <nhân lực> & vốn"}
         )
 
     mou.refresh_from_db()
@@ -167,5 +169,15 @@ def test_staff_are_told_when_the_business_declines(certified, world):
     [email] = mail.outbox  # staff of the MoU's authority only, not another authority's
     assert email.to == ["staff@benluc.example.org"]
     assert email.subject == f"Công ty May Bến Lức declined MoU {mou.document_number}"
-    assert "Chưa đủ nhân lực" in email.body
-    assert "Chưa đủ nhân lực" in html_of(email)
+    assert "Chưa đủ <nhân lực> & vốn" in email.body  # plain text is not HTML-escaped
+    assert "Chưa đủ &lt;nhân lực&gt; &amp; vốn" in html_of(email)
+
+
+def test_staff_of_the_successor_hear_about_an_mou_of_a_dissolved_authority(world):
+    _staff_with_email(world, language="vi")
+    old_mou = make_mou(world.ben_luc_district, world.garment, number=7)
+
+    [email] = declined_messages(old_mou, reason="Giải thể")
+
+    assert email.to == ["staff@benluc.example.org"]
+    assert email.subject == f"Công ty May Bến Lức đã từ chối bản ghi nhớ {old_mou.document_number}"
