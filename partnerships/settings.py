@@ -215,6 +215,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "registry@localhost")
+# The name shown beside DEFAULT_FROM_EMAIL on every email the registry sends.
+REGISTRY_EMAIL_SENDER_NAME = os.environ.get("REGISTRY_EMAIL_SENDER_NAME", "Sổ đăng ký hợp tác")
 
 # Seconds a DOCX to PDF conversion may take before LibreOffice is killed.
 DOCUMENT_CONVERSION_TIMEOUT = env_int("DOCUMENT_CONVERSION_TIMEOUT", 60)
@@ -257,6 +259,9 @@ SIGNING_INVITATION_DAYS = env_int("SIGNING_INVITATION_DAYS", 14)
 SIGNING_CODE_MINUTES = env_int("SIGNING_CODE_MINUTES", 10)
 SIGNING_CODE_MAX_ATTEMPTS = env_int("SIGNING_CODE_MAX_ATTEMPTS", 5)
 SIGNING_CODES_PER_INVITATION = env_int("SIGNING_CODES_PER_INVITATION", 5)
+# How many days before a signing link expires its holder is reminded (send_signing_reminders)
+# and the staff dashboard counts the invitation as expiring.
+SIGNING_REMINDER_DAYS = env_int("SIGNING_REMINDER_DAYS", 3)
 # The largest PDF accepted by the upload and the public verification page.
 SIGNING_MAX_UPLOAD_MB = env_int("SIGNING_MAX_UPLOAD_MB", 20)
 # The demo PKI made by seed_demo; used only with DEBUG=1 when no signer is configured.

@@ -342,6 +342,18 @@ def can_confirm_placements_of(user, mou: Mou) -> bool:
     return can_manage_mou(user, mou)
 
 
+def placements_to_confirm(user, queryset=None):
+    """Reported placements this user may confirm or reject: those on MoUs they manage."""
+    from partnerships.models import Confirmation, Placement
+
+    queryset = Placement.objects.all() if queryset is None else queryset
+    if not (is_administrator(user) or has_role(user, Role.AUTHORITY_STAFF)):
+        return queryset.none()
+    queryset = queryset.filter(confirmation=Confirmation.REPORTED)
+    scope = _staff_scope(user)
+    return queryset if scope is None else queryset.filter(pledge__mou__authority_id__in=scope)
+
+
 def can_confirm_placement(user, placement) -> bool:
     return can_confirm_placements_of(user, placement.pledge.mou)
 

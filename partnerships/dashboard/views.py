@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from partnerships.authorities.permissions import can_create_mou
 from partnerships.core.access import role_required
+from partnerships.dashboard.selectors import work_queues
 from partnerships.models import MouState
 from partnerships.mous import selectors
 from partnerships.reports.measures import lag_margin
@@ -21,6 +22,7 @@ def dashboard(request):
             "state_counts": [(state, label, counts[state]) for state, label in MouState.choices],
             "total": sum(counts.values()),
             "needing_action": selectors.mous_needing_action(user=request.user),
+            "work_queues": work_queues(user=request.user),
             "can_create_mou": can_create_mou(request.user),
             "lagging_count": lagging_count,
             "lagging": lagging,

@@ -143,6 +143,12 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_legal_representative = models.BooleanField(_("legal representative"), default=False)
+    language = models.CharField(
+        _("language of emails"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="vi",
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -203,6 +209,12 @@ class UserProfile(models.Model):
     )
     partner = models.ForeignKey(
         Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    language = models.CharField(
+        _("language of emails"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="vi",
     )
 
     class Meta:

@@ -160,6 +160,11 @@ class SigningInvitation(models.Model):
         _("outcome"), max_length=20, choices=InvitationOutcome.choices, blank=True
     )
     revoked_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+    # Set by send_signing_reminders, so a second run (cron overlap, a retry) sends nothing twice.
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    expiry_notified_at = models.DateTimeField(
+        _("staff told of the expiry at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("signing invitation")
@@ -172,6 +177,11 @@ class SigningInvitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+    @property
+    def is_open(self) -> bool:
+        """Can still be used to sign or decline."""
+        return not (self.used_at or self.revoked_at or self.is_expired)
 
     def status_label(self):
         if self.used_at:

@@ -13,6 +13,7 @@ from partnerships.models import (
     TargetGroup,
 )
 from partnerships.mous.forms import DmyDateInput
+from partnerships.mous.queues import QUEUE_CHOICES, queue_condition
 
 
 def mou_search_condition(value: str, *, prefix: str = "") -> Q | None:
@@ -59,6 +60,10 @@ class MouFilter(django_filters.FilterSet):
         method="filter_target_group",
     )
 
+    queue = django_filters.ChoiceFilter(
+        label=_("Work queue"), choices=QUEUE_CHOICES, method="filter_queue"
+    )
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
         # Offer only authorities and partners that appear in the user's own MoUs.
@@ -73,6 +78,9 @@ class MouFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         condition = mou_search_condition(value)
         return queryset if condition is None else queryset.filter(condition)
+
+    def filter_queue(self, queryset, name, value):
+        return queryset.filter(queue_condition(value))
 
     def filter_in_force_from(self, queryset, name, value):
         return queryset.filter(Q(term_end__isnull=True) | Q(term_end__gte=value))

@@ -41,7 +41,22 @@ class PartnerForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["full_name", "position", "email", "phone", "is_legal_representative"]
+        fields = [
+            "full_name",
+            "position",
+            "email",
+            "phone",
+            "language",
+            "is_legal_representative",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Emails go out in Vietnamese unless another language is chosen.
+        self.fields["language"].required = False
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or Contact._meta.get_field("language").default
 
     def _get_validation_exclusions(self):
         # "One legal representative" is checked across the whole formset instead, so
@@ -55,7 +70,7 @@ ContactFormSet = inlineformset_factory(
     Partner,
     Contact,
     form=ContactForm,
-    fields=["full_name", "position", "email", "phone", "is_legal_representative"],
+    fields=ContactForm.Meta.fields,
     extra=1,
     can_delete=True,
 )

@@ -92,6 +92,9 @@ AUDIT_ACTION_LABELS = {
     ),
     "mou.business_signed": _("Signed by the business with its own certificate"),
     "mou.archive_timestamped": _("Archive timestamp added"),
+    "mou.signed_copies_emailed": _("Signed PDF and completion certificate emailed to both parties"),
+    "mou.signing_reminder_sent": _("Signing reminder sent"),
+    "mou.invitation_expired": _("Signing invitation expired unanswered"),
 }
 
 CONFLICT_MESSAGE = _(
@@ -228,6 +231,8 @@ def perform(
                 to_state=mou.state,
                 details=details,
             )
+            if action.name == "decline":
+                _tell_staff_of_decline(mou, actor=actor, reason=note)
     except ConcurrentTransition as exc:
         mou.refresh_from_db()
         raise MouError(CONFLICT_MESSAGE) from exc
@@ -235,6 +240,18 @@ def perform(
         mou.refresh_from_db()
         raise
     return mou
+
+
+def _tell_staff_of_decline(mou: Mou, *, actor, reason: str) -> None:
+    """The business declined (through its link, actor None, or logged in): the authority's
+    staff are emailed once the decline is committed. Staff declining themselves are not."""
+    from partnerships.authorities.permissions import can_manage_mou
+    from partnerships.core.mail import send_after_commit
+    from partnerships.signing.emails import declined_messages
+
+    if actor is not None and can_manage_mou(actor, mou):
+        return
+    send_after_commit(declined_messages(mou, reason=reason), kind="decline")
 
 
 def activate_due_mous(*, today=None) -> list[Mou]:

@@ -5,7 +5,12 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 
-from partnerships.authorities.permissions import visible_mous, visible_people, visible_placements
+from partnerships.authorities.permissions import (
+    placements_to_confirm,
+    visible_mous,
+    visible_people,
+    visible_placements,
+)
 from partnerships.models import (
     Confirmation,
     Mou,
@@ -18,11 +23,16 @@ from partnerships.mous.selectors import pledge_total
 from partnerships.placements.delivery import delivery_annotations
 
 
-def placement_list(*, user, confirmation: str = "", mou_id: int | None = None):
-    """Placements the user may see, with what the list shows, in constant queries."""
+def placement_list(
+    *, user, confirmation: str = "", mou_id: int | None = None, to_confirm: bool = False
+):
+    """Placements the user may see, with what the list shows, in constant queries;
+    `to_confirm`: only those waiting for this user's confirmation (the dashboard's queue)."""
     queryset = visible_placements(user).select_related(
         "pledge__mou__authority", "person__target_group"
     )
+    if to_confirm:
+        queryset = placements_to_confirm(user, queryset)
     if confirmation in Confirmation.values:
         queryset = queryset.filter(confirmation=confirmation)
     if mou_id:

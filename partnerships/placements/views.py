@@ -33,7 +33,10 @@ def placement_list(request):
         # Officials, and anyone else who may see MoUs but not people: counts only.
         return _counts_page(request)
     confirmation = request.GET.get("confirmation", "")
-    queryset = placement_selectors.placement_list(user=request.user, confirmation=confirmation)
+    to_confirm = request.GET.get("queue") == "to_confirm"
+    queryset = placement_selectors.placement_list(
+        user=request.user, confirmation=confirmation, to_confirm=to_confirm
+    )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     confirmable = {
         row.pk
@@ -48,6 +51,7 @@ def placement_list(request):
             "confirmable": confirmable,
             "confirmation": confirmation,
             "confirmation_choices": Confirmation.choices,
+            "to_confirm": to_confirm,
             "show_person_groups": has_role(request.user, Role.AUTHORITY_STAFF),
         },
     )

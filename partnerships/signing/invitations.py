@@ -10,19 +10,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partnerships.authorities.permissions import can_manage_mou
+from partnerships.core.mail import send_after_commit
 from partnerships.models import Mou, SigningCode, SigningInvitation
 from partnerships.models.signing import code_digest, token_digest
 from partnerships.mous.lifecycle import MouError, record_event
+from partnerships.signing import emails
 from partnerships.signing.revisions import (
     require_authority_signed,
     require_business_unsigned,
@@ -62,17 +62,13 @@ def invitation_blockers(mou: Mou) -> list[str]:
     return []
 
 
-def _language(mou: Mou) -> str:
-    return mou.language or settings.LANGUAGE_CODE
-
-
 def send_invitation(
     mou: Mou, *, actor, setup: SigningSetup | None = None, request=None
 ) -> SigningInvitation:
     """Email the partner's legal representative a personal link to review and sign the MoU.
 
-    Earlier invitations still open are replaced. The email is sent inside the transaction,
-    so an invitation that could not be sent is not recorded either.
+    Earlier invitations still open are replaced. The email, in the contact's language, goes
+    out once the invitation is committed (never for one that was rolled back).
     """
     if not can_manage_mou(actor, mou):
         raise PermissionDenied(_("You may not do this to this MoU."))
@@ -106,32 +102,8 @@ def send_invitation(
             },
         )
         link = setup.public_url(reverse("invitation", args=[token]), request)
-        with translation.override(_language(mou)):
-            _invitation_email(mou, invitation, link).send()
+        send_after_commit([emails.invitation_message(invitation, link=link)], kind="invitation")
     return invitation
-
-
-def _invitation_email(mou: Mou, invitation: SigningInvitation, link: str) -> EmailMessage:
-    expires = date_format(timezone.localtime(invitation.expires_at), "SHORT_DATETIME_FORMAT")
-    subject = _("Please review and sign MoU %(number)s") % {"number": mou.document_number}
-    body = _(
-        "Dear %(name)s,\n\n"
-        "%(authority)s invites you to review and sign, for %(company)s, the memorandum of "
-        "understanding %(number)s “%(title)s”.\n\n"
-        "Open this personal link to read it, then sign or decline:\n%(link)s\n\n"
-        "The link works until %(expires)s and only once. Do not forward it: whoever holds it "
-        "can sign for you.\n\n"
-        "If you did not expect this email, ignore it."
-    ) % {
-        "name": invitation.contact.full_name,
-        "authority": mou.authority.name,
-        "company": mou.partner.name,
-        "number": mou.document_number,
-        "title": mou.title,
-        "link": link,
-        "expires": expires,
-    }
-    return EmailMessage(subject, body, to=[invitation.email])
 
 
 def find_invitation(token: str) -> SigningInvitation | None:
@@ -181,6 +153,14 @@ def mark_opened(invitation: SigningInvitation, *, ip: str | None, user_agent: st
             actor=None,
             details={"invitation": invitation.pk, "ip": ip, "user_agent": user_agent},
         )
+
+
+def mark_invitation_opened(
+    invitation: SigningInvitation, *, ip: str | None = None, user_agent: str = ""
+) -> None:
+    """For the signer's page: record, once, that the invitation was opened (the staff's
+    MoU page shows it as a step of the signing progress)."""
+    mark_opened(invitation, ip=ip, user_agent=user_agent)
 
 
 def send_code(invitation: SigningInvitation, *, ip: str | None, user_agent: str) -> SigningCode:
@@ -233,30 +213,9 @@ def send_code(invitation: SigningInvitation, *, ip: str | None, user_agent: str)
                 "user_agent": user_agent[:300],
             },
         )
-        with translation.override(_language(mou)):
-            _code_email(mou, invitation, code).send()
+        message = emails.code_message(invitation, code=code, minutes=settings.SIGNING_CODE_MINUTES)
+        send_after_commit([message], kind="signing code")
     return signing_code
-
-
-def _code_email(mou: Mou, invitation: SigningInvitation, code: str) -> EmailMessage:
-    subject = _("Your code to sign MoU %(number)s: %(code)s") % {
-        "number": mou.document_number,
-        "code": code,
-    }
-    body = _(
-        "Your one-time code is %(code)s.\n\n"
-        "Entering it on the signing page lets the registry sign the memorandum %(number)s "
-        "for you and %(company)s with its electronic seal. This is an electronic signature "
-        "made through the registry, not your company's digital signature.\n\n"
-        "The code works for %(minutes)s minutes. If you did not ask for it, do not share it "
-        "with anyone."
-    ) % {
-        "code": code,
-        "number": mou.document_number,
-        "company": mou.partner.name,
-        "minutes": settings.SIGNING_CODE_MINUTES,
-    }
-    return EmailMessage(subject, body, to=[invitation.email])
 
 
 def check_code(invitation: SigningInvitation, code: str) -> SigningCode:

@@ -15,7 +15,7 @@ from partnerships.documents.views import _attachment, _file_name
 from partnerships.models import MouState, SignatureParty
 from partnerships.mous import selectors
 from partnerships.mous.lifecycle import MouError
-from partnerships.signing import authority, invitations, revisions
+from partnerships.signing import authority, invitations, progress, revisions
 from partnerships.signing.certificate import completion_certificate
 from partnerships.signing.setup import SigningSetup
 
@@ -44,6 +44,7 @@ def signing_context(request, mou) -> dict:
         "can_certify": False,
         "can_invite": False,
         "invitations": [],
+        "steps": _steps(mou) if progress.shows_progress(mou) else [],
     }
     if not manages or mou.state != MouState.SENT:
         return context
@@ -57,7 +58,19 @@ def signing_context(request, mou) -> dict:
         context["seal_problems"] = setup.seal_problems()
         context["upload_problems"] = setup.upload_problems()
     context["invitations"] = list(mou.invitations.select_related("contact")[:10])
+    latest = context["invitations"][0] if context["invitations"] else None
+    context["waiting_for"] = latest if latest is not None and latest.is_open else None
     return context
+
+
+def _steps(mou) -> list[progress.Step]:
+    signatures = dict(
+        mou.signatures.filter(revision__isnull=False, is_verified=True).values_list(
+            "party", "signed_at"
+        )
+    )
+    latest = mou.invitations.first()  # newest first (the model's ordering)
+    return progress.signing_steps(mou, signatures=signatures, invitation=latest)
 
 
 def _managed_mou(request, pk):

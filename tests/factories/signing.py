@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields as sig_fields
@@ -91,7 +92,8 @@ class Invitation:
 def invite(browser, mou) -> Invitation:
     """Staff press "Invite the business to sign" on the MoU page; the emailed link."""
     sent_before = len(mail.outbox)
-    response = browser.submit(mou_page(mou), action=reverse("mou_invite", args=[mou.pk]))
+    with TestCase.captureOnCommitCallbacks(execute=True):  # emails go out on commit
+        response = browser.submit(mou_page(mou), action=reverse("mou_invite", args=[mou.pk]))
     assert response.status_code == 302
     assert len(mail.outbox) == sent_before + 1, "no invitation email"
     email = mail.outbox[-1]
@@ -106,7 +108,8 @@ def link(token: str, name: str = "invitation") -> str:
 def request_code(browser, token: str) -> str:
     """The representative asks for a code on the signing page; the emailed code."""
     sent_before = len(mail.outbox)
-    response = browser.submit(link(token), action=link(token, "invitation_code"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = browser.submit(link(token), action=link(token, "invitation_code"))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert len(mail.outbox) == sent_before + 1, "no code email"
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)

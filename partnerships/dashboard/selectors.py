@@ -1,0 +1,78 @@
+"""The dashboard's work queues: what waits for the user, each a count and the address of
+the list that shows exactly those items. Counted in two queries whatever the data (one
+over MoUs, one over placements), through the same scope rules as every list."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.authorities.permissions import (
+    has_any_role,
+    placements_to_confirm,
+    visible_mous,
+)
+from partnerships.models import Role
+from partnerships.mous import queues
+
+PLACEMENTS_TO_CONFIRM = "placements_to_confirm"
+
+STAFF = [Role.AUTHORITY_STAFF, Role.ADMINISTRATOR]
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def _mou_queues_for(user) -> list[str]:
+    keys = []
+    if has_any_role(user, STAFF):
+        keys += [
+            queues.AWAITING_AUTHORITY,
+            queues.INVITATION_OPEN,
+            queues.INVITATION_EXPIRING,
+        ]
+    if has_any_role(user, [*STAFF, Role.OFFICIAL]):
+        keys.append(queues.REVIEW_DUE)
+    return keys
+
+
+def work_queues(*, user, now=None) -> list[WorkQueue]:
+    """The queues this user works on, by role: staff and administrators all of them,
+    officials the reviews due; business representatives none."""
+    now = now or timezone.now()
+    labels = dict(queues.QUEUE_CHOICES)
+    keys = _mou_queues_for(user)
+    result = []
+    if keys:
+        counts = visible_mous(user).aggregate(
+            **{key: Count("pk", filter=queues.queue_condition(key, now=now)) for key in keys}
+        )
+        mou_list = reverse("mou_list")
+        result = [
+            WorkQueue(
+                key=key,
+                label=labels[key],
+                count=counts[key] or 0,
+                url=f"{mou_list}?{urlencode({'queue': key})}",
+            )
+            for key in keys
+        ]
+    if has_any_role(user, STAFF):
+        result.insert(
+            len(result) - 1,  # before the reviews due
+            WorkQueue(
+                key=PLACEMENTS_TO_CONFIRM,
+                label=_("Placements waiting for confirmation"),
+                count=placements_to_confirm(user).count(),
+                url=f"{reverse('placement_list')}?{urlencode({'queue': 'to_confirm'})}",
+            ),
+        )
+    return result
