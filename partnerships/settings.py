@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "partnerships.core.middleware.RefuseNulCharacters",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -323,3 +324,23 @@ LOGGING = {
         "pyhanko": {"level": "ERROR"},
     },
 }
+
+# --- Hardening (issue 11): mail, sessions, login throttling, shared rate limits ------------
+# Kept in one block so other changes to the settings above merge cleanly.
+
+# Seconds an SMTP connection may hang before sending fails (Django's default: forever).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Mail backends that deliver nothing: refused with DEBUG off (partnerships/core/checks.py),
+# or signing links and one-time codes would silently go to the log.
+UNDELIVERED_EMAIL_BACKENDS = [
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+]
+
+# A session ends after this many idle seconds (each request starts the count again), and
+# when the browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE is set.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
