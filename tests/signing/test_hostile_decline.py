@@ -26,3 +26,13 @@ def test_a_nul_in_a_decline_reason_is_a_bad_request(invited, reason):
     mou.refresh_from_db()
     assert mou.state == MouState.SENT
     assert not AuditEvent.objects.filter(mou=mou, action="mou.declined").exists()
+
+
+def test_random_links_from_the_signers_address_do_not_lock_out_the_real_one(invited):
+    _mou, invitation = invited
+    browser = anonymous()
+    for attempt in range(40):
+        assert browser.get(link(f"random-{attempt}")).status_code in (404, 429)
+
+    assert browser.get(link(invitation.token)).status_code == 200
+    assert browser.get(link("random-again")).status_code == 429
