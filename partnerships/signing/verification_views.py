@@ -13,7 +13,7 @@ from partnerships.core import ratelimit
 from partnerships.models import Mou, MouState, PdfRevision
 from partnerships.signing import revisions
 from partnerships.signing.business import max_upload_bytes
-from partnerships.signing.verdicts import describe, verdict_for
+from partnerships.signing.public_verdicts import public_verdict
 
 CHECKS_PER_10_MINUTES = 30
 
@@ -51,9 +51,8 @@ def verify_page(request):
         if error:
             context["error"], status = error, 400
         else:
-            verdict = verdict_for(pdf)
-            context["verdict"] = describe(verdict)
-            context["matches"] = _public_mous().filter(pdf_revisions__sha256=verdict.sha256)
+            context["verdict"], sha256 = public_verdict(pdf)
+            context["matches"] = _public_mous().filter(pdf_revisions__sha256=sha256)
     return render(request, "verification/verify.html", context, status=status)
 
 
@@ -75,9 +74,8 @@ def public_mou(request, public_id):
         if error:
             context["error"], status = error, 400
         else:
-            verdict = verdict_for(pdf)
-            context["verdict"] = describe(verdict)
-            context["comparison"] = _compare(mou, verdict.sha256, final)
+            context["verdict"], sha256 = public_verdict(pdf)
+            context["comparison"] = _compare(mou, sha256, final)
     return render(request, "verification/mou.html", context, status=status)
 
 
