@@ -1,9 +1,10 @@
 """Run a parser of untrusted bytes in a child process with its own memory, CPU and time
 budget, so that a hostile file costs one child, never the web worker that received it.
 
-The child is forked: it starts at once with everything the parent has loaded, and gets
-(and returns) values through a pipe, pickled. It must not touch the database (it shares the
-parent's connections), so callers pass plain values in and get plain values back.
+The child is forked: it starts at once with everything the parent has loaded, and returns
+its value (or the RegistryError it raised, for the parent to raise again) through a pipe.
+It must not touch the database (it shares the parent's connections), so callers pass plain
+values in and get plain values back.
 """
 
 import multiprocessing
@@ -47,6 +48,8 @@ def _child(connection, budget: Budget, function, args) -> None:
         connection.send(("ok", function(*args)))
     except MemoryError:
         connection.send(("limit", "memory"))
+    except RegistryError as error:  # an answer for the user: the parent raises it again
+        connection.send(("raise", error))
     except BaseException as exc:  # reported to the parent, which decides what to say
         connection.send(("error", f"{type(exc).__name__}"))
     finally:
@@ -55,8 +58,8 @@ def _child(connection, budget: Budget, function, args) -> None:
 
 
 def run_limited(function, *args, budget: Budget = Budget()):
-    """`function(*args)` in a forked child under `budget`; its return value, or
-    LimitExceeded("memory" | "cpu" | "time" | "crash")."""
+    """`function(*args)` in a forked child under `budget`: its return value, the
+    RegistryError it raised, or LimitExceeded("memory" | "cpu" | "time" | "crash")."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(sending, budget, function, args), daemon=True)
@@ -78,6 +81,8 @@ def run_limited(function, *args, budget: Budget = Budget()):
         child.join(5)
     if outcome == "limit":
         raise LimitExceeded(value)
+    if outcome == "raise":
+        raise value
     if outcome == "error":
         raise LimitExceeded("crash")
     return value

@@ -216,3 +216,30 @@ def test_a_template_of_many_parts_is_refused(client_as, world, bgn_vi):
     page = upload(client_as, world, bgn_vi, buffer.getvalue())
 
     assert_refused(page, bgn_vi, "The file contains too many parts to be read safely.")
+
+
+# --- What the sandbox allows, bounded: filling runs under a memory, CPU and time budget ------
+
+TOO_DEMANDING = "Filling the template needs more memory or time than a document may take."
+
+
+def test_a_template_asking_for_gigabytes_is_stopped(client_as, world, bgn_vi):
+    page = upload(
+        client_as, world, bgn_vi, template_with_paragraph("{{ partner.name|center(2000000000) }}")
+    )
+
+    assert_refused(page, bgn_vi, TOO_DEMANDING)
+
+
+def test_a_template_looping_for_hours_is_stopped(monkeypatch):
+    from partnerships.core.isolation import Budget
+    from partnerships.documents.engine import fill
+
+    monkeypatch.setattr(fill, "FILL_BUDGET", Budget(memory_mb=512, cpu_seconds=2, wall_seconds=4))
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+
+    with translation.override("en"), pytest.raises(TemplateError) as refused:
+        fill_template(template_with_paragraph(loops), _SAMPLE_CONTEXT)
+
+    with translation.override("en"):
+        assert str(refused.value.message).startswith(TOO_DEMANDING)

@@ -21,6 +21,7 @@ from jinja2.sandbox import (
 )
 
 from partnerships.core.archives import ArchiveLimits, ArchiveTooLarge, check_archive
+from partnerships.core.isolation import Budget, LimitExceeded, run_limited
 from partnerships.documents.engine.errors import DocumentError
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
@@ -264,8 +265,26 @@ def validate_template(data: bytes, *, provided: set[str]) -> set[str]:
     return used
 
 
+# What filling one document may take: a template can still ask for a lot within the sandbox
+# ({{ x|center(10**9) }}, loops within loops), so filling runs in a child process.
+FILL_BUDGET = Budget(memory_mb=512, cpu_seconds=30, wall_seconds=60)
+
+
 def fill_template(data: bytes, context: dict) -> bytes:
-    """Render the template with the context; returns the filled DOCX."""
+    """Render the template with the context; returns the filled DOCX. Runs in a child
+    process under FILL_BUDGET; a template that exceeds it is refused with a TemplateError."""
+    try:
+        return run_limited(_fill, data, context, budget=FILL_BUDGET)
+    except LimitExceeded as exceeded:
+        raise TemplateError(
+            _(
+                "Filling the template needs more memory or time than a document may take. "
+                "Check its loops and filters, or use the previous version."
+            )
+        ) from exceeded
+
+
+def _fill(data: bytes, context: dict) -> bytes:
     template = _load(data)
     try:
         template.render(context, _jinja_environment(), autoescape=True)
