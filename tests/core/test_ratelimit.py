@@ -31,10 +31,12 @@ def test_the_window_ends(db):
     assert RateLimitCounter.objects.get().hits == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL (SQLite serialises the test database)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_on_separate_connections_share_one_count():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the test database)")
     allowed = []
     lock = threading.Lock()
 

@@ -103,3 +103,15 @@ def test_the_child_cannot_take_more_memory_than_its_budget():
 
     assert stopped.value.kind == "memory"
     assert run_limited(_allocate, 16, budget=Budget(memory_mb=256)) == 16 * 1024 * 1024
+
+
+def test_a_business_upload_appending_an_absurd_declaration_is_refused_unparsed():
+    from partnerships.signing.pdf.upload import check_business_upload
+
+    sent = xref_stream_pdf(10)
+    # An incremental update, as a signing tool appends one, declaring 40 million objects.
+    appended = b"\n4 0 obj\n<< /Type /XRef /Size 40000000 /W [1 4 2] >>\nstream\n\nendstream\n"
+
+    verdict = check_business_upload(sent, sent + appended, trust_roots=[], tax_code="0312345678")
+
+    assert (verdict.accepted, verdict.reason) == (False, "too_complex")
