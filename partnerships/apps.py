@@ -8,5 +8,5 @@ class PartnershipsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the system check that refuses missing or malformed personal-data keys.
-        from partnerships.core import privacy  # noqa: F401
+        # Registers the system checks: personal-data keys, and mail in production.
+        from partnerships.core import checks, privacy  # noqa: F401

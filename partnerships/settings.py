@@ -5,6 +5,7 @@ DEBUG=0 and must then provide SECRET_KEY (see README, "Running it for real").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -124,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "partnerships.core.middleware.RefuseNulCharacters",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -333,3 +335,46 @@ LOGGING = {
         "pyhanko": {"level": "ERROR"},
     },
 }
+
+# --- Hardening (issue 11): mail, sessions, login throttling, shared rate limits ------------
+# Kept in one block so other changes to the settings above merge cleanly.
+
+# Seconds an SMTP connection may hang before sending fails (Django's default: forever).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Mail backends that deliver nothing: refused with DEBUG off (partnerships/core/checks.py),
+# or signing links and one-time codes would silently go to the log.
+UNDELIVERED_EMAIL_BACKENDS = [
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+]
+
+# A session ends after this many idle seconds (each request starts the count again), and
+# when the browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE is set.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Login throttling (django-axes, partnerships/core/login_throttle.py): failed logins are
+# counted in the database per username and address together; after AXES_FAILURE_LIMIT of
+# them that pair waits LOGIN_LOCKOUT_MINUTES. Every login page goes through authenticate().
+INSTALLED_APPS += ["axes"]
+# Axes' middleware answers a locked-out login; it belongs last.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "partnerships.core.login_throttle.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "partnerships.core.login_throttle.lockout_page"
+# The same address the rate limits use: behind the TLS proxy, the one it appended.
+AXES_CLIENT_IP_CALLABLE = "partnerships.core.ratelimit.client_ip"
+# Usernames and addresses are personal data: axes logs neither.
+AXES_VERBOSE = False
+# Axes' own log lines name the username and address of each failure: personal data.
+LOGGING["loggers"]["axes"] = {"level": "ERROR"}

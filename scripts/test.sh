@@ -21,7 +21,8 @@ echo "== deployment checks under production-like settings"
 SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')" DEBUG=0 \
   PERSON_ID_HMAC_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(32))')" \
   PERSON_NAME_KEY="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
-  ALLOWED_HOSTS=registry.example.org $PY manage.py check --deploy --fail-level WARNING
+  ALLOWED_HOSTS=registry.example.org EMAIL_HOST=smtp.example.org \
+  $PY manage.py check --deploy --fail-level WARNING
 
 echo "== tests on SQLite"
 env -u DATABASE_URL $PY -m pytest -q -p no:cacheprovider "$@"

@@ -4,6 +4,10 @@ renders every cell through the table.
 
 Numbers stay numbers (a percentage is a number of percent, one decimal), so a spreadsheet
 can add them up; the CSV starts with a byte-order mark, so Excel reads Vietnamese right.
+
+Every export goes through `spreadsheet()`, and every text cell through `inert()`: names and
+titles come from users, and a partner called `=HYPERLINK(...)` must reach the spreadsheet as
+text, never as a formula (OWASP, "CSV injection").
 """
 
 import csv
@@ -11,6 +15,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -20,6 +25,21 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+# What makes Excel, LibreOffice or Google Sheets read a text cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A cell value that no spreadsheet program will run: text that could start a formula
+    gets a leading apostrophe, the mark spreadsheets themselves use for "this is text".
+    Numbers, dates and empty cells are left as they are (a negative number is a number)."""
+    if isinstance(value, Promise):
+        value = str(value)  # lazily translated labels
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def spreadsheet(
@@ -42,8 +62,8 @@ def _csv(sheets) -> bytes:
     for index, (_title, headers, rows) in enumerate(sheets):
         if index:
             writer.writerow([])
-        writer.writerow([str(header) for header in headers])
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
+        writer.writerow([inert(str(header)) for header in headers])
+        writer.writerows(["" if value is None else inert(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -54,15 +74,28 @@ def _xlsx(sheets) -> bytes:
         sheet = workbook.create_sheet(title=_sheet_title(str(title)))
         header_cells = []
         for header in headers:
-            cell = WriteOnlyCell(sheet, value=str(header))
+            cell = _text_cell(sheet, str(header))
             cell.font = bold
             header_cells.append(cell)
         sheet.append(header_cells)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([_xlsx_value(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _text_cell(sheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=inert(text))
+    # openpyxl reads any text starting with "=" as a formula; say it is a string, whatever
+    # it starts with.
+    cell.data_type = "s"
+    return cell
+
+
+def _xlsx_value(sheet, value):
+    value = inert(value)
+    return _text_cell(sheet, value) if isinstance(value, str) else value
 
 
 def _sheet_title(title: str) -> str:

@@ -1,36 +1,59 @@
-"""A small fixed-window rate limit for the public pages, on Django's cache.
+"""A small fixed-window rate limit for the public pages, counted in the database.
 
-With the default local-memory cache each server process counts on its own, which is enough
-to slow down guessing; a deployment with several processes can set CACHES to a shared
-cache (e.g. the database cache) for one count.
+One row per (scope, key), locked while it is counted: every web worker counts into the same
+row, so three workers allow the limit and not three times it, and a restart resets nothing.
+Keys (addresses, tokens) are stored only as a hash.
 """
 
 import hashlib
+import random
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partnerships.models import RateLimitCounter
+
+# About one call in this many also deletes counters whose window ended a day ago or more.
+_SWEEP_ONE_IN = 200
 
 
 def _key(scope: str, key: str) -> str:
-    return "ratelimit:" + scope + ":" + hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
 
 
 def exceeded(scope: str, key: str, *, limit: int) -> bool:
     """Has (`scope`, `key`) already used up its `limit`? (Counts nothing.)"""
-    return (cache.get(_key(scope, key)) or 0) >= limit
+    return RateLimitCounter.objects.filter(
+        key=_key(scope, key), window_ends__gt=timezone.now(), hits__gte=limit
+    ).exists()
 
 
 def allow(scope: str, key: str, *, limit: int, window: int) -> bool:
     """Count one more request for (`scope`, `key`); False once more than `limit` were made
     within `window` seconds of the first."""
-    cache_key = _key(scope, key)
-    if cache.add(cache_key, 1, timeout=window):
-        return True
-    try:
-        return cache.incr(cache_key) <= limit
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window)
-        return True
+    digest = _key(scope, key)
+    now = timezone.now()
+    if random.randrange(_SWEEP_ONE_IN) == 0:
+        RateLimitCounter.objects.filter(window_ends__lt=now - timedelta(days=1)).delete()
+    with transaction.atomic():
+        counter = RateLimitCounter.objects.select_for_update().filter(key=digest).first()
+        if counter is None:
+            try:
+                with transaction.atomic():
+                    RateLimitCounter.objects.create(
+                        key=digest, hits=1, window_ends=now + timedelta(seconds=window)
+                    )
+                return True
+            except IntegrityError:  # another worker created it just now: count in its row
+                counter = RateLimitCounter.objects.select_for_update().get(key=digest)
+        if counter.window_ends <= now:
+            counter.hits, counter.window_ends = 1, now + timedelta(seconds=window)
+        else:
+            counter.hits += 1
+        counter.save(update_fields=["hits", "window_ends"])
+        return counter.hits <= limit
 
 
 def client_ip(request) -> str | None:

@@ -36,6 +36,7 @@ from partnerships.models.placements import (
     Placement,
     PlacementStatus,
 )
+from partnerships.models.ratelimits import RateLimitCounter
 from partnerships.models.reviews import Assessment, Review, ReviewKind
 from partnerships.models.signatures import Signature, SignatureMethod, SignatureParty
 from partnerships.models.signing import (
@@ -79,6 +80,7 @@ __all__ = [
     "PlacementStatus",
     "Pledge",
     "PledgeKind",
+    "RateLimitCounter",
     "RenderStatus",
     "Review",
     "ReviewKind",

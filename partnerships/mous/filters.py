@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.core.params import whole_number
 from partnerships.models import (
     Authority,
     MouState,
@@ -28,9 +29,9 @@ def mou_search_condition(value: str, *, prefix: str = "") -> Q | None:
         | Q(**{f"{prefix}partner__name__icontains": value})
         | Q(**{f"{prefix}partner__tax_code__startswith": value})
     )
-    number = value.split("/", 1)[0]
-    if number.isdigit():
-        condition |= Q(**{f"{prefix}number": int(number)})
+    number = whole_number(value.split("/", 1)[0])
+    if number is not None:
+        condition |= Q(**{f"{prefix}number": number})
     return condition
 
 

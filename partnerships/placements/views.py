@@ -19,6 +19,7 @@ from partnerships.authorities.permissions import (
     has_role,
 )
 from partnerships.core.access import role_required
+from partnerships.core.params import whole_number
 from partnerships.models import Confirmation, Placement, Role
 from partnerships.mous import selectors
 from partnerships.placements import selectors as placement_selectors
@@ -67,7 +68,11 @@ def _counts_page(request):
 @require_POST
 def placement_confirm_many(request):
     """Confirm the ticked placements of the list; each is checked on its own."""
-    ids = [int(value) for value in request.POST.getlist("placement") if value.isdigit()]
+    ids = [
+        number
+        for number in map(whole_number, request.POST.getlist("placement"))
+        if number is not None
+    ]
     rows = placement_selectors.placement_for_detail(user=request.user).filter(pk__in=ids)
     confirmed = 0
     for placement in rows:

@@ -22,6 +22,7 @@ from partnerships.authorities.permissions import (
 )
 from partnerships.core.access import role_required
 from partnerships.core.downloads import FORMATS
+from partnerships.core.params import whole_number
 from partnerships.reports import exports as report_exports
 from partnerships.reports import province, queries
 from partnerships.reports.charts import Bar, pledged_vs_delivered
@@ -161,9 +162,9 @@ def _root(report: _Report) -> int | None:
     tree = report.tree or authority_tree(report.request.user)
     raw = report.request.GET.get("root", "")
     if raw:
-        if not raw.isdigit() or int(raw) not in tree:
+        root = whole_number(raw)
+        if root is None or root not in tree:
             raise Http404
-        root = int(raw)
         if report.scope and root not in report.scope:
             raise Http404
         return root
@@ -264,14 +265,14 @@ def _summary_area(request) -> province.Area:
     user = request.user
     tree = authority_tree(user)
     root = summary_area_root(user)
-    raw = request.GET.get("area", "")
-    if root is None and raw.isdigit() and int(raw) in tree:
-        root = int(raw)
-    year = request.GET.get("year", "")
+    asked = whole_number(request.GET.get("area"))
+    if root is None and asked in tree:
+        root = asked
+    year = whole_number(request.GET.get("year"))
     return province.Area(
         authority_ids=None if root is None else tree.subtree(root),
         name=tree.name(root) if root is not None else str(_("All provinces")),
-        year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+        year=year if year is not None and 2000 <= year <= 2100 else None,
     )
 
 

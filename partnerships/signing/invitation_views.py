@@ -45,12 +45,14 @@ def invitation_view(view):
     @never_cache
     @wraps(view)
     def wrapper(request, token, *args, **kwargs):
-        ip = ratelimit.client_ip(request) or "unknown"
-        if ratelimit.exceeded("invitation-miss", ip, limit=MISSES_PER_HOUR):
-            return _too_many(request)
         invitation = invitations.find_invitation(token)
         if invitation is None:
-            ratelimit.allow("invitation-miss", ip, limit=MISSES_PER_HOUR, window=3600)
+            # Only wrong links are counted and refused: a real link (256 random bits, never
+            # guessed) always opens, so random links sent from the signer's own address
+            # (an office or a mobile network) cannot lock the signer out.
+            ip = ratelimit.client_ip(request) or "unknown"
+            if not ratelimit.allow("invitation-miss", ip, limit=MISSES_PER_HOUR, window=3600):
+                return _too_many(request)
             raise Http404
         response = view(request, invitation, *args, token=token, **kwargs)
         # The token is in the URL: never leak it to another site.

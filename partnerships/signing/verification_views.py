@@ -13,7 +13,7 @@ from partnerships.core import ratelimit
 from partnerships.models import Mou, MouState, PdfRevision
 from partnerships.signing import revisions
 from partnerships.signing.business import max_upload_bytes, max_upload_mb
-from partnerships.signing.verdicts import describe, verdict_for
+from partnerships.signing.public_verdicts import public_verdict
 
 CHECKS_PER_10_MINUTES = 30
 
@@ -44,14 +44,14 @@ def _public_mous():
 
 def _check_upload(request, context: dict):
     """The verdict on the PDF posted, described into `context` for the page, and the page's
-    status: (verdict, 200), or (None, 400) with the error when the upload is refused."""
+    status: (the file's SHA-256, 200), or (None, 400) with the error when the upload is
+    refused. The verdict is made under memory, CPU and time limits (public_verdicts)."""
     pdf, error = _uploaded_pdf(request)
     if error:
         context["error"] = error
         return None, 400
-    verdict = verdict_for(pdf)
-    context["verdict"] = describe(verdict)
-    return verdict, 200
+    context["verdict"], sha256 = public_verdict(pdf)
+    return sha256, 200
 
 
 @never_cache
@@ -59,9 +59,9 @@ def verify_page(request):
     context = {"max_upload_mb": max_upload_mb()}
     status = 200
     if request.method == "POST":
-        verdict, status = _check_upload(request, context)
-        if verdict is not None:
-            context["matches"] = _public_mous().filter(pdf_revisions__sha256=verdict.sha256)
+        sha256, status = _check_upload(request, context)
+        if sha256 is not None:
+            context["matches"] = _public_mous().filter(pdf_revisions__sha256=sha256)
     return render(request, "verification/verify.html", context, status=status)
 
 
@@ -79,9 +79,9 @@ def public_mou(request, public_id):
     }
     status = 200
     if request.method == "POST":
-        verdict, status = _check_upload(request, context)
-        if verdict is not None:
-            context["comparison"] = _compare(mou, verdict.sha256, final)
+        sha256, status = _check_upload(request, context)
+        if sha256 is not None:
+            context["comparison"] = _compare(mou, sha256, final)
     return render(request, "verification/mou.html", context, status=status)
 
 

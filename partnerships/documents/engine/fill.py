@@ -9,12 +9,32 @@ import zlib
 import jinja2
 from django.utils.translation import gettext_lazy as _
 from docxtpl import DocxTemplate
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import (
+    UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
+    UNSAFE_COROUTINE_ATTRIBUTES,
+    UNSAFE_FUNCTION_ATTRIBUTES,
+    UNSAFE_GENERATOR_ATTRIBUTES,
+    UNSAFE_METHOD_ATTRIBUTES,
+    ImmutableSandboxedEnvironment,
+)
 
+from partnerships.core.archives import ArchiveLimits, ArchiveTooLarge, check_archive
+from partnerships.core.isolation import Budget, LimitExceeded, run_limited
 from partnerships.documents.engine.errors import DocumentError
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
-# A DOCX is a zip; refuse archives that expand to absurd sizes (zip bombs).
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
+# A DOCX is a zip; refuse packages that expand to absurd sizes (zip bombs) by their declared
+# sizes, before python-docx parses them: parsed XML takes some 80 times its size in memory, so
+# the limit on one XML part is what bounds a worker (the built-in templates' largest is 0.4 MB).
+MAX_UNCOMPRESSED_BYTES = 30 * 1024 * 1024
+MAX_XML_PART_BYTES = 5 * 1024 * 1024
+TEMPLATE_LIMITS = ArchiveLimits(
+    max_members=500,
+    max_total_bytes=MAX_UNCOMPRESSED_BYTES,
+    max_member_bytes=MAX_UNCOMPRESSED_BYTES,
+)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 
@@ -23,9 +43,73 @@ class TemplateError(DocumentError):
     """A template file that cannot be used; the message names what is wrong."""
 
 
+# The longest string or list a template expression may build ("x" * n), and the largest power.
+_MAX_BUILT_LENGTH = 100_000
+_MAX_EXPONENT = 64
+
+
+class _TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja for templates uploaded by users: the immutable sandbox refuses attributes that
+    lead out of the values (`__class__`, `__globals__`, a function's code), calls that change
+    them, and here also expressions that build huge values. The helpers Jinja puts in every
+    template (lipsum, cycler, joiner) have no use in an MoU and are the usual door out."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self):
+        # Autoescape: a company called "A & B <Co>" must come out as written, not break the XML.
+        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined)
+        for helper in ("lipsum", "cycler", "joiner"):
+            self.globals.pop(helper, None)
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for sized, times in ((left, right), (right, left)):
+                if (
+                    isinstance(sized, (str, list, tuple))
+                    and isinstance(times, int)
+                    and len(sized) * times > _MAX_BUILT_LENGTH
+                ):
+                    raise SecurityError("value too large")
+        return super().call_binop(context, operator, left, right)
+
+
 def _jinja_environment() -> jinja2.Environment:
-    # Autoescape: a company called "A & B <Co>" must come out as written, not break the XML.
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return _TemplateSandbox()
+
+
+_UNSAFE_NAMES = (
+    UNSAFE_FUNCTION_ATTRIBUTES
+    | UNSAFE_METHOD_ATTRIBUTES
+    | UNSAFE_GENERATOR_ATTRIBUTES
+    | UNSAFE_COROUTINE_ATTRIBUTES
+    | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
+    | {"mro", "format_map"}
+)
+
+
+def _is_unsafe_name(name) -> bool:
+    return isinstance(name, str) and (name.startswith("_") or name in _UNSAFE_NAMES)
+
+
+def _unsafe_access(tree: nodes.Node) -> str | None:
+    """The first attribute a template reaches for that leads out of the values
+    (`x.__class__`, `x['__globals__']`, `x|attr('__init__')`). The sandbox refuses these when
+    rendering anyway; finding them in the text refuses the upload with a clear reason, even in
+    a branch the sample rendering does not take."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem):
+            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        else:
+            first = node.args[0] if node.name == "attr" and node.args else None
+            name = first.value if isinstance(first, nodes.Const) else None
+        if _is_unsafe_name(name):
+            return name
+    return None
 
 
 def _check_container(data: bytes) -> None:
@@ -51,10 +135,16 @@ def _check_container(data: bytes) -> None:
             names = set(archive.namelist())
             if "word/document.xml" not in names or "[Content_Types].xml" not in names:
                 raise TemplateError(_("The file is not a Word document (.docx)."))
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
-                raise TemplateError(_("The document is too large once unpacked."))
+            check_archive(archive, TEMPLATE_LIMITS)
+            if any(
+                info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_XML_PART_BYTES
+                for info in archive.infolist()
+            ):
+                raise TemplateError(_("The file is too large once unpacked."))
             if archive.testzip() is not None:
                 raise TemplateError(_("The Word document is damaged and cannot be read."))
+    except ArchiveTooLarge as exc:
+        raise TemplateError(exc.message) from exc
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         # zlib.error: a damaged compressed part, which testzip() does not catch itself.
         raise TemplateError(_("The Word document is damaged and cannot be read.")) from exc
@@ -108,6 +198,36 @@ def _broken_tag(data: bytes) -> str | None:
     return None
 
 
+def _check_sandbox_escapes(data: bytes, template: DocxTemplate) -> None:
+    """Refuse a template that reaches for internals in any part docxtpl renders: the body,
+    headers, footers, footnotes and the document properties."""
+    environment = _jinja_environment()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("word/") and name.endswith(".xml")) and name != (
+                "docProps/core.xml"
+            ):
+                continue
+            source = template.patch_xml(archive.read(name).decode("utf-8", errors="replace"))
+            try:
+                tree = environment.parse(source)
+            except jinja2.TemplateSyntaxError:
+                continue  # a part docxtpl renders fails the syntax check with a better message
+            unsafe = _unsafe_access(tree)
+            if unsafe:
+                raise _escape_refused(unsafe)
+
+
+def _escape_refused(name: str) -> TemplateError:
+    return TemplateError(
+        _(
+            "The template reaches into the server's internals (“%(name)s”), which templates "
+            "may not do. Use only the registry's variables, such as {{ partner.name }}."
+        )
+        % {"name": name}
+    )
+
+
 def _syntax_error(data: bytes, exc: jinja2.TemplateSyntaxError) -> TemplateError:
     tag = _broken_tag(data)
     if tag:
@@ -125,6 +245,7 @@ def template_variables(data: bytes) -> set[str]:
     """The variables a template uses, checking its Jinja syntax on the way."""
     _check_container(data)
     template = _load(data)
+    _check_sandbox_escapes(data, template)
     try:
         return set(template.get_undeclared_template_variables(_jinja_environment()))
     except jinja2.TemplateSyntaxError as exc:
@@ -144,13 +265,40 @@ def validate_template(data: bytes, *, provided: set[str]) -> set[str]:
     return used
 
 
+# What filling one document may take: a template can still ask for a lot within the sandbox
+# ({{ x|center(10**9) }}, loops within loops), so filling runs in a child process.
+FILL_BUDGET = Budget(memory_mb=512, cpu_seconds=30, wall_seconds=60)
+
+
 def fill_template(data: bytes, context: dict) -> bytes:
-    """Render the template with the context; returns the filled DOCX."""
+    """Render the template with the context; returns the filled DOCX. Runs in a child
+    process under FILL_BUDGET; a template that exceeds it is refused with a TemplateError."""
+    try:
+        return run_limited(_fill, data, context, budget=FILL_BUDGET)
+    except LimitExceeded as exceeded:
+        raise TemplateError(
+            _(
+                "Filling the template needs more memory or time than a document may take. "
+                "Check its loops and filters, or use the previous version."
+            )
+        ) from exceeded
+
+
+def _fill(data: bytes, context: dict) -> bytes:
     template = _load(data)
     try:
         template.render(context, _jinja_environment(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax_error(data, exc) from exc
+    except SecurityError as exc:
+        # Before UndefinedError: the sandbox answers a forbidden attribute with an undefined
+        # value that raises SecurityError once used.
+        raise TemplateError(
+            _(
+                "The template tried something templates may not do. Use only the registry's "
+                "variables, such as {{ partner.name }}."
+            )
+        ) from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(
             _("The template uses a value the registry does not provide: %(error)s")

@@ -40,6 +40,23 @@ FILE_MESSAGES = {
     ),
     "no_rows": _("The file has headers but no rows."),
     "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s can be imported at once."),
+    "too_many_rows_read": _(
+        "The file has more than %(limit)s rows; at most %(limit)s can be imported at once. "
+        "Split it into several files."
+    ),
+    "sheet_too_large": _(
+        "The spreadsheet says it holds %(rows)s rows and %(columns)s columns; at most "
+        "%(limit)s rows and %(max_columns)s columns can be read. Delete the empty rows and "
+        "columns after your data (or copy the data to a new sheet) and upload it again."
+    ),
+    "csv_unreadable": _(
+        "The CSV file cannot be read: a line holds a character that is not text, or a value "
+        "that is far too long. Save it as “CSV UTF-8 (comma delimited)” and upload it again."
+    ),
+    "xlsx_too_large": _(
+        "The Excel file is far larger once unpacked than its size suggests, so it is not "
+        "read. Copy the data to a new workbook, save it as .xlsx and upload it again."
+    ),
     "already_imported": _(
         "This file was already imported on %(date)s (import #%(batch)s); nothing was added again."
     ),

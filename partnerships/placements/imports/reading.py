@@ -4,6 +4,11 @@ Refused, each with its own message: anything but CSV or XLSX (an old .xls is nam
 such), a CSV not in UTF-8 (with or without BOM; UTF-16 is named), an XLSX that cannot be
 opened, has formulas, or has merged cells on the sheet being read. Values are not judged
 here (see cells.py and validation.py).
+
+Cheap checks come before any parsing, because a small file can describe an enormous one: a
+1 MB XLSX can unpack to 1 GB, and a 5 KB one can declare a sheet of 1,048,576 rows by 16,384
+columns that openpyxl would walk cell by cell. So the zip's declared sizes, the sheet's
+declared dimension, and then, while streaming, the number of rows read are all bounded.
 """
 
 import csv
@@ -13,11 +18,23 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from partnerships.core.archives import ArchiveLimits, ArchiveTooLarge, check_archive
 from partnerships.placements.imports.columns import COLUMNS, header_aliases, header_key
 from partnerships.placements.imports.errors import ImportRefused
 
 MAX_FILE_MEGABYTES = 10
 MAX_ROWS = 20_000
+# Rows read in all, empty ones included (spreadsheets often end with formatted empty rows),
+# and columns read per row: the template has 16.
+MAX_SCANNED_ROWS = 5 * MAX_ROWS
+MAX_COLUMNS = 100
+XLSX_LIMITS = ArchiveLimits(
+    max_members=1000,
+    max_total_bytes=200 * 1024 * 1024,
+    max_member_bytes=100 * 1024 * 1024,
+    max_ratio=200,
+)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls (and password-protected .xlsx)
 ZIP_MAGIC = b"PK\x03\x04"
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
@@ -66,9 +83,16 @@ def _table(grid: Iterator[tuple[int, list]]) -> Table:
     if missing:
         raise ImportRefused("missing_columns", columns=", ".join(missing))
     # Spreadsheets often end with formatted but empty rows: those are not rows of data.
-    rows = [(number, cells) for number, cells in grid if not all(map(_blank, cells))]
-    if len(rows) > MAX_ROWS:
-        raise ImportRefused("too_many_rows", rows=len(rows), limit=MAX_ROWS)
+    rows = []
+    for number, cells in grid:
+        if number > MAX_SCANNED_ROWS:
+            raise ImportRefused("too_many_rows_read", limit=MAX_ROWS)
+        if all(map(_blank, cells)):
+            continue
+        rows.append((number, cells))
+        if len(rows) > MAX_ROWS:
+            # Stop reading here: the rest of the file is not wanted.
+            raise ImportRefused("too_many_rows_read", limit=MAX_ROWS)
     if not rows:
         raise ImportRefused("no_rows")
     return Table(columns=columns, rows=rows)
@@ -88,11 +112,17 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
         text = data.decode("utf-8-sig")  # a BOM, if any, is dropped
     except UnicodeDecodeError as exc:
         raise ImportRefused("csv_encoding") from exc
+    if "\x00" in text:
+        # Not text; and PostgreSQL cannot store it in the prepared rows.
+        raise ImportRefused("csv_unreadable")
     first_line = text.split("\n", 1)[0]
     # Excel writes ';' where the decimal separator is a comma; take whichever the header uses.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    yield from enumerate(reader, start=1)
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as exc:  # one value longer than 128 KB, say
+        raise ImportRefused("csv_unreadable") from exc
 
 
 # --- XLSX ---
@@ -106,14 +136,49 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         if "xl/workbook.xml" not in archive.namelist():
             raise ImportRefused("file_type")
+        check_archive(archive, XLSX_LIMITS)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
-        _refuse_merged_cells(archive, getattr(sheet, "_worksheet_path", None))
+        sheet_path = getattr(sheet, "_worksheet_path", None)
+        _refuse_huge_dimension(archive, sheet_path)
+        _refuse_merged_cells(archive, sheet_path)
+    except ArchiveTooLarge as exc:
+        raise ImportRefused("xlsx_too_large") from exc
     except ImportRefused:
         raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise ImportRefused("xlsx_unreadable") from exc
     return _xlsx_cells(workbook, sheet)
+
+
+def _sheet_paths(archive: zipfile.ZipFile, sheet_path: str | None) -> list[str]:
+    if sheet_path:
+        return [sheet_path.lstrip("/")]
+    return [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+
+
+def _refuse_huge_dimension(archive: zipfile.ZipFile, sheet_path: str | None) -> None:
+    """Refuse a sheet whose declared size (its <dimension>, near the start of the XML) is
+    beyond what may be imported, reading only the first few kilobytes of the sheet."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for path in _sheet_paths(archive, sheet_path):
+        with archive.open(path) as sheet_xml:
+            start = sheet_xml.read(4096)
+        found = _DIMENSION.search(start)
+        if not found:
+            continue  # no declared size: the limits while streaming still hold
+        first_column, first_row, last_column, last_row = range_boundaries(found.group(1).decode())
+        rows = (last_row or first_row or 1) - (first_row or 1) + 1
+        columns = (last_column or first_column or 1) - (first_column or 1) + 1
+        if rows > MAX_SCANNED_ROWS or columns > MAX_COLUMNS:
+            raise ImportRefused(
+                "sheet_too_large",
+                rows=rows,
+                columns=columns,
+                limit=MAX_ROWS,
+                max_columns=MAX_COLUMNS,
+            )
 
 
 def _refuse_merged_cells(archive: zipfile.ZipFile, sheet_path: str | None) -> None:
@@ -122,12 +187,7 @@ def _refuse_merged_cells(archive: zipfile.ZipFile, sheet_path: str | None) -> No
     Only the sheet being imported counts (the template's instructions sheet may do as it
     likes); without its path, every sheet is checked.
     """
-    paths = (
-        [sheet_path.lstrip("/")]
-        if sheet_path
-        else [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
-    )
-    for path in paths:
+    for path in _sheet_paths(archive, sheet_path):
         merges = _MERGE.findall(archive.read(path))
         if merges:
             shown = ", ".join(ref.decode() for ref in merges[:3])
@@ -137,7 +197,8 @@ def _refuse_merged_cells(archive: zipfile.ZipFile, sheet_path: str | None) -> No
 def _xlsx_cells(workbook, sheet) -> Iterator[tuple[int, list]]:
     try:
         # Read-only rows come one per sheet row from row 1, gaps filled with empty cells.
-        for number, row in enumerate(sheet.iter_rows(min_row=1), start=1):
+        # Columns beyond MAX_COLUMNS are not read at all (nor filled in when empty).
+        for number, row in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
             for cell in row:
                 if cell.data_type == "f":
                     raise ImportRefused("xlsx_formulas", cell=cell.coordinate)

@@ -32,6 +32,7 @@ from partnerships.documents.engine.fields import BUSINESS_FIELD
 from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
+from partnerships.signing.pdf.structure import structural_problem
 from partnerships.signing.pdf.verify import Problem, SignatureReport
 
 logger = logging.getLogger(__name__)
@@ -230,6 +231,10 @@ def check_business_upload(
         return _refuse(NOT_BASED_ON_SENT)
     if len(uploaded_pdf) == len(sent_pdf):
         return _refuse(NOT_SIGNED)
+    # What the business's tool appended is untrusted: refuse absurd declarations unparsed.
+    too_complex = structural_problem(bytes(uploaded_pdf[len(sent_pdf) :]))
+    if too_complex is not None:
+        return _refuse_problem(too_complex)
     sent_revisions, certification = _sent_revisions(sent_pdf)
     reader, failure = verify.open_signed_pdf(bytes(uploaded_pdf))
     if failure is not None:

@@ -1,0 +1,33 @@
+"""System checks for a production start (`manage.py check --deploy`, and the web process at
+start, see partnerships/wsgi.py)."""
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+
+@register("mail", deploy=True)
+def check_mail_is_delivered(app_configs=None, **kwargs):
+    """With DEBUG off, mail must go to a real server: invitations carry signing links and
+    one-time codes, and the console backend would write them to the log instead."""
+    if settings.DEBUG or settings.EMAIL_BACKEND not in settings.UNDELIVERED_EMAIL_BACKENDS:
+        return []
+    return [
+        Error(
+            f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}, which delivers no mail, and DEBUG is "
+            "off: signing links and codes would be written to the log.",
+            hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD) to "
+            "the mail server, or EMAIL_BACKEND to a backend that delivers.",
+            id="partnerships.E010",
+        )
+    ]
+
+
+def refuse_to_start_without_mail() -> None:
+    """Raise at the web process's start when the mail check fails: gunicorn runs no system
+    checks of its own."""
+    from django.core.checks import run_checks
+    from django.core.exceptions import ImproperlyConfigured
+
+    errors = run_checks(tags=["mail"], include_deployment_checks=True)
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{error.msg} {error.hint}" for error in errors))

@@ -1,0 +1,51 @@
+"""The verdict on a PDF anyone may upload, reached under limits: cheap structural checks
+first, then the parsing and checking in a child process with its own memory, CPU and time
+budget (partnerships/core/isolation.py). A hostile PDF gets a verdict that says it is too
+complex; the web worker that received it stays free."""
+
+import hashlib
+import logging
+
+from django.utils.translation import gettext_lazy as _
+
+from partnerships.core.isolation import Budget, LimitExceeded, run_limited
+from partnerships.signing.pdf import verify
+from partnerships.signing.pdf.structure import TOO_COMPLEX_PROBLEM, structural_problem
+from partnerships.signing.setup import SigningSetup
+from partnerships.signing.verdicts import describe
+
+logger = logging.getLogger(__name__)
+
+COULD_NOT_CHECK = verify.Problem("verification_failed", _("The file could not be checked."))
+BUDGET = Budget(memory_mb=768, cpu_seconds=20, wall_seconds=30)
+
+
+def _checked(pdf: bytes, options: dict) -> tuple[dict, str]:
+    """In the child: the verdict, described in plain values (strings in the active language)."""
+    verdict = verify.verify_pdf(pdf, **options)
+    return describe(verdict), verdict.sha256
+
+
+def public_verdict(pdf: bytes) -> tuple[dict, str]:
+    """(description for the page, SHA-256 of the file) for an uploaded PDF; never raises."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    refused = structural_problem(pdf)
+    if refused is not None:
+        return describe(verify.Verdict(sha256=digest, problems=(refused,))), digest
+    # Certificates and keys are read here, in the parent (a token must not be forked).
+    setup = SigningSetup.from_settings()
+    roots = setup.trust_roots
+    if not roots:
+        return describe(setup.verify(pdf)), digest
+    options = {
+        "trust_roots": roots,
+        "other_certs": list(setup.other_certs),
+        "registry_seals": setup.registry_seals,
+        "revocation_mode": setup.revocation_mode,
+    }
+    try:
+        return run_limited(_checked, pdf, options, budget=BUDGET)
+    except LimitExceeded as exceeded:
+        logger.warning("Verification of an uploaded PDF stopped: %s", exceeded.kind)
+        reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM
+        return describe(verify.Verdict(sha256=digest, problems=(reason,))), digest
