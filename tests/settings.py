@@ -27,3 +27,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # seed_demo's DEMO PKI goes to a temporary folder, not the project's var/.
 DEMO_PKI_DIR = Path(tempfile.mkdtemp(prefix="demo-pki-"))
+SIGNING_PAGE_IMAGES_DIR = Path(tempfile.mkdtemp(prefix="page-images-"))

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from partnerships.models import MouState
+from partnerships.signing.signer_session import SESSION_KEY
 from tests.factories import bring_to
 from tests.signing.pdf.pki import PASSPHRASE
 
@@ -81,14 +82,45 @@ def invite(browser, mou) -> Invitation:
     return Invitation(token=link.rstrip("/").rsplit("/", 1)[1], link=link, email=email)
 
 
-def link(token: str, name: str = "invitation") -> str:
-    return reverse(name, args=[token])
+def link(token: str) -> str:
+    """The emailed link's address."""
+    return reverse("invitation", args=[token])
+
+
+def open_link(browser, token: str):
+    """Open the emailed link as a browser does: it moves to the token-free signing page."""
+    response = browser.get(link(token))
+    browser.signing_token = token
+    if response.status_code == 302:
+        assert response["Location"] == reverse("signing_page")
+        assert token not in response["Location"]
+        return browser.get(response["Location"])
+    return response
+
+
+def _bound(browser, token: str) -> None:
+    if getattr(browser, "signing_token", None) != token:
+        open_link(browser, token)
+
+
+def signer_get(browser, token: str, name: str = "signing_page"):
+    """A page of the signing flow, in a browser that opened `token`'s link."""
+    _bound(browser, token)
+    return browser.get(reverse(name))
+
+
+def signer_post(browser, token: str, name: str, data=None):
+    """A form of the signer's page, as that page posts it (with its invitation's id)."""
+    _bound(browser, token)
+    data = {"invitation": browser.session.get(SESSION_KEY, "")} | dict(data or {})
+    return browser.post(reverse(name), data)
 
 
 def request_code(browser, token: str) -> str:
     sent_before = len(mail.outbox)
-    response = browser.post(link(token, "invitation_code"))
+    response = signer_post(browser, token, "invitation_code")
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"].endswith("#seal")
     assert len(mail.outbox) == sent_before + 1, "no code email"
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
@@ -97,14 +129,16 @@ def confirm_code(browser, token: str, code: str, *, expected_revision=1, consent
     data = {"code": code, "expected_revision": expected_revision}
     if consent:
         data["consent"] = "on"
-    return browser.post(link(token, "invitation_seal"), data)
+    return signer_post(browser, token, "invitation_seal", data)
 
 
 def upload(browser, token: str, pdf: bytes, *, expected_revision=1, name="signed.pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return browser.post(
-        link(token, "invitation_upload"),
+    return signer_post(
+        browser,
+        token,
+        "invitation_upload",
         {
             "expected_revision": expected_revision,
             "pdf": SimpleUploadedFile(name, pdf, content_type="application/pdf"),
