@@ -270,7 +270,8 @@ def invitation_code(request, invitation):
         % {"email": _masked(invitation.email)},
         at="seal",
     )
-    return redirect(reverse("signing_page") + "#seal")
+    # The code field as the anchor: the browser scrolls to it and puts the cursor in it.
+    return redirect(reverse("signing_page") + "#code")
 
 
 def _masked(email: str) -> str:

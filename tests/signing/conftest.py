@@ -120,7 +120,7 @@ def request_code(browser, token: str) -> str:
     sent_before = len(mail.outbox)
     response = signer_post(browser, token, "invitation_code")
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert response["Location"].endswith("#seal")
+    assert response["Location"].endswith("#code")
     assert len(mail.outbox) == sent_before + 1, "no code email"
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
