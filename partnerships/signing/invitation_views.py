@@ -178,8 +178,9 @@ def _failed(request, invitation, error: MouError, *, at: str, typed=None):
     conflict = str(error.message) == str(SIGNING_CONFLICT)
     invitation.refresh_from_db()
     invitation.mou.refresh_from_db()
-    if conflict and _signed_by_business(invitation):
-        # A second click, or another browser, got there first: show the outcome.
+    if _signed_by_business(invitation):
+        # A second click, or another browser, got there first (a conflict if at the same
+        # moment, a used link if just after): show the outcome.
         return _page(request, invitation, error=ALREADY_SIGNED, error_at="done", status=409)
     return _page(
         request,

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from partnerships.authorities.permissions import can_decline_mou, can_manage_mou
+from partnerships.authorities.permissions import can_manage_mou, can_sign_for_business
 from partnerships.core import ratelimit
 from partnerships.core.access import role_required
 from partnerships.documents.engine.errors import DocumentError
@@ -64,7 +64,7 @@ def signing_context(request, mou) -> dict:
 def business_signing_context(request, mou) -> dict:
     """What the MoU page offers the business's own representatives: to sign through the
     signer's page when the authority has signed and an invitation is open."""
-    if mou.state != MouState.SENT or not can_decline_mou(request.user, mou):
+    if mou.state != MouState.SENT or not can_sign_for_business(request.user, mou):
         return {}
     if SignatureParty.AUTHORITY not in revisions.signed_parties(mou):
         return {"waiting": _("The authority signs first; then you can sign here.")}
@@ -85,7 +85,7 @@ def mou_sign_as_business(request, pk):
     """A business representative signed in: answer the MoU's open invitation on the same
     signer's page as the emailed link, with the same one-time code to the signatory."""
     mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
-    if not can_decline_mou(request.user, mou):
+    if not can_sign_for_business(request.user, mou):
         raise PermissionDenied
     invitation = signer_session.open_invitation_of(mou) if mou.state == MouState.SENT else None
     if invitation is None:

@@ -138,5 +138,5 @@ def test_the_authority_signs_then_the_business_seals_with_a_code_and_the_mou_is_
     assert "Signed by both parties" in page
     assert mou.invitations.get().outcome == InvitationOutcome.SIGNED_WITH_SEAL
     again = confirm_code(business, invitation.token, code, expected_revision=3)
-    assert again.status_code == 400
-    assert "already been used" in page_text(again)
+    assert again.status_code == 409
+    assert "Nothing was signed twice." in page_text(again)
