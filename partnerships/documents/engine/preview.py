@@ -34,6 +34,10 @@ class FieldBox:
     width: float
     height: float
 
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.left + self.width / 2, self.top + self.height / 2)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -67,6 +71,8 @@ def page_png(pdf: bytes, index: int, *, width_px: int = PAGE_WIDTH_PX) -> bytes:
     try:
         if not 0 <= index < len(document):
             raise PreviewError(_("The PDF has no such page."))
+        # Signature fields are form widgets: PDFium draws their stamps only with forms loaded.
+        document.init_forms()
         page = document[index]
         width_pt, _height_pt = page.get_size()
         bitmap = page.render(
