@@ -258,6 +258,10 @@ if SIGNING_REVOCATION_MODE not in {"hard-fail", "soft-fail", "require"}:
 # and in invitation emails, e.g. https://registry.example.gov.vn (no trailing slash).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 SIGNING_INVITATION_DAYS = env_int("SIGNING_INVITATION_DAYS", 14)
+# The signer's page shows the PDF as page images, rendered once per PDF (by its SHA-256).
+SIGNING_PAGE_IMAGES_DIR = Path(
+    os.environ.get("SIGNING_PAGE_IMAGES_DIR", BASE_DIR / "var" / "page-images")
+)
 SIGNING_CODE_MINUTES = env_int("SIGNING_CODE_MINUTES", 10)
 SIGNING_CODE_MAX_ATTEMPTS = env_int("SIGNING_CODE_MAX_ATTEMPTS", 5)
 SIGNING_CODES_PER_INVITATION = env_int("SIGNING_CODES_PER_INVITATION", 5)

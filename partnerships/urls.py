@@ -44,6 +44,9 @@ urlpatterns = [
     path("mous/<int:pk>/signing/certify/", signing.mou_certify, name="mou_certify"),
     path("mous/<int:pk>/signing/invite/", signing.mou_invite, name="mou_invite"),
     path(
+        "mous/<int:pk>/signing/business/", signing.mou_sign_as_business, name="mou_sign_as_business"
+    ),
+    path(
         "mous/<int:pk>/signing/revisions/<int:sequence>.pdf",
         signing.mou_revision_pdf,
         name="mou_revision_pdf",
@@ -85,21 +88,24 @@ urlpatterns = [
     path("imports/<int:pk>/problems.csv", imports.import_problems_csv, name="import_problems"),
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
-    # Public: the signing link (the token is the credential) and verification for anyone.
+    # Public: the signing link (its token opens it once, then the browser's session holds it,
+    # on token-free addresses) and verification for anyone.
     path("sign/<str:token>/", invitation.invitation, name="invitation"),
+    path("signing/", invitation.signing_page, name="signing_page"),
+    path("signing/document.pdf", invitation.invitation_document, name="invitation_document"),
     path(
-        "sign/<str:token>/document.pdf", invitation.invitation_document, name="invitation_document"
+        "signing/pages/<int:sequence>/<int:number>.png",
+        invitation.invitation_page_image,
+        name="invitation_page_image",
     ),
-    path("sign/<str:token>/final.pdf", invitation.invitation_final, name="invitation_final"),
+    path("signing/final.pdf", invitation.invitation_final, name="invitation_final"),
     path(
-        "sign/<str:token>/certificate.pdf",
-        invitation.invitation_certificate,
-        name="invitation_certificate",
+        "signing/certificate.pdf", invitation.invitation_certificate, name="invitation_certificate"
     ),
-    path("sign/<str:token>/code/", invitation.invitation_code, name="invitation_code"),
-    path("sign/<str:token>/seal/", invitation.invitation_seal, name="invitation_seal"),
-    path("sign/<str:token>/upload/", invitation.invitation_upload, name="invitation_upload"),
-    path("sign/<str:token>/decline/", invitation.invitation_decline, name="invitation_decline"),
+    path("signing/code/", invitation.invitation_code, name="invitation_code"),
+    path("signing/seal/", invitation.invitation_seal, name="invitation_seal"),
+    path("signing/upload/", invitation.invitation_upload, name="invitation_upload"),
+    path("signing/decline/", invitation.invitation_decline, name="invitation_decline"),
     path("verify/", verification.verify_page, name="verify"),
     path("v/<str:public_id>/", verification.public_mou, name="public_mou"),
     path("reports/mous/", report_pages.mou_report, name="report_mous"),

@@ -30,3 +30,4 @@ DEMO_PKI_DIR = Path(tempfile.mkdtemp(prefix="demo-pki-"))
 # A refused CSRF token raises (tests/factories/web.py): a form without {% csrf_token %} or a
 # test that posts without the token fails loudly, never passes as the view's own 403.
 CSRF_FAILURE_VIEW = "tests.factories.web.csrf_failure"
+SIGNING_PAGE_IMAGES_DIR = Path(tempfile.mkdtemp(prefix="page-images-"))

@@ -178,6 +178,12 @@ def can_manage_mou(user, mou: Mou) -> bool:
     )
 
 
+def can_sign_for_business(user, mou: Mou) -> bool:
+    """The business's own representatives answer its invitation from the MoU page; the
+    authority's staff never sign for the business."""
+    return has_role(user, Role.BUSINESS_REPRESENTATIVE) and mou.partner_id == _user_partner_id(user)
+
+
 def can_decline_mou(user, mou: Mou) -> bool:
     if can_manage_mou(user, mou):
         return True

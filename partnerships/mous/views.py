@@ -28,7 +28,7 @@ from partnerships.mous.forms import (
     TransitionForm,
 )
 from partnerships.mous.tables import MouTable
-from partnerships.signing.views import signing_context
+from partnerships.signing.views import business_signing_context, signing_context
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -142,6 +142,7 @@ def mou_detail(request, pk):
             "can_renew": can_renew_mou(request.user, mou),
             "renewals": mou.renewals.select_related("authority"),
             "signing": signing_context(request, mou),
+            "business_signing": business_signing_context(request, mou),
         },
     )
 

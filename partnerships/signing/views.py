@@ -8,14 +8,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from partnerships.authorities.permissions import can_manage_mou
+from partnerships.authorities.permissions import can_manage_mou, can_sign_for_business
+from partnerships.core import ratelimit
 from partnerships.core.access import role_required
 from partnerships.documents.engine.errors import DocumentError
 from partnerships.documents.views import _attachment, _file_name
 from partnerships.models import MouState, SignatureParty
 from partnerships.mous import selectors
 from partnerships.mous.lifecycle import MouError
-from partnerships.signing import authority, invitations, progress, revisions
+from partnerships.signing import authority, invitations, progress, revisions, signer_session
 from partnerships.signing.certificate import completion_certificate
 from partnerships.signing.setup import SigningSetup
 
@@ -71,6 +72,45 @@ def _steps(mou) -> list[progress.Step]:
     )
     latest = mou.invitations.first()  # newest first (the model's ordering)
     return progress.signing_steps(mou, signatures=signatures, invitation=latest)
+
+
+def business_signing_context(request, mou) -> dict:
+    """What the MoU page offers the business's own representatives: to sign through the
+    signer's page when the authority has signed and an invitation is open."""
+    if mou.state != MouState.SENT or not can_sign_for_business(request.user, mou):
+        return {}
+    if SignatureParty.AUTHORITY not in revisions.signed_parties(mou):
+        return {"waiting": _("The authority signs first; then you can sign here.")}
+    invitation = signer_session.open_invitation_of(mou)
+    if invitation is None:
+        return {
+            "waiting": _(
+                "The authority has signed. Signing opens when the authority sends the signing "
+                "invitation; ask them if it has expired."
+            )
+        }
+    return {"invitation": invitation}
+
+
+@role_required
+@require_POST
+def mou_sign_as_business(request, pk):
+    """A business representative signed in: answer the MoU's open invitation on the same
+    signer's page as the emailed link, with the same one-time code to the signatory."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    if not can_sign_for_business(request.user, mou):
+        raise PermissionDenied
+    invitation = signer_session.open_invitation_of(mou) if mou.state == MouState.SENT else None
+    if invitation is None:
+        messages.error(request, _("This MoU cannot be signed now: there is no open invitation."))
+        return redirect(mou)
+    invitations.mark_opened(
+        invitation,
+        ip=ratelimit.client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    signer_session.bind(request, invitation)
+    return redirect("signing_page")
 
 
 def _managed_mou(request, pk):

@@ -14,6 +14,7 @@ from pyhanko.sign import fields as sig_fields
 from pyhanko.sign import signers as pyhanko_signers
 
 from partnerships.signing.pdf import pades
+from partnerships.signing.signer_session import SESSION_KEY
 from tests.factories.web import BrowserClient
 
 PUBLIC_BASE_URL = "https://registry.example.org"
@@ -101,16 +102,52 @@ def invite(browser, mou) -> Invitation:
     return Invitation(token=link.rstrip("/").rsplit("/", 1)[1], link=link, email=email)
 
 
-def link(token: str, name: str = "invitation") -> str:
-    return reverse(name, args=[token])
+def link(token: str) -> str:
+    """The emailed link's address."""
+    return reverse("invitation", args=[token])
+
+
+def open_link(browser, token: str):
+    """Open the emailed link as a browser does: it moves to the token-free signing page."""
+    response = browser.get(link(token))
+    browser.signing_token = token
+    if response.status_code == 302:
+        assert response["Location"] == reverse("signing_page")
+        assert token not in response["Location"]
+        return browser.get(response["Location"])
+    return response
+
+
+def _bound(browser, token: str) -> None:
+    if getattr(browser, "signing_token", None) != token:
+        open_link(browser, token)
+
+
+def signer_get(browser, token: str, name: str = "signing_page"):
+    """A page of the signing flow, in a browser that opened `token`'s link."""
+    _bound(browser, token)
+    return browser.get(reverse(name))
+
+
+def signer_post(browser, token: str, name: str, data=None, *, from_the_page=False):
+    """A form of the signer's page, as that page posts it (with its invitation's id and the
+    CSRF token). `from_the_page=True` opens the page first and takes the token of the form
+    that posts there (the form must be on the page); otherwise the post is made as from a
+    page loaded earlier."""
+    _bound(browser, token)
+    data = {"invitation": browser.session.get(SESSION_KEY, "")} | dict(data or {})
+    if from_the_page:
+        return browser.submit(reverse("signing_page"), data, action=reverse(name))
+    return browser.post_by_hand(reverse(name), data)
 
 
 def request_code(browser, token: str) -> str:
     """The representative asks for a code on the signing page; the emailed code."""
     sent_before = len(mail.outbox)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = browser.submit(link(token), action=link(token, "invitation_code"))
+    with TestCase.captureOnCommitCallbacks(execute=True):  # emails go out on commit
+        response = signer_post(browser, token, "invitation_code", from_the_page=True)
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"].endswith("#code")
     assert len(mail.outbox) == sent_before + 1, "no code email"
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
@@ -123,23 +160,20 @@ def confirm_code(
     data = {"code": code, "expected_revision": expected_revision}
     if consent:
         data["consent"] = "on"
-    if not from_the_page:
-        return browser.post_by_hand(link(token, "invitation_seal"), data)
-    return browser.submit(link(token), data, action=link(token, "invitation_seal"))
+    return signer_post(browser, token, "invitation_seal", data, from_the_page=from_the_page)
 
 
-def upload(browser, token: str, pdf: bytes, *, expected_revision=1, name="signed.pdf"):
+def upload(
+    browser, token: str, pdf: bytes, *, expected_revision=1, name="signed.pdf", from_the_page=True
+):
     """The representative uploads a PDF they signed with their own tool."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return browser.submit(
-        link(token),
-        {
-            "expected_revision": expected_revision,
-            "pdf": SimpleUploadedFile(name, pdf, content_type="application/pdf"),
-        },
-        action=link(token, "invitation_upload"),
-    )
+    data = {
+        "expected_revision": expected_revision,
+        "pdf": SimpleUploadedFile(name, pdf, content_type="application/pdf"),
+    }
+    return signer_post(browser, token, "invitation_upload", data, from_the_page=from_the_page)
 
 
 def page_text(response) -> str:

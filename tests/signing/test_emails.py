@@ -20,8 +20,8 @@ from tests.factories.signing import (
     certify,
     confirm_code,
     invite,
-    link,
     request_code,
+    signer_post,
 )
 
 
@@ -160,10 +160,12 @@ def test_staff_are_told_when_the_business_declines(certified, world):
     mail.outbox.clear()
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        anonymous().submit(
-            link(invitation.token),
+        signer_post(
+            anonymous(),
+            invitation.token,
+            "invitation_decline",
             {"reason": "Chưa đủ <nhân lực> & vốn"},
-            action=link(invitation.token, "invitation_decline"),
+            from_the_page=True,
         )
 
     mou.refresh_from_db()

@@ -4,7 +4,7 @@ PostgreSQL cannot store the character, which was a server error."""
 import pytest
 
 from partnerships.models import AuditEvent, MouState
-from tests.factories.signing import anonymous, certify, invite, link
+from tests.factories.signing import anonymous, certify, invite, link, signer_post
 
 
 @pytest.fixture
@@ -20,9 +20,7 @@ def test_a_nul_in_a_decline_reason_is_a_bad_request(invited, reason):
     browser = anonymous()
     browser.raise_request_exception = False
 
-    response = browser.post_by_hand(
-        link(invitation.token, "invitation_decline"), {"reason": reason}
-    )
+    response = signer_post(browser, invitation.token, "invitation_decline", {"reason": reason})
 
     assert response.status_code == 400
     mou.refresh_from_db()
@@ -36,5 +34,5 @@ def test_random_links_from_the_signers_address_do_not_lock_out_the_real_one(invi
     for attempt in range(40):
         assert browser.get(link(f"random-{attempt}")).status_code in (404, 429)
 
-    assert browser.get(link(invitation.token)).status_code == 200
+    assert browser.get(link(invitation.token)).status_code == 302  # to the signer's page
     assert browser.get(link("random-again")).status_code == 429

@@ -21,8 +21,11 @@ from tests.factories.signing import (
     confirm_code,
     invite,
     link,
+    open_link,
     page_text,
     request_code,
+    signer_get,
+    signer_post,
 )
 
 
@@ -51,7 +54,7 @@ def test_guessing_links_is_stopped_after_a_while(invited):
         assert browser.get(link(f"guess-{attempt}")).status_code == 404
     assert browser.get(link("guess-21")).status_code == 429
     # The real link still opens from that address: random links cannot lock the signer out.
-    assert browser.get(link(invitation.token)).status_code == 200
+    assert browser.get(link(invitation.token)).status_code == 302
 
 
 def test_an_expired_link_says_so_and_signs_nothing(invited):
@@ -59,12 +62,12 @@ def test_an_expired_link_says_so_and_signs_nothing(invited):
     SigningInvitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     browser = anonymous()
 
-    response = browser.get(link(invitation.token))
+    response = open_link(browser, invitation.token)
 
     assert response.status_code == 410
     assert "This signing link has expired" in page_text(response)
-    assert browser.post_by_hand(link(invitation.token, "invitation_code")).status_code == 410
-    assert browser.get(link(invitation.token, "invitation_document")).status_code == 410
+    assert signer_post(browser, invitation.token, "invitation_code").status_code == 410
+    assert signer_get(browser, invitation.token, "invitation_document").status_code == 410
     assert not SigningCode.objects.exists()
 
 
@@ -72,11 +75,11 @@ def test_a_new_invitation_replaces_the_old_link(invited):
     mou, first, staff = invited
     second = invite(staff, mou)
 
-    response = anonymous().get(link(first.token))
+    response = open_link(anonymous(), first.token)
 
     assert response.status_code == 410
     assert "replaced by a newer invitation" in page_text(response)
-    assert anonymous().get(link(second.token)).status_code == 200
+    assert open_link(anonymous(), second.token).status_code == 200
 
 
 def test_a_wrong_code_counts_and_says_how_many_tries_are_left(invited, settings):
@@ -146,9 +149,7 @@ def test_codes_cannot_be_asked_for_in_a_burst(invited):
     request_code(browser, invitation.token)
     sent = len(mail.outbox)
 
-    response = browser.submit(
-        link(invitation.token), action=link(invitation.token, "invitation_code")
-    )
+    response = signer_post(browser, invitation.token, "invitation_code")
 
     assert response.status_code == 400
     assert "A code was sent less than a minute ago" in page_text(response)
@@ -171,10 +172,14 @@ def test_signing_needs_the_box_ticked(invited):
 def test_the_representative_declines_with_a_reason(invited):
     mou, invitation, _staff = invited
     browser = anonymous()
-    page, decline = link(invitation.token), link(invitation.token, "invitation_decline")
-    assert browser.submit(page, {"reason": " "}, action=decline).status_code == 400
+    assert (
+        signer_post(browser, invitation.token, "invitation_decline", {"reason": " "}).status_code
+        == 400
+    )
 
-    response = browser.submit(page, {"reason": "Chưa đủ nhu cầu tuyển dụng."}, action=decline)
+    response = signer_post(
+        browser, invitation.token, "invitation_decline", {"reason": "Chưa đủ nhu cầu tuyển dụng."}
+    )
 
     assert response.status_code == 302
     mou.refresh_from_db()
@@ -184,9 +189,9 @@ def test_the_representative_declines_with_a_reason(invited):
     assert "Nguyễn Thị Hoa" in event.note and "Chưa đủ nhu cầu tuyển dụng." in event.note
     assert event.details["ip"] == "127.0.0.1"
     # The link is spent: it shows the outcome and signs nothing.
-    page = page_text(browser.get(link(invitation.token)))
+    page = page_text(signer_get(browser, invitation.token))
     assert "already been used" in page
-    assert browser.post_by_hand(link(invitation.token, "invitation_code")).status_code == 400
+    assert signer_post(browser, invitation.token, "invitation_code").status_code == 400
     assert PdfRevision.objects.filter(mou=mou).count() == 1
 
 
@@ -197,9 +202,9 @@ def test_a_used_link_shows_its_outcome_until_it_expires(invited):
         confirm_code(browser, invitation.token, request_code(browser, invitation.token)).status_code
         == 302
     )
-    assert browser.get(link(invitation.token, "invitation_final")).status_code == 200
+    assert signer_get(browser, invitation.token, "invitation_final").status_code == 200
 
     SigningInvitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
 
-    assert browser.get(link(invitation.token)).status_code == 410
-    assert browser.get(link(invitation.token, "invitation_final")).status_code == 404
+    assert open_link(browser, invitation.token).status_code == 410
+    assert signer_get(browser, invitation.token, "invitation_final").status_code == 404

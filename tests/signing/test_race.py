@@ -112,8 +112,10 @@ def test_the_revision_is_checked_again_under_the_lock(invited, signer_for, monke
     monkeypatch.setattr(business, "locked_for_signing", locked_after_a_parallel_seal)
     response = upload(anonymous(), invitation.token, signed)
 
-    assert response.status_code in (400, 409)
-    assert "at the same moment" in page_text(response)
+    # The uploader is told the MoU is signed already, on the page with its outcome.
+    assert response.status_code == 409
+    assert "Nothing was signed twice." in page_text(response)
+    assert 'data-testid="signed"' in page_text(response)
     mou.refresh_from_db()
     assert mou.state == MouState.SIGNED
     assert Signature.objects.get(mou=mou, party="business").method == "registry_seal"

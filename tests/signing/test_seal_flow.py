@@ -26,6 +26,7 @@ from tests.factories.signing import (
     link,
     page_text,
     request_code,
+    signer_get,
 )
 
 
@@ -58,14 +59,20 @@ def test_the_authority_signs_then_the_business_seals_with_a_code_and_the_mou_is_
 
     # 3. The link opens the review page, without logging in.
     business = anonymous()
-    response = business.get(link(invitation.token))
+    opened = business.get(link(invitation.token))
+    assert opened.status_code == 302 and opened["Location"] == reverse("signing_page")
+    assert opened["Referrer-Policy"] == "no-referrer"
+    response = business.get(opened["Location"])
     assert response.status_code == 200
     page = page_text(response)
     assert "Công nhân may" in page  # the pledges
     assert "made through the registry for you and your company, not your company" in page
     assert response["Cache-Control"].startswith("max-age=0")
-    assert response["Referrer-Policy"] == "no-referrer"
-    pdf = business.get(link(invitation.token, "invitation_document"))
+    # Token-free from here: the site's same-origin policy lets the browser's posts through
+    # Django's origin check (Origin: null would be refused).
+    assert response["Referrer-Policy"] == "same-origin"
+    assert invitation.token not in page
+    pdf = signer_get(business, invitation.token, "invitation_document")
     assert pdf.content == bytes(certified.pdf)
 
     # 4. A one-time code by email, then the seal.
@@ -122,14 +129,14 @@ def test_the_authority_signs_then_the_business_seals_with_a_code_and_the_mou_is_
     assert verdict.signatures[1].pades_level == "B-LTA"
 
     # 5. Both parties download the final PDF; the link is spent.
-    final = business.get(link(invitation.token, "invitation_final"))
+    final = signer_get(business, invitation.token, "invitation_final")
     assert final.status_code == 200 and final.content == bytes(chain[-1].pdf)
     assert staff.get(reverse("mou_final_pdf", args=[mou.pk])).content == bytes(chain[-1].pdf)
     owner = client_as(world.business)
     assert owner.get(reverse("mou_final_pdf", args=[mou.pk])).content == bytes(chain[-1].pdf)
-    page = page_text(business.get(link(invitation.token)))
+    page = page_text(signer_get(business, invitation.token))
     assert "Signed by both parties" in page
     assert mou.invitations.get().outcome == InvitationOutcome.SIGNED_WITH_SEAL
     again = confirm_code(business, invitation.token, code, expected_revision=3, from_the_page=False)
-    assert again.status_code == 400
-    assert "already been used" in page_text(again)
+    assert again.status_code == 409
+    assert "Nothing was signed twice." in page_text(again)

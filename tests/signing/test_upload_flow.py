@@ -17,7 +17,7 @@ from partnerships.models import (
     SigningInvitation,
 )
 from partnerships.signing.pdf import pades
-from tests.factories.signing import anonymous, certify, invite, link, page_text, upload
+from tests.factories.signing import anonymous, certify, invite, page_text, signer_get, upload
 from tests.signing.pdf import tampering
 
 
@@ -27,7 +27,7 @@ def invited(client_as, world, sent_mou, signing_settings):
     assert certify(staff, sent_mou).status_code == 302
     invitation = invite(staff, sent_mou)
     business = anonymous()
-    prepared = business.get(link(invitation.token, "invitation_document")).content
+    prepared = signer_get(business, invitation.token, "invitation_document").content
     return sent_mou, invitation, business, prepared
 
 
@@ -118,7 +118,7 @@ def test_an_upload_that_is_not_the_signed_pdf_is_refused_and_nothing_changes(
     assert snapshot(mou) == before
     assert not AuditEvent.objects.filter(mou=mou, action="mou.business_signed").exists()
     # The link still works for another try.
-    assert business.get(link(invitation.token)).status_code == 200
+    assert signer_get(business, invitation.token).status_code == 200
 
 
 def test_a_pdf_signed_from_another_base_is_refused(invited, signer_for, world):
