@@ -29,7 +29,6 @@ from partnerships.signing import authority, invitations
 from partnerships.signing.pdf import pades
 from tests.factories import bring_to
 from tests.factories.browser import log_in
-from tests.factories.signing import signing_settings  # noqa: F401  (a fixture)
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,7 +52,7 @@ def vi(text: str, **values) -> str:
 
 
 @pytest.fixture
-def invited(world, signing_settings):  # noqa: F811
+def invited(world, signing_settings):
     """The MoU signed by the authority and the invitation emailed: (mou, path of the link)."""
     mou = bring_to(world.mou, MouState.SENT)
     authority.certify(mou, actor=world.staff)
