@@ -32,9 +32,7 @@ def sample_documents() -> tuple[bytes, bytes]:
     docx = fill_template(
         (settings.BASE_DIR / "mou_templates" / "bgn_vi.docx").read_bytes(), _SAMPLE_CONTEXT
     )
-    pdf = prepare_signable_pdf(
-        convert_docx_to_pdf(docx), blocks={"authority": "A", "business": "C"}
-    )
+    pdf = prepare_signable_pdf(convert_docx_to_pdf(docx))
     return docx, pdf
 
 

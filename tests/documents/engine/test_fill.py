@@ -12,6 +12,7 @@ import pytest
 from django.utils import translation
 from docx import Document
 
+from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.fill import (
     TemplateError,
     fill_template,
@@ -76,6 +77,8 @@ def sample_context(**overrides) -> dict:
         "term_end": "ngày 28 tháng 02 năm 2028",
         "mid_review_date": "…",
         "final_review_date": "…",
+        "sign_here_authority": SIGNATURE_ANCHORS["authority"],
+        "sign_here_business": SIGNATURE_ANCHORS["business"],
     }
     return context | overrides
 
