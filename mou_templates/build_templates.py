@@ -221,10 +221,12 @@ def _pledge_table(document, words) -> None:
     _cell_text(end_row.cells[0], "{%tr endfor %}", size=PLEDGE_SIZE)
     total = table.add_row()
     _cant_split(total)
-    _cell_text(total.cells[1], words["total"], bold=True, size=PLEDGE_SIZE)
-    _cell_text(total.cells[2], "{{ pledged_total }}", bold=True, size=PLEDGE_SIZE)
     for cell, width in zip(total.cells, widths, strict=True):
         cell.width = Mm(width)
+    _cell_text(total.cells[2], "{{ pledged_total }}", bold=True, size=PLEDGE_SIZE)
+    # The label spans the first two columns, so it stays on one line.
+    label = total.cells[0].merge(total.cells[1])
+    _cell_text(label, words["total"], bold=True, size=PLEDGE_SIZE)
 
 
 # The signature block's rows, in mm: party and position (three lines of 13 pt), the blank

@@ -155,9 +155,14 @@ def test_versions_are_numbered_per_template(client_as, world, bgn_vi):
 
 
 def a_template_without_the_business_signature_block() -> bytes:
+    """Both signatories named, but only the authority's signature anchor: the business's
+    field would have nowhere to go."""
     document = Document()
     document.add_paragraph("{{ authority_signatory.position }}")
+    document.add_paragraph("{{ sign_here_authority }}")
     document.add_paragraph("{{ authority_signatory.name }}")
+    document.add_paragraph("{{ partner_signatory.position }}")
+    document.add_paragraph("{{ partner_signatory.name }}")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -216,7 +221,7 @@ BAD_UPLOADS = [
     ),
     pytest.param(
         a_template_without_the_business_signature_block,
-        "The template has no signature block for: partner_signatory.",
+        "The template has no signature block for: {{ sign_here_business }}.",
         id="no business signature block",
     ),
 ]
