@@ -361,6 +361,7 @@ def _sign_business_field(
     colour,
     verification_url: str | None,
     font_path: str | None,
+    optional: tuple[str, ...] = (),
     **signing,
 ) -> bytes:
     """Sign BUSINESS_FIELD, whoever signs it for the business: only after the authority's
@@ -371,7 +372,12 @@ def _sign_business_field(
     size = _check_field(fields, BUSINESS_FIELD)
     _require_authority_first(fields)
     stamp = stamps.build_stamp(
-        paragraphs, box=size, colour=colour, qr_url=verification_url, font_path=font_path
+        paragraphs,
+        box=size,
+        colour=colour,
+        qr_url=verification_url,
+        font_path=font_path,
+        optional=optional,
     )
     return _sign(
         writer,
@@ -424,6 +430,8 @@ def sign_with_registry_seal(
         pdf,
         seal_signer,
         paragraphs=paragraphs,
+        # The English sentence gives way to a legible size; it stays in the signature's reason.
+        optional=(english,),
         colour=stamps.SEAL_COLOUR,
         verification_url=verification_url,
         font_path=font_path,
