@@ -37,6 +37,6 @@ def test_an_old_built_in_version_without_anchors_gets_the_current_file_as_its_ne
     latest = bgn_vi.latest_version()
     assert latest.note.startswith("Built-in template")
     assert bytes(latest.docx) == built_in_template("bgn_vi")
-    assert SIGNATURE_ANCHOR_VARIABLES <= set(latest.variables)
+    assert set(latest.variables) >= SIGNATURE_ANCHOR_VARIABLES
     assert bgn_vi.versions.count() == vi_versions + 1
     assert mou_en.versions.count() == en_versions
