@@ -545,9 +545,9 @@ def prepare_signable_pdf(pdf: bytes, *, anchors: dict[str, str] | None = None) -
             collector = _TextCollector(reader)
             collector.run(page.get_contents(), page.get("/Resources"))
             lines = _lines(collector.glyphs)
-            for role, name in blocks.items():
+            for role, marker in blocks.items():
                 if role not in anchors:
-                    anchor = _find_anchor(page_index, lines, name)
+                    anchor = _find_anchor(page_index, lines, marker)
                     if anchor is not None:
                         anchors[role] = anchor
             if len(anchors) == len(blocks):
