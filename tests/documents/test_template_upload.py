@@ -88,6 +88,14 @@ def test_an_administrator_uploads_a_new_version(client_as, world, bgn_vi):
     assert event.details == {"template": "bgn_vi", "version": 2, "sha256": version.sha256}
 
 
+def test_the_upload_form_says_to_keep_the_two_signature_anchors(client_as, world, bgn_vi):
+    response = client_as(world.admin).get(reverse("template_list"))
+
+    page = page_text(response)
+    assert "<code>{{ sign_here_authority }}</code>" in page
+    assert "<code>{{ sign_here_business }}</code>" in page
+
+
 def test_the_list_shows_the_new_version_in_use_and_keeps_the_old_one(client_as, world, bgn_vi):
     browser = client_as(world.admin)
 
