@@ -3,11 +3,8 @@ fitted to the field, with a QR code of the verification page on the authority's.
 
 import io
 import re
-import subprocess
-import tempfile
 import unicodedata
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import qrcode
@@ -18,24 +15,8 @@ from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.fields import FIELD_HEIGHT, FIELD_WIDTH, find_signature_fields
 from partnerships.signing.pdf import pades, stamps
 from partnerships.signing.pdf.pades import seal_stamp_wording
-from tests.factories import pdf_fonts, pdf_words
+from tests.factories import pdf_fonts, pdf_words, stamp_text
 from tests.factories.signing import AUTHORITY, VERIFICATION_URL
-
-
-def stamp_text(pdf: bytes, field: str) -> str:
-    """The text pdftotext reads inside the field's rectangle (the stamp and nothing else)."""
-    page_index, (x1, y1, x2, y2) = find_signature_fields(pdf)[field]
-    height = float(PdfReader(io.BytesIO(pdf)).pages[page_index].mediabox.height)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "signed.pdf"
-        path.write_bytes(pdf)
-        page = str(page_index + 1)
-        return subprocess.run(
-            ["pdftotext", "-f", page, "-l", page, "-enc", "UTF-8",
-             "-x", str(int(x1)), "-y", str(int(height - y2)),
-             "-W", str(int(x2 - x1) + 1), "-H", str(int(y2 - y1) + 1), str(path), "-"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
 
 
 def stamp_words(pdf: bytes, field: str) -> tuple[tuple, list[tuple]]:
