@@ -387,6 +387,8 @@ def test_the_english_template_renders_the_english_header_and_dates(rendered):
     assert "from 1 March 2026 to 28 February 2028" in document.flat
     assert re.search(r"\s6,500,000\s", document.text)
     assert len(pledge_rows(document.text)) == len(PLEDGES)
+    assert re.search(r"Due\s+date", document.text)
+    assert re.search(r"\s—\s+Trường\s+15/09/2026", document.text), "training: no wage, a due date"
 
 
 # --- Rendering an MoU and storing the result ------------------------------------------------
