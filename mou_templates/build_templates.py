@@ -6,7 +6,14 @@ also edit a copy in Word and upload it as a new version from the registry.
 
 Layout follows Decree 30/2020/NĐ-CP: A4, margins 20/20/30/15 mm, Times New Roman 13 pt,
 page numbers centred in the top margin from page 2, national motto top right, issuing
-body top left, two signature blocks side by side that never split across pages.
+body top left, pledge rows that never split across pages under a header row repeated on each
+page, two signature blocks side by side that never split across pages.
+
+Each signature block is a small table of fixed row heights: the party and the position
+(which may wrap onto three lines), the blank area for the digital signature, the name. Both
+blocks have the same rows, so the two names always sit at the same height. The blank area
+starts with the anchor `{{ sign_here_authority }}` / `{{ sign_here_business }}` in tiny
+white type: the registry hangs the signature field from it.
 """
 
 import json
@@ -14,11 +21,11 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 HERE = Path(__file__).resolve().parent
 FONT = "Times New Roman"
@@ -117,6 +124,11 @@ def _cant_split(row) -> None:
     properties.append(element)
 
 
+def _exact_height(row, height_mm: float) -> None:
+    row.height = Mm(height_mm)
+    row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+
+
 def _repeat_header(row) -> None:
     properties = row._tr.get_or_add_trPr()
     properties.append(OxmlElement("w:tblHeader"))
@@ -161,67 +173,115 @@ def _header_block(document, words) -> None:
     _cell_line(right, words["place_date"], italic=True, size=13)
 
 
+PLEDGE_SIZE = 10.5
+PLEDGE_HEADER_SIZE = 10
+# No., kind, places, groups, occupation, wage, workplace, due date: 165 mm in all.
+PLEDGE_WIDTHS = [11, 20, 13, 26, 24, 26, 23, 22]
+PLEDGE_VALUES = [
+    "{{ pledge.index }}",
+    "{{ pledge.kind }}",
+    "{{ pledge.quantity }}",
+    "{{ pledge.target_groups }}",
+    "{{ pledge.occupation }}",
+    "{{ pledge.min_monthly_wage }}",
+    "{{ pledge.workplace }}",
+    "{{ pledge.due_date }}",
+]
+_LEFT_ALIGNED = ("occupation }}", "target_groups }}", "workplace }}")
+
+
 def _pledge_table(document, words) -> None:
-    widths = [13, 25, 14, 29, 26, 27, 31]
+    widths = PLEDGE_WIDTHS
     table = document.add_table(rows=3, cols=len(widths))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _fixed_widths(table, widths)
     header, loop_row, end_row = table.rows
     for cell, title in zip(header.cells, words["pledge_columns"], strict=True):
-        _cell_text(cell, title, bold=True, size=11)
-    # The header row repeats on each page. Rows may split: LibreOffice pushes later
-    # content (even the signature blocks) to a new page when pledge rows cannot split.
+        _cell_text(cell, title, bold=True, size=PLEDGE_HEADER_SIZE)
+    # The header row repeats on each page; no row is cut in two by a page break.
     _repeat_header(header)
+    _cant_split(header)
     # docxtpl repeats the row between {%tr for %} and {%tr endfor %} once per pledge.
-    _cell_text(loop_row.cells[0], "{%tr for pledge in pledges %}", size=11)
-    values = [
-        "{{ pledge.index }}",
-        "{{ pledge.kind }}",
-        "{{ pledge.quantity }}",
-        "{{ pledge.target_groups }}",
-        "{{ pledge.occupation }}",
-        "{{ pledge.min_monthly_wage }}",
-        "{{ pledge.workplace }}",
-    ]
+    _cell_text(loop_row.cells[0], "{%tr for pledge in pledges %}", size=PLEDGE_SIZE)
     # The loop tags take whole rows; the real row sits between them.
     row = table.add_row()
     table._tbl.remove(row._tr)
     loop_row._tr.addnext(row._tr)
-    for cell, value, width in zip(row.cells, values, widths, strict=True):
+    _cant_split(row)
+    for cell, value, width in zip(row.cells, PLEDGE_VALUES, widths, strict=True):
         cell.width = Mm(width)
+        left = value.endswith(_LEFT_ALIGNED)
         _cell_text(
             cell,
             value,
-            size=11,
-            align=WD_ALIGN_PARAGRAPH.LEFT
-            if value.endswith(("occupation }}", "target_groups }}", "workplace }}"))
-            else WD_ALIGN_PARAGRAPH.CENTER,
+            size=PLEDGE_SIZE,
+            align=WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER,
         )
-    _cell_text(end_row.cells[0], "{%tr endfor %}", size=11)
+    _cell_text(end_row.cells[0], "{%tr endfor %}", size=PLEDGE_SIZE)
     total = table.add_row()
-    _cell_text(total.cells[1], words["total"], bold=True, size=11)
-    _cell_text(total.cells[2], "{{ pledged_total }}", bold=True, size=11)
+    _cant_split(total)
     for cell, width in zip(total.cells, widths, strict=True):
         cell.width = Mm(width)
+    _cell_text(total.cells[2], "{{ pledged_total }}", bold=True, size=PLEDGE_SIZE)
+    # The label spans the first two columns, so it stays on one line.
+    label = total.cells[0].merge(total.cells[1])
+    _cell_text(label, words["total"], bold=True, size=PLEDGE_SIZE)
+
+
+# The signature block's rows, in mm: party and position (three lines of 13 pt), the blank
+# area for the signature field (72 pt and a little room), the name.
+SIGNATURE_TITLE_MM = 24
+SIGNATURE_AREA_MM = 27
+SIGNATURE_NAME_MM = 8
+ANCHOR_SIZE = 2  # points: LibreOffice keeps it as text, no reader sees it (white)
+
+
+def _anchor(cell, variable: str) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.0
+    run = paragraph.add_run("{{ " + variable + " }}")
+    run.font.size = Pt(ANCHOR_SIZE)
+    run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
 
 
 def _signature_block(document, words) -> None:
     _paragraph(document, "", keep_with_next=True)
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
-    _fixed_widths(table, [TEXT_WIDTH_MM / 2, TEXT_WIDTH_MM / 2])
+    half = TEXT_WIDTH_MM / 2
+    _fixed_widths(table, [half, half])
+    # One outer row that never splits: both blocks stay together on one page.
     _cant_split(table.rows[0])
-    for cell, party in zip(
-        table.rows[0].cells, ("authority_signatory", "partner_signatory"), strict=True
-    ):
-        label = words["party_a_sign"] if party == "authority_signatory" else words["party_b_sign"]
-        _cell_text(cell, label, bold=True, size=13)
-        _cell_line(cell, "{{ " + party + ".position|upper }}", bold=True, size=13)
-        # Room for the digital signature stamp; the registry places the field here.
-        for _ in range(4):
-            _cell_line(cell, "", size=13)
-        _cell_line(cell, "{{ " + party + ".name }}", bold=True, size=13)
+    parties = (
+        ("authority_signatory", "sign_here_authority", words["party_a_sign"]),
+        ("partner_signatory", "sign_here_business", words["party_b_sign"]),
+    )
+    for cell, (party, anchor, label) in zip(table.rows[0].cells, parties, strict=True):
+        block = cell.add_table(rows=3, cols=1)
+        _no_borders(block)
+        _fixed_widths(block, [half - 2])
+        title, area, name = block.rows
+        for row, height in (
+            (title, SIGNATURE_TITLE_MM),
+            (area, SIGNATURE_AREA_MM),
+            (name, SIGNATURE_NAME_MM),
+        ):
+            _exact_height(row, height)
+            _cant_split(row)
+        _cell_text(title.cells[0], label, bold=True, size=13)
+        _cell_line(title.cells[0], "{{ " + party + ".position|upper }}", bold=True, size=13)
+        _anchor(area.cells[0], anchor)
+        _cell_text(name.cells[0], "{{ " + party + ".name }}", bold=True, size=13)
+        # python-docx leaves the cell's first paragraph above the block and adds one after
+        # it (Word wants a cell to end with a paragraph): drop the first, shrink the last.
+        leading, trailing = cell.paragraphs[0], cell.paragraphs[-1]
+        cell._tc.remove(leading._p)
+        trailing.paragraph_format.space_after = Pt(0)
+        trailing.paragraph_format.line_spacing = 1.0
+        trailing.add_run("").font.size = Pt(1)
 
 
 def build(words: dict, articles: list[tuple[str, list[str]]], path: Path) -> None:
@@ -309,6 +369,7 @@ VI_WORDS = {
         "Nghề, vị trí",
         "Lương tối thiểu (đồng/tháng)",
         "Nơi làm việc",
+        "Hạn hoàn thành",
     ],
     "total": "Tổng cộng",
     "closing": "Bản ghi nhớ được lập thành văn bản điện tử, được ký số bởi đại diện hai bên và "
@@ -400,6 +461,7 @@ EN_WORDS = {
         "Occupation",
         "Minimum wage (VND/month)",
         "Workplace",
+        "Due date",
     ],
     "total": "Total",
     "closing": "This memorandum is made as an electronic document, digitally signed by both "
@@ -463,15 +525,15 @@ EN_ARTICLES = [
 
 def write_manifest(key: str, name: str, language: str) -> None:
     """The manifest says what a template is and where its signature blocks are: each block
-    is found in the PDF by the signatory's name, the last line of the block."""
+    is found in the PDF by its anchor, printed at the top of the blank signature area."""
     manifest = {
         "key": key,
         "name": name,
         "language": language,
         "variables": sorted(TEMPLATE_VARIABLES),
         "signature_blocks": {
-            "authority": {"anchor": "authority_signatory.name", "page": "last"},
-            "business": {"anchor": "partner_signatory.name", "page": "last"},
+            "authority": {"anchor": "sign_here_authority", "page": "last"},
+            "business": {"anchor": "sign_here_business", "page": "last"},
         },
     }
     (HERE / f"{key}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -492,6 +554,8 @@ TEMPLATE_VARIABLES = {
     "term_end",
     "mid_review_date",
     "final_review_date",
+    "sign_here_authority",
+    "sign_here_business",
 }
 
 

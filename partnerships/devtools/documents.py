@@ -62,7 +62,6 @@ class DocumentsBenchmark(Benchmark):
         template = (settings.BASE_DIR / "mou_templates" / "bgn_vi.docx").read_bytes()
         context = _context()
         docx = fill_template(template, context)
-        blocks = {"authority": "A", "business": "C"}
 
         fill = time_runs(lambda: fill_template(template, context), runs=session.runs)
         yield Figure.under(
@@ -83,14 +82,14 @@ class DocumentsBenchmark(Benchmark):
                 yield Figure("documents.warm_unavailable", 1, "flag")
                 return
             try:
-                yield from self._warm_figures(session, template, context, blocks, port)
+                yield from self._warm_figures(session, template, context, port)
             finally:
                 convert.stop_unoserver(server)
 
-    def _warm_figures(self, session, template, context, blocks, port) -> Iterator[Figure]:
+    def _warm_figures(self, session, template, context, port) -> Iterator[Figure]:
         def produce() -> bytes:
             pdf = convert.convert_warm(fill_template(template, context), port=port)
-            return prepare_signable_pdf(pdf, blocks=blocks)
+            return prepare_signable_pdf(pdf)
 
         warm = time_runs(produce, runs=session.runs)
         yield Figure.under(

@@ -17,16 +17,26 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from partnerships.authorities.permissions import can_manage_mou
+from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.errors import DocumentError
-from partnerships.documents.engine.formatting import date_in_full, money
+from partnerships.documents.engine.formatting import date_in_full, money, short_date
 from partnerships.models import (
     Mou,
     MouDocument,
+    PledgeKind,
     RenderStatus,
     sha256_hex,
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _wage(pledge) -> int | None:
+    """The pledged minimum wage, or None where no wage applies: a training line, or a line
+    without an amount (printed "—", never "0")."""
+    if pledge.kind == PledgeKind.VOCATIONAL_TRAINING or not pledge.min_monthly_wage:
+        return None
+    return pledge.min_monthly_wage
 
 
 def document_context(mou: Mou, *, language: str, document_date) -> dict:
@@ -43,9 +53,9 @@ def document_context(mou: Mou, *, language: str, document_date) -> dict:
                 "quantity": pledge.quantity,
                 "target_groups": "; ".join(str(group) for group in pledge.target_groups.all()),
                 "occupation": pledge.occupation,
-                "min_monthly_wage": money(pledge.min_monthly_wage, language),
+                "min_monthly_wage": money(_wage(pledge), language),
                 "workplace": pledge.workplace,
-                "due_date": date_in_full(pledge.due_date, language),
+                "due_date": short_date(pledge.due_date),
             }
             for pledge in mou.pledges.order_by("line").prefetch_related("target_groups")
         ]
@@ -79,6 +89,9 @@ def document_context(mou: Mou, *, language: str, document_date) -> dict:
         "term_end": date_in_full(mou.term_end, language),
         "mid_review_date": date_in_full(mou.mid_review_date, language),
         "final_review_date": date_in_full(mou.final_review_date, language),
+        # Markers the template prints (invisibly) where each signature field goes.
+        "sign_here_authority": SIGNATURE_ANCHORS["authority"],
+        "sign_here_business": SIGNATURE_ANCHORS["business"],
     }
 
 
@@ -99,8 +112,13 @@ PROVIDED_VARIABLES = frozenset(
         "term_end",
         "mid_review_date",
         "final_review_date",
+        "sign_here_authority",
+        "sign_here_business",
     }
 )
+
+# The variables that mark where the two signature fields go: every template needs both.
+SIGNATURE_ANCHOR_VARIABLES = frozenset({"sign_here_authority", "sign_here_business"})
 
 
 def current_document(mou: Mou) -> MouDocument | None:
@@ -135,14 +153,6 @@ def render_now(mou: Mou, *, actor) -> MouDocument:
     return render_document(document.pk)
 
 
-def _signature_anchors(mou: Mou) -> dict[str, str]:
-    signatory = mou.partner_signatory
-    return {
-        "authority": mou.authority_signatory_name,
-        "business": signatory.full_name if signatory else "",
-    }
-
-
 def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, document_date):
     """Fill, convert and add the two signature fields. Returns (docx, pdf)."""
     from partnerships.documents.engine.convert import convert_docx_to_pdf
@@ -152,7 +162,7 @@ def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, docum
     context = document_context(mou, language=language, document_date=document_date)
     docx = fill_template(template_docx, context)
     pdf = convert_docx_to_pdf(docx, timeout=settings.DOCUMENT_CONVERSION_TIMEOUT)
-    return docx, prepare_signable_pdf(pdf, blocks=_signature_anchors(mou))
+    return docx, prepare_signable_pdf(pdf)
 
 
 @task()

@@ -8,8 +8,9 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from partnerships.authorities.permissions import can_upload_template
+from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.fill import TemplateError, fill_template, validate_template
-from partnerships.documents.rendering import PROVIDED_VARIABLES
+from partnerships.documents.rendering import PROVIDED_VARIABLES, SIGNATURE_ANCHOR_VARIABLES
 from partnerships.models import DocumentTemplate, TemplateVersion, sha256_hex
 from partnerships.mous.lifecycle import record_event
 
@@ -39,6 +40,8 @@ _SAMPLE_CONTEXT = {
     "term_end": str(date(2027, 1, 1)),
     "mid_review_date": "",
     "final_review_date": "",
+    "sign_here_authority": SIGNATURE_ANCHORS["authority"],
+    "sign_here_business": SIGNATURE_ANCHORS["business"],
 }
 
 
@@ -55,11 +58,15 @@ def upload_template_version(
     if not can_upload_template(actor):
         raise PermissionDenied
     used = validate_template(docx, provided=set(PROVIDED_VARIABLES))
-    missing_blocks = {"authority_signatory", "partner_signatory"} - used
+    # The signature fields hang from these markers: without one, no PDF could be signed.
+    missing_blocks = SIGNATURE_ANCHOR_VARIABLES - used
     if missing_blocks:
         raise TemplateError(
-            _("The template has no signature block for: %(names)s.")
-            % {"names": ", ".join(sorted(missing_blocks))}
+            _(
+                "The template has no signature block for: %(names)s. Put that tag (in tiny "
+                "white type) at the top of the blank space where the party signs."
+            )
+            % {"names": ", ".join("{{ " + name + " }}" for name in sorted(missing_blocks))}
         )
     fill_template(docx, _SAMPLE_CONTEXT)  # catches a {{ partner.unknown_field }} at once
     try:

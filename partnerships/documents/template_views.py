@@ -49,7 +49,12 @@ def template_list(request):
     return render(
         request,
         "documents/template_library.html",
-        {"templates": templates, "form": form if may_upload else None},
+        {
+            "templates": templates,
+            "form": form if may_upload else None,
+            # Shown as written: a Django template cannot hold "{{" in its own text.
+            "anchor_tags": ["{{ sign_here_authority }}", "{{ sign_here_business }}"],
+        },
     )
 
 

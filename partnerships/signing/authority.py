@@ -79,6 +79,7 @@ def certify(
                     basis.pdf,
                     signer,
                     signer_name=certificate_name or mou.authority_signatory_name,
+                    named_signatory=mou.authority_signatory_name,
                     position=mou.authority_signatory_position,
                     organisation=mou.authority.name,
                     verification_url=setup.verification_url(mou, request),

@@ -53,6 +53,7 @@ from tests.factories import (
     mou_form_data,
     pdf_fonts,
     pdf_layout_text,
+    pdf_words,
     requires_libreoffice,
     text_box,
     unused_port,
@@ -63,11 +64,30 @@ PARTNER_NAME = "Công ty TNHH May & Dệt <Bến Lức>"
 TITLE = "Tiếp nhận lao động A&B <2026>"
 AUTHORITY_SIGNATORY = "Võ Minh Tâm"
 PARTNER_SIGNATORY = "Nguyễn Thị Hoa"
-# (kind, quantity, target group codes, occupation, wage, workplace)
+# The position as the form's hint writes it: too long for one line of the signature block.
+AUTHORITY_POSITION = "TM. ỦY BAN NHÂN DÂN - CHỦ TỊCH"
+# (kind, quantity, target group codes, occupation, wage, workplace, due date); the training
+# line was saved with a wage of 0, as the form allowed.
 PLEDGES = [
-    (PledgeKind.JOB, 10, ["completed_prison"], "Thợ may", 6_500_000, "Bến Lức"),
-    (PledgeKind.VOCATIONAL_TRAINING, 5, ["community_sentence"], "Thợ hàn", None, "Trường nghề"),
-    (PledgeKind.APPRENTICESHIP, 3, ["completed_prison"], "Thợ điện", 5_200_000, "Xưởng điện"),
+    (PledgeKind.JOB, 10, ["completed_prison"], "Thợ may", 6_500_000, "Bến Lức", date(2026, 6, 30)),
+    (
+        PledgeKind.VOCATIONAL_TRAINING,
+        5,
+        ["community_sentence"],
+        "Thợ hàn",
+        0,
+        "Trường nghề",
+        date(2026, 9, 15),
+    ),
+    (
+        PledgeKind.APPRENTICESHIP,
+        3,
+        ["completed_prison"],
+        "Thợ điện",
+        5_200_000,
+        "Xưởng điện",
+        date(2027, 1, 31),
+    ),
 ]
 NOT_READY = "Prepare the PDF of this version first, and wait until it is ready."
 
@@ -109,7 +129,7 @@ def make_detailed_mou() -> Mou:
         year=2026,
         title=TITLE,
         authority_signatory_name=AUTHORITY_SIGNATORY,
-        authority_signatory_position="Chủ tịch",
+        authority_signatory_position=AUTHORITY_POSITION,
         partner_signatory=signatory,
         term_start=date(2026, 3, 1),
         term_end=date(2028, 2, 28),
@@ -119,7 +139,7 @@ def make_detailed_mou() -> Mou:
     # Stored last line first: the document prints the lines' stored numbers, in their
     # order, whatever order the rows were added in.
     for line, values in reversed(list(enumerate(PLEDGES, 1))):
-        kind, quantity, groups, occupation, wage, workplace = values
+        kind, quantity, groups, occupation, wage, workplace, due_date = values
         pledge = Pledge.objects.create(
             mou=mou,
             line=line,
@@ -128,6 +148,7 @@ def make_detailed_mou() -> Mou:
             occupation=occupation,
             min_monthly_wage=wage,
             workplace=workplace,
+            due_date=due_date,
         )
         pledge.target_groups.set(TargetGroup.objects.filter(code__in=groups))
     return mou
@@ -204,7 +225,7 @@ def test_the_pdf_names_both_parties_with_tax_code_and_representatives(rendered):
 
     assert "BÊN A: UBND XÃ BẾN LỨC" in text
     assert "Địa chỉ: Khu phố 1, xã Bến Lức, tỉnh Long An" in text
-    assert f"Đại diện: {AUTHORITY_SIGNATORY} - Chức vụ: Chủ tịch" in text
+    assert f"Đại diện: {AUTHORITY_SIGNATORY} - Chức vụ: {AUTHORITY_POSITION}" in text
     assert "BÊN B: CÔNG TY TNHH MAY & DỆT <BẾN LỨC>" in text
     assert "Mã số thuế: 0312345678" in text
     assert f"Đại diện: {PARTNER_SIGNATORY} - Chức vụ: Giám đốc" in text
@@ -231,13 +252,17 @@ def test_every_pledge_is_a_row_of_the_table_with_its_values(rendered):
         PledgeKind.VOCATIONAL_TRAINING: "Đào tạo nghề",
         PledgeKind.APPRENTICESHIP: "Học nghề, tập nghề",
     }
-    wages = {6_500_000: "6.500.000", 5_200_000: "5.200.000", None: "-"}
+    # No wage applies to a training line: a dash, never "0".
+    wages = {6_500_000: "6.500.000", 5_200_000: "5.200.000", 0: "—"}
     for number, (row, pledge) in enumerate(zip(rows, PLEDGES, strict=True), 1):
-        kind, quantity, groups, occupation, wage, workplace = pledge
-        # Number, quantity and wage are on the row's first line, in their columns' order.
+        kind, quantity, groups, occupation, wage, workplace, due_date = pledge
+        # Number, quantity, wage and due date are on the row's first line, in that order.
         first_line = row[0].split()
         assert first_line[0] == str(number)
+        due = f"{due_date:%d/%m/%Y}"
         assert first_line.index(str(quantity)) < first_line.index(wages[wage]), row
+        assert first_line.index(wages[wage]) < first_line.index(due), row
+        assert "0" not in first_line, row
         # Cells that wrap continue below: every word of each cell is in the row.
         words = " ".join(row).split()
         for cell in [kinds[kind], occupation, workplace, document.target_groups[groups[0]]]:
@@ -275,30 +300,75 @@ def test_every_font_is_embedded_and_none_is_a_fallback(rendered, key):
 
 @requires_libreoffice
 @pytest.mark.parametrize("key", ["bgn_vi", "mou_en"])
-def test_the_two_signature_fields_sit_over_the_signature_blocks(rendered, key):
+def test_with_a_long_position_both_names_are_level_and_each_field_sits_over_its_block(
+    rendered, key
+):
     pdf = rendered[key].pdf
     pages = PdfReader(io.BytesIO(pdf)).pages
     last_page = len(pages) - 1
-    page_width = float(pages[last_page].mediabox.width)
+    # Between the two blocks: the middle of the text width (A4, margins 30 and 15 mm).
+    middle = (30 + (210 - 30 - 15) / 2) * 72 / 25.4
 
     fields = find_signature_fields(pdf)
 
     assert set(fields) == {AUTHORITY_FIELD, BUSINESS_FIELD}
-    for field, name, position, on_left in [
-        (AUTHORITY_FIELD, AUTHORITY_SIGNATORY, "CHỦ TỊCH", True),
-        (BUSINESS_FIELD, PARTNER_SIGNATORY, "GIÁM ĐỐC", False),
+    authority_name = text_box(pdf, last_page, AUTHORITY_SIGNATORY)
+    partner_name = text_box(pdf, last_page, PARTNER_SIGNATORY)
+    # The long position wraps onto a second line; the names still share one baseline.
+    position_start = text_box(pdf, last_page, "TM. ỦY BAN")
+    position_end = text_box(pdf, last_page, "CHỦ TỊCH")
+    assert position_end[1] < position_start[1], "the position wraps (else this proves nothing)"
+    assert authority_name[1] == pytest.approx(partner_name[1], abs=0.5)
+    for field, name_box, position_box, on_left in [
+        (AUTHORITY_FIELD, authority_name, position_end, True),
+        (BUSINESS_FIELD, partner_name, text_box(pdf, last_page, "GIÁM ĐỐC"), False),
     ]:
         page, (x1, y1, x2, y2) = fields[field]
         assert page == last_page
-        assert (x2 <= page_width / 2) if on_left else (x1 >= page_width / 2)
-        # In the blank space of the block: above the signatory's printed name and centred
-        # over it, below the position line.
-        name_x1, _name_y1, name_x2, name_y2 = text_box(pdf, page, name)
-        _x1, position_y1, _x2, _y2 = text_box(pdf, page, position)
+        assert (x2 <= middle) if on_left else (x1 >= middle)
+        # In the blank space of the block: above the printed name and centred over it,
+        # below the (last line of the) position.
+        name_x1, _name_y1, name_x2, name_y2 = name_box
         assert x1 < (name_x1 + name_x2) / 2 < x2
-        assert name_y2 <= y1 < name_y2 + 40
-        assert y2 <= position_y1
-        assert y2 - y1 >= 30
+        assert abs((x1 + x2) / 2 - (name_x1 + name_x2) / 2) < 15
+        assert name_y2 <= y1 < name_y2 + 20
+        assert y2 <= position_box[1]
+        assert y2 - y1 >= 60
+
+
+@requires_libreoffice
+def test_a_pledge_table_across_pages_keeps_each_row_whole_and_repeats_its_header():
+    mou = make_detailed_mou()
+    for line in range(len(PLEDGES) + 1, 19):
+        # Rows of different heights (the occupation wraps onto 2 to 6 lines), each with a
+        # word at its top and one at its bottom to find it by.
+        Pledge.objects.create(
+            mou=mou,
+            line=line,
+            kind=PledgeKind.JOB,
+            quantity=2,
+            occupation=f"đầu{line} " + "công nhân may " * (line % 5 + 1) + f"cuối{line}",
+            min_monthly_wage=6_000_000,
+            workplace="Bến Lức",
+            due_date=date(2026, 12, 31),
+        )
+    version = DocumentTemplate.objects.get(key="bgn_vi").latest_version()
+    _docx, pdf = rendering.produce_signable_pdf(
+        mou, bytes(version.docx), language="vi", document_date=DOCUMENT_DATE
+    )
+
+    pages = [
+        [word for word, *_box in pdf_words(pdf, index)]
+        for index in range(len(PdfReader(io.BytesIO(pdf)).pages))
+    ]
+    on_page = {word: index for index, words in enumerate(pages) for word in words}
+    rows_on = {on_page[f"đầu{line}"] for line in range(4, 19)}
+    assert len(rows_on) >= 2, "the table must cross a page for this test to mean anything"
+    for line in range(4, 19):
+        assert on_page[f"đầu{line}"] == on_page[f"cuối{line}"], f"row {line} is split"
+    for index in rows_on:
+        words = pages[index]
+        assert "STT" in words and "Hạn" in words and "hoàn" in words, f"no header on {index + 1}"
 
 
 # --- The English template ---------------------------------------------------------------
@@ -317,6 +387,8 @@ def test_the_english_template_renders_the_english_header_and_dates(rendered):
     assert "from 1 March 2026 to 28 February 2028" in document.flat
     assert re.search(r"\s6,500,000\s", document.text)
     assert len(pledge_rows(document.text)) == len(PLEDGES)
+    assert re.search(r"Due\s+date", document.text)
+    assert re.search(r"\s—\s+Trường\s+15/09/2026", document.text), "training: no wage, a due date"
 
 
 # --- Rendering an MoU and storing the result ------------------------------------------------

@@ -88,6 +88,14 @@ def test_an_administrator_uploads_a_new_version(client_as, world, bgn_vi):
     assert event.details == {"template": "bgn_vi", "version": 2, "sha256": version.sha256}
 
 
+def test_the_upload_form_says_to_keep_the_two_signature_anchors(client_as, world, bgn_vi):
+    response = client_as(world.admin).get(reverse("template_list"))
+
+    page = page_text(response)
+    assert "<code>{{ sign_here_authority }}</code>" in page
+    assert "<code>{{ sign_here_business }}</code>" in page
+
+
 def test_the_list_shows_the_new_version_in_use_and_keeps_the_old_one(client_as, world, bgn_vi):
     browser = client_as(world.admin)
 
@@ -155,9 +163,14 @@ def test_versions_are_numbered_per_template(client_as, world, bgn_vi):
 
 
 def a_template_without_the_business_signature_block() -> bytes:
+    """Both signatories named, but only the authority's signature anchor: the business's
+    field would have nowhere to go."""
     document = Document()
     document.add_paragraph("{{ authority_signatory.position }}")
+    document.add_paragraph("{{ sign_here_authority }}")
     document.add_paragraph("{{ authority_signatory.name }}")
+    document.add_paragraph("{{ partner_signatory.position }}")
+    document.add_paragraph("{{ partner_signatory.name }}")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -216,7 +229,7 @@ BAD_UPLOADS = [
     ),
     pytest.param(
         a_template_without_the_business_signature_block,
-        "The template has no signature block for: partner_signatory.",
+        "The template has no signature block for: {{ sign_here_business }}.",
         id="no business signature block",
     ),
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from docx import Document
+from pypdf import PdfReader
 
 from partnerships.models import MouDocument, RenderStatus, sha256_hex
 
@@ -32,9 +33,7 @@ def sample_documents() -> tuple[bytes, bytes]:
     docx = fill_template(
         (settings.BASE_DIR / "mou_templates" / "bgn_vi.docx").read_bytes(), _SAMPLE_CONTEXT
     )
-    pdf = prepare_signable_pdf(
-        convert_docx_to_pdf(docx), blocks={"authority": "A", "business": "C"}
-    )
+    pdf = prepare_signable_pdf(convert_docx_to_pdf(docx))
     return docx, pdf
 
 
@@ -114,6 +113,25 @@ def text_box(pdf: bytes, page_index: int, text: str) -> tuple[float, float, floa
                 max(box[4] for box in run),
             )
     raise AssertionError(f"{text!r} is not on page {page_index + 1}")
+
+
+def stamp_text(pdf: bytes, field: str) -> str:
+    """The text pdftotext reads inside a signature field's rectangle (its stamp and nothing
+    else but the template's invisible anchor under it)."""
+    from partnerships.documents.engine.fields import find_signature_fields
+
+    page_index, (x1, y1, x2, y2) = find_signature_fields(pdf)[field]
+    height = float(PdfReader(io.BytesIO(pdf)).pages[page_index].mediabox.height)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "signed.pdf"
+        path.write_bytes(pdf)
+        page = str(page_index + 1)
+        return subprocess.run(
+            ["pdftotext", "-f", page, "-l", page, "-enc", "UTF-8",
+             "-x", str(int(x1)), "-y", str(int(height - y2)),
+             "-W", str(int(x2 - x1) + 1), "-H", str(int(y2 - y1) + 1), str(path), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
 
 
 def fake_soffice(directory: Path, body: str) -> str:

@@ -1,17 +1,18 @@
 """Empty signature fields over an MoU's two signature blocks, ready for PAdES signing.
 
-Bytes in, bytes out. `prepare_signable_pdf` finds each signatory's name (the last line of a
-signature block, and the last place the name appears in the document) and adds an empty
-signature field above it, in the blank lines left for the signature. Both fields exist before
+Bytes in, bytes out. `prepare_signable_pdf` finds each block's anchor, a marker the template
+prints at the top of the blank area left for the signature (`{{ sign_here_authority }}` and
+`{{ sign_here_business }}`, set in tiny white type so the reader never sees it), and adds an
+empty signature field hanging from it, centred on it. The template decides where the fields
+go: a long position or a name printed twice cannot move them. Both fields exist before
 anyone signs: the authority's (certification signature, first) and the business's (approval
 signature, last), which carries the lock applied after the last signature.
 
-Finding the name: the page content is interpreted with a small text-state machine on top of
+Finding the anchor: the page content is interpreted with a small text-state machine on top of
 pypdf's content-stream parser, giving each glyph its Unicode text (from the font's /ToUnicode
 map) and its position and advance width (from the font's /Widths or /W). Glyphs are grouped
-into visual lines and compared with the name after Unicode normalisation (NFD, case-folded,
-whitespace collapsed), so precomposed or decomposed Vietnamese diacritics, split text runs and
-font subsets do not matter.
+into visual lines and compared with the anchor after Unicode normalisation (NFD, case-folded,
+whitespace collapsed), so split text runs and font subsets do not matter.
 """
 
 import io
@@ -37,6 +38,7 @@ from pyhanko.sign.fields import (
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, StreamObject
 
+from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.errors import DocumentError
 
 AUTHORITY_FIELD = "Sig_Authority"
@@ -44,27 +46,21 @@ BUSINESS_FIELD = "Sig_Business"
 FIELD_NAMES = {"authority": AUTHORITY_FIELD, "business": BUSINESS_FIELD}
 
 FIELD_WIDTH = 200.0
-FIELD_HEIGHT = 65.0
+FIELD_HEIGHT = 72.0
 # Room kept between the field and the text around it, in points.
 _MARGIN = 2.0
-# Glyph extents relative to the font size (Liberation Serif/Times: ascent with Vietnamese
-# stacked diacritics ≈ 0.9 em, descent ≈ 0.22 em).
+# Glyph ascent relative to the font size (Liberation Serif/Times ≈ 0.9 em).
 _ASCENT = 0.9
-_DESCENT = 0.25
 
 _MISSING_BLOCK = {
     "authority": _(
-        "The authority's signature block was not found in the PDF: the signatory's name "
-        "“%(name)s” does not appear in it."
+        "The authority's signature block was not found in the PDF: the template does not "
+        "print {{ sign_here_authority }} where the authority signs."
     ),
     "business": _(
-        "The business's signature block was not found in the PDF: the signatory's name "
-        "“%(name)s” does not appear in it."
+        "The business's signature block was not found in the PDF: the template does not "
+        "print {{ sign_here_business }} where the business signs."
     ),
-}
-_EMPTY_NAME = {
-    "authority": _("The authority's signatory has no name to find its signature block by."),
-    "business": _("The business's signatory has no name to find its signature block by."),
 }
 
 
@@ -426,12 +422,11 @@ class _Anchor:
     x1: float
     baseline: float
     size: float
-    lines: tuple[_Line, ...]  # every line of that page, to find the text above the name
 
 
-def _find_anchor(page_index: int, lines: list[_Line], name: str) -> _Anchor | None:
-    """The last occurrence of `name` on the page: lowest line first, rightmost match."""
-    needle = _fold(name).strip()
+def _find_anchor(page_index: int, lines: list[_Line], anchor: str) -> _Anchor | None:
+    """The last occurrence of `anchor` on the page: lowest line first, rightmost match."""
+    needle = _fold(anchor).strip()
     for line in reversed(lines):
         text, owners = _searchable(line)
         start = text.rfind(needle)
@@ -444,29 +439,17 @@ def _find_anchor(page_index: int, lines: list[_Line], name: str) -> _Anchor | No
             x1=max(g.x1 for g in matched),
             baseline=line.baseline,
             size=max(g.size for g in matched),
-            lines=tuple(lines),
         )
     return None
 
 
 def _field_box(anchor: _Anchor, page_box: tuple[float, float, float, float]) -> list[float]:
-    """About FIELD_WIDTH × FIELD_HEIGHT, centred on the name, in the blank space above it."""
+    """FIELD_WIDTH × FIELD_HEIGHT, centred on the anchor and hanging from the top of its line:
+    the template leaves that much blank space below the anchor."""
     centre = (anchor.x0 + anchor.x1) / 2
     x1, x2 = centre - FIELD_WIDTH / 2, centre + FIELD_WIDTH / 2
-    bottom = anchor.baseline + _ASCENT * anchor.size + _MARGIN
-    # The nearest text above the name that the field would cover (the position line).
-    ceiling = None
-    for line in anchor.lines:
-        if line.baseline <= anchor.baseline + 0.5 * anchor.size:
-            continue
-        if any(g.x1 > x1 and g.x0 < x2 for g in line.glyphs):
-            size = max(g.size for g in line.glyphs)
-            top = line.baseline - _DESCENT * size - _MARGIN
-            ceiling = top if ceiling is None else min(ceiling, top)
-    if ceiling is not None and ceiling - bottom > FIELD_HEIGHT:
-        # Centred in the blank lines, but never floating more than a line above the name.
-        bottom += min((ceiling - bottom - FIELD_HEIGHT) / 2, 1.5 * anchor.size)
-    top = bottom + FIELD_HEIGHT
+    top = anchor.baseline + _ASCENT * anchor.size
+    bottom = top - FIELD_HEIGHT
     left, low, right, high = page_box
     return [max(x1, left), max(bottom, low), min(x2, right), min(top, high)]
 
@@ -530,19 +513,18 @@ def _align_producer(writer: IncrementalPdfFileWriter) -> None:
         writer.mark_update(info_ref)
 
 
-def prepare_signable_pdf(pdf: bytes, *, blocks: dict[str, str]) -> bytes:
+def prepare_signable_pdf(pdf: bytes, *, anchors: dict[str, str] | None = None) -> bytes:
     """Add the two empty signature fields over the signature blocks of an unsigned MoU PDF.
 
-    `blocks` maps "authority" and "business" to the name printed as the last line of that
-    party's signature block. Returns the PDF with an incremental update holding the fields:
-    AUTHORITY_FIELD without a lock, and BUSINESS_FIELD locking every field and the whole
-    document (FieldMDP /All, DocMDP "no changes") once it is signed.
+    `anchors` maps "authority" and "business" to the marker text printed at the top of that
+    party's signature area (SIGNATURE_ANCHORS unless given). Returns the PDF with an
+    incremental update holding the fields: AUTHORITY_FIELD without a lock, and BUSINESS_FIELD
+    locking every field and the whole document (FieldMDP /All, DocMDP "no changes") once it
+    is signed.
     """
-    if set(blocks) != set(FIELD_NAMES):
-        raise ValueError(f"blocks must name exactly {sorted(FIELD_NAMES)}, got {sorted(blocks)}")
-    for role in FIELD_NAMES:
-        if not (blocks[role] or "").strip():
-            raise SignatureFieldError(_EMPTY_NAME[role])
+    blocks = dict(SIGNATURE_ANCHORS if anchors is None else anchors)
+    if set(blocks) != set(FIELD_NAMES) or not all((v or "").strip() for v in blocks.values()):
+        raise ValueError(f"anchors must name exactly {sorted(FIELD_NAMES)}, got {blocks}")
 
     reader = _open(pdf)
     try:
@@ -555,7 +537,7 @@ def prepare_signable_pdf(pdf: bytes, *, blocks: dict[str, str]) -> bytes:
             _("The PDF already has the signature field %(name)s.") % {"name": already[0]}
         )
 
-    # The last occurrence of each name: pages from the last one back, until both are found.
+    # The last occurrence of each anchor: pages from the last one back, until both are found.
     anchors: dict[str, _Anchor] = {}
     try:
         for page_index in range(len(reader.pages) - 1, -1, -1):
@@ -563,9 +545,9 @@ def prepare_signable_pdf(pdf: bytes, *, blocks: dict[str, str]) -> bytes:
             collector = _TextCollector(reader)
             collector.run(page.get_contents(), page.get("/Resources"))
             lines = _lines(collector.glyphs)
-            for role, name in blocks.items():
+            for role, marker in blocks.items():
                 if role not in anchors:
-                    anchor = _find_anchor(page_index, lines, name)
+                    anchor = _find_anchor(page_index, lines, marker)
                     if anchor is not None:
                         anchors[role] = anchor
             if len(anchors) == len(blocks):
@@ -574,7 +556,7 @@ def prepare_signable_pdf(pdf: bytes, *, blocks: dict[str, str]) -> bytes:
         raise SignatureFieldError(_("The PDF is damaged and cannot be read.")) from exc
     for role in FIELD_NAMES:
         if role not in anchors:
-            raise SignatureFieldError(_MISSING_BLOCK[role] % {"name": blocks[role]})
+            raise SignatureFieldError(_MISSING_BLOCK[role])
 
     boxes = {
         role: (anchor.page_index, _field_box(anchor, _page_box(reader.pages[anchor.page_index])))

@@ -37,9 +37,18 @@ def date_in_full(value: date | None, language: str) -> str:
     return vietnamese_date_in_full(value) if language == "vi" else english_date_in_full(value)
 
 
+# What a table cell holds where no value applies (no wage for a training line, no due date).
+NOT_APPLICABLE = "—"
+
+
+def short_date(value: date | None) -> str:
+    """'30/06/2026', day first as Vietnamese documents write it, for table cells."""
+    return f"{value:%d/%m/%Y}" if value is not None else NOT_APPLICABLE
+
+
 def money(amount: int | None, language: str) -> str:
     """VND with Vietnamese grouping (6.500.000) or English grouping (6,500,000)."""
     if amount is None:
-        return "-"
+        return NOT_APPLICABLE
     grouped = f"{amount:,}"
     return grouped.replace(",", ".") if language == "vi" else grouped

@@ -17,6 +17,7 @@ input bytes are always a prefix of the output.
 """
 
 import io
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -235,12 +236,14 @@ def certify_as_authority(
     other_certs: Iterable[x509.Certificate] = (),
     location: str | None = None,
     font_path: str | None = None,
+    named_signatory: str | None = None,
 ) -> bytes:
     """The authority's certification signature, first on the document, in AUTHORITY_FIELD.
 
     DocMDP "form filling": afterwards only signing the business's field is allowed. The
-    visible stamp shows the signer, position, time and a QR code of `verification_url` (the
-    MoU's public verification page).
+    visible stamp shows the signer (the certificate's holder, `signer_name`), the person named
+    under the signature block when that is someone else (`named_signatory`), the position,
+    time and a QR code of `verification_url` (the MoU's public verification page).
     """
     writer = _open(pdf)
     fields = _fields(writer.prev)
@@ -250,12 +253,14 @@ def certify_as_authority(
         )
     size = _check_field(fields, AUTHORITY_FIELD)
     signed_at = _aware(signed_at)
+    hint = "Quét mã QR để kiểm tra văn bản"
     paragraphs = [
         f"Ký số bởi: {signer_name}",
+        *_named_signatory_line(signer_name, named_signatory),
         position,
         organisation or "",
         f"Thời gian: {stamps.format_signing_time(signed_at)}",
-        "Quét mã QR để kiểm tra văn bản",
+        hint,
     ]
     stamp = stamps.build_stamp(
         paragraphs,
@@ -263,6 +268,7 @@ def certify_as_authority(
         colour=stamps.AUTHORITY_COLOUR,
         qr_url=verification_url,
         font_path=font_path,
+        optional=(hint, organisation or ""),
     )
     return _sign(
         writer,
@@ -279,6 +285,21 @@ def certify_as_authority(
         trust_roots=trust_roots,
         other_certs=other_certs,
     )
+
+
+def _same_person(one: str, other: str) -> bool:
+    def fold(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+    return fold(one) == fold(other)
+
+
+def _named_signatory_line(signer_name: str, named_signatory: str | None) -> list[str]:
+    """The person printed under the block, when the certificate names someone else (the demo
+    certificate, or a deputy's own certificate): a reader sees both."""
+    if not (named_signatory or "").strip() or _same_person(signer_name, named_signatory):
+        return []
+    return [f"Người ký trên văn bản: {named_signatory.strip()}"]
 
 
 def _require_authority_first(fields: dict) -> None:
@@ -340,6 +361,7 @@ def _sign_business_field(
     colour,
     verification_url: str | None,
     font_path: str | None,
+    optional: tuple[str, ...] = (),
     **signing,
 ) -> bytes:
     """Sign BUSINESS_FIELD, whoever signs it for the business: only after the authority's
@@ -350,7 +372,12 @@ def _sign_business_field(
     size = _check_field(fields, BUSINESS_FIELD)
     _require_authority_first(fields)
     stamp = stamps.build_stamp(
-        paragraphs, box=size, colour=colour, qr_url=verification_url, font_path=font_path
+        paragraphs,
+        box=size,
+        colour=colour,
+        qr_url=verification_url,
+        font_path=font_path,
+        optional=optional,
     )
     return _sign(
         writer,
@@ -403,6 +430,8 @@ def sign_with_registry_seal(
         pdf,
         seal_signer,
         paragraphs=paragraphs,
+        # The English sentence gives way to a legible size; it stays in the signature's reason.
+        optional=(english,),
         colour=stamps.SEAL_COLOUR,
         verification_url=verification_url,
         font_path=font_path,

@@ -5,9 +5,11 @@ Vietnamese letters come out as garbage without any error. Stamps here are set in
 TrueType font (Liberation Sans, else DejaVu Sans) through pyHanko's OpenType support (HarfBuzz
 shaping, a font subset with a /ToUnicode map, so the text can be copied and searched).
 
-The field is about 200 × 65 pt. The text is written at a design size and pyHanko shrinks the
-whole stamp to the field; the lines are wrapped here (pyHanko does not wrap) at the widest
-width that still leaves the text at a readable size once shrunk.
+The field is about 200 × 72 pt. The text is set at its final size (8 pt, else 7 pt: legible
+at 100 % zoom) with a margin inside the frame, lines wrapped here (pyHanko does not wrap); the
+QR code has a fixed size on the left. When the lines do not fit even at 7 pt, the optional
+ones (a hint, the organisation) are left out first; only text that still does not fit (a very
+long name) makes pyHanko shrink the stamp.
 """
 
 import functools
@@ -35,14 +37,13 @@ FONT_CANDIDATES = (
 )
 DISPLAY_TIME_ZONE = "Asia/Ho_Chi_Minh"
 
-# Text is laid out at this size (pyHanko writes integer sizes) and the stamp is then scaled.
-_DESIGN_SIZE = 10
-_DESIGN_LEADING = 12
-_TEXT_MARGIN = 2  # around the text, in design units
-_QR_SEPARATION = 2  # around the QR code, in points of the final stamp
+# (font size, leading) in points, best first; pyHanko writes integer sizes.
+_SIZES = ((8, 10), (7, 9))
+MINIMUM_FONT_SIZE = _SIZES[-1][0]
+_TEXT_MARGIN = 3  # between the frame and the text, in points
+_QR_SIZE = 50  # the QR code's side, in points (18 mm: scannable from print)
+_QR_SEPARATION = 2  # around the QR code, in points
 _BORDER = 1
-# The largest and smallest final font sizes tried, in points, best first.
-_FINAL_SIZES = (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0)
 
 AUTHORITY_COLOUR = (0.6, 0.0, 0.0)
 BUSINESS_COLOUR = (0.0, 0.2, 0.55)
@@ -159,6 +160,27 @@ class Stamp:
     text: str  # the text as laid out, one line per line
 
 
+def _fit(
+    paragraphs: list[str], optional: list[str], width: float, height: float, font_path: str
+) -> tuple[list[str], int, int]:
+    """The lines and (size, leading) of the most legible layout that fits width × height:
+    the largest size first, with every paragraph, then without the optional ones."""
+    attempts = [
+        (size, leading, kept)
+        for size, leading in _SIZES
+        for kept in (paragraphs, [p for p in paragraphs if p not in optional])
+    ]
+    for size, leading, kept in attempts:
+        available = width - 2 * _TEXT_MARGIN
+        lines = [line for p in kept for line in wrap(p, available, size, font_path)]
+        fits_across = all(text_width(line, size, font_path) <= available for line in lines)
+        if fits_across and len(lines) * leading + 2 * _TEXT_MARGIN <= height:
+            return lines, size, leading
+    # Nothing fits: the smallest size with the required lines; pyHanko shrinks the stamp.
+    size, leading, kept = attempts[-1]
+    return [line for p in kept for line in wrap(p, width, size, font_path)], size, leading
+
+
 def build_stamp(
     paragraphs: list[str],
     *,
@@ -166,34 +188,25 @@ def build_stamp(
     colour: tuple[float, float, float],
     qr_url: str | None = None,
     font_path: str | None = None,
+    optional: tuple[str, ...] = (),
 ) -> Stamp:
     """A stamp for a field of `box` (width, height) points: `paragraphs` wrapped to fit,
-    with a QR code of `qr_url` on the left when given."""
+    with a QR code of `qr_url` on the left when given. Paragraphs also in `optional` are left
+    out when keeping them would take the text below the larger size."""
     font_path = font_path or default_font_path()
     width, height = box
-    # With a QR code, the code takes a square of the field's height on the left.
-    text_width_final = width - 2 * _BORDER - (height if qr_url else 0)
-    text_height_final = height - 2 * _BORDER
+    qr_width = _QR_SIZE + 2 * _QR_SEPARATION if qr_url else 0
     paragraphs = [unicodedata.normalize("NFC", p.strip()) for p in paragraphs if p.strip()]
-
-    lines: list[str] = []
-    for final_size in _FINAL_SIZES:
-        scale = final_size / _DESIGN_SIZE
-        available = text_width_final / scale - 2 * _TEXT_MARGIN
-        lines = [
-            line
-            for paragraph in paragraphs
-            for line in wrap(paragraph, available, _DESIGN_SIZE, font_path)
-        ]
-        needed = (len(lines) * _DESIGN_LEADING + 2 * _TEXT_MARGIN) * scale
-        if needed <= text_height_final:
-            break
+    optional_lines = [unicodedata.normalize("NFC", p.strip()) for p in optional]
+    lines, size, leading = _fit(
+        paragraphs, optional_lines, width - 2 * _BORDER - qr_width, height - 2 * _BORDER, font_path
+    )
     text = "\n".join(lines)
 
     text_box_style = TextBoxStyle(
-        font=_GlyphAccumulatorFactory(font_path, font_size=_DESIGN_SIZE, bcp47_lang_code="vi"),
-        font_size=_DESIGN_SIZE,
-        leading=_DESIGN_LEADING,
+        font=_GlyphAccumulatorFactory(font_path, font_size=size, bcp47_lang_code="vi"),
+        font_size=size,
+        leading=leading,
         text_color=colour,
         box_layout_rule=SimpleBoxLayoutRule(
             x_align=AxisAlignment.ALIGN_MIN,
@@ -201,7 +214,7 @@ def build_stamp(
             margins=Margins.uniform(_TEXT_MARGIN),
         ),
     )
-    # Left-aligned, centred vertically, shrunk to the field (never enlarged).
+    # Left-aligned, centred vertically; shrunk to the field only if it does not fit.
     layout = SimpleBoxLayoutRule(
         x_align=AxisAlignment.ALIGN_MIN,
         y_align=AxisAlignment.ALIGN_MID,
@@ -219,6 +232,7 @@ def build_stamp(
         style = QRStampStyle(
             **common,
             innsep=_QR_SEPARATION,
+            qr_inner_size=_QR_SIZE,
             qr_position=QRPosition.LEFT_OF_TEXT,
         )
         return Stamp(style=style, text_params={"body": text, "url": qr_url}, text=text)

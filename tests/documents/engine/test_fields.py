@@ -34,10 +34,13 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pypdf import PdfReader
 
+from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.convert import convert_docx_to_pdf
 from partnerships.documents.engine.fields import (
     AUTHORITY_FIELD,
     BUSINESS_FIELD,
+    FIELD_HEIGHT,
+    FIELD_WIDTH,
     SignatureFieldError,
     find_signature_fields,
     prepare_signable_pdf,
@@ -51,7 +54,6 @@ pytestmark = pytest.mark.slow
 TEMPLATE = TEMPLATE_DIR / "bgn_vi.docx"
 AUTHORITY_NAME = "Võ Minh Tâm"
 BUSINESS_NAME = "Nguyễn Thị Hoa"
-BLOCKS = {"authority": AUTHORITY_NAME, "business": BUSINESS_NAME}
 
 CONTEXT = {
     "authority": {
@@ -76,6 +78,7 @@ CONTEXT = {
             "occupation": "Công nhân may",
             "min_monthly_wage": "6.500.000",
             "workplace": "KCN",
+            "due_date": "30/06/2026",
         }
     ],
     "pledged_total": 10,
@@ -83,6 +86,8 @@ CONTEXT = {
     "term_end": "ngày 28 tháng 02 năm 2028",
     "mid_review_date": "…",
     "final_review_date": "…",
+    "sign_here_authority": SIGNATURE_ANCHORS["authority"],
+    "sign_here_business": SIGNATURE_ANCHORS["business"],
 }
 
 
@@ -101,7 +106,7 @@ def mou_pdf() -> bytes:
 
 @pytest.fixture(scope="module")
 def prepared(mou_pdf) -> bytes:
-    return prepare_signable_pdf(mou_pdf, blocks=BLOCKS)
+    return prepare_signable_pdf(mou_pdf)
 
 
 def _text_runs(page) -> list[tuple[str, float, float]]:
@@ -192,11 +197,13 @@ def test_both_fields_exist_empty_on_the_last_page(mou_pdf, prepared):
     assert find_signature_fields(mou_pdf) == {}
 
 
-def test_each_field_sits_in_the_blank_space_above_its_name(mou_pdf, prepared):
+def test_each_field_hangs_in_the_blank_space_between_position_and_name(mou_pdf, prepared):
     reader = PdfReader(io.BytesIO(prepared))
     page = reader.pages[-1]
-    middle = float(page.mediabox.width) / 2
-    runs = _text_runs(page)
+    # Between the two blocks: the middle of the text width (A4, margins 30 and 15 mm).
+    middle = (30 + (210 - 30 - 15) / 2) * 72 / 25.4
+    # The anchors are the template's marks, printed where the fields now sit: not text around.
+    runs = [run for run in _text_runs(page) if run[0] not in SIGNATURE_ANCHORS.values()]
     fields = find_signature_fields(prepared)
 
     for field, name, on_left in (
@@ -206,7 +213,7 @@ def test_each_field_sits_in_the_blank_space_above_its_name(mou_pdf, prepared):
         _page, (x1, y1, x2, y2) = fields[field]
         # The name's last occurrence (the parties section on page 1 mentions it too).
         name_x, baseline = next((x, y) for text, x, y in reversed(runs) if text == name)
-        assert 180 <= x2 - x1 <= 220 and 50 <= y2 - y1 <= 80
+        assert x2 - x1 == pytest.approx(FIELD_WIDTH) and y2 - y1 == pytest.approx(FIELD_HEIGHT)
         assert baseline + 9 < y1 < baseline + 40, "just above the name line"
         assert x1 < name_x < x2, "over the name"
         if on_left:
@@ -216,7 +223,7 @@ def test_each_field_sits_in_the_blank_space_above_its_name(mou_pdf, prepared):
         # Only blank space under the field: no line of that column has its baseline inside it.
         column = [(t, x, y) for t, x, y in runs if (x < middle) == on_left]
         assert not [t for t, _x, y in column if y1 - 3 < y < y2 + 3], field
-        # Below the position line ("CHỦ TỊCH" / "GIÁM ĐỐC"), which sits above the blank lines.
+        # Below the position line ("CHỦ TỊCH" / "GIÁM ĐỐC"), which sits above the blank area.
         above = min(y for _t, _x, y in column if y > baseline + 5)
         assert y2 < above
 
@@ -254,25 +261,32 @@ def test_a_missing_anchor_names_the_block(mou_pdf):
     with translation.override("en"):  # the messages are lazy: read them in English too
         with pytest.raises(SignatureFieldError) as error:
             prepare_signable_pdf(
-                mou_pdf, blocks={"authority": AUTHORITY_NAME, "business": "Lê Văn Tám"}
+                mou_pdf, anchors={**SIGNATURE_ANCHORS, "business": "SIGN_HERE_NOBODY"}
             )
         assert "business" in str(error.value.message)
-        assert "Lê Văn Tám" in str(error.value.message)
-        with pytest.raises(SignatureFieldError) as error:
-            prepare_signable_pdf(mou_pdf, blocks={"authority": "  ", "business": BUSINESS_NAME})
-        assert "authority" in str(error.value.message)
+        assert "{{ sign_here_business }}" in str(error.value.message)
+
+
+def test_the_names_alone_do_not_place_the_fields():
+    """A PDF with the signatories' names but no anchors (an old template) gets no fields."""
+    content = (
+        b"BT /F1 12 Tf 100 200 Td (Tran Van Long) Tj ET\n"
+        b"BT /F1 12 Tf 350 200 Td (Le Thi Mai) Tj ET\n"
+    )
+    with pytest.raises(SignatureFieldError):
+        prepare_signable_pdf(_tiny_pdf(content))
 
 
 def test_a_pdf_that_already_has_the_fields_is_refused(prepared):
     with pytest.raises(SignatureFieldError):
-        prepare_signable_pdf(prepared, blocks=BLOCKS)
+        prepare_signable_pdf(prepared)
 
 
 def test_anchor_matching_ignores_unicode_form_case_and_spacing(mou_pdf):
 
-    decomposed = unicodedata.normalize("NFD", "võ  minh TÂM")
+    decomposed = unicodedata.normalize("NFD", "  sign_here_AUTHORITY ")
     fields = find_signature_fields(
-        prepare_signable_pdf(mou_pdf, blocks={"authority": decomposed, "business": BUSINESS_NAME})
+        prepare_signable_pdf(mou_pdf, anchors={**SIGNATURE_ANCHORS, "authority": decomposed})
     )
     assert set(fields) == {AUTHORITY_FIELD, BUSINESS_FIELD}
 
@@ -387,17 +401,19 @@ def test_type0_font_with_combining_marks_and_clipping_at_the_page_edge():
     )
     pdf = _tiny_pdf(content)
     fields = find_signature_fields(
-        prepare_signable_pdf(pdf, blocks={"authority": "Nguyễn Ánh", "business": "Tran Van Long"})
+        prepare_signable_pdf(pdf, anchors={"authority": "Nguyễn Ánh", "business": "Tran Van Long"})
     )
     _page, (x1, y1, x2, y2) = fields[AUTHORITY_FIELD]
     assert (x1 + x2) / 2 == pytest.approx(100 + _TYPE0_WIDTH / 2, abs=0.05)
     assert x2 - x1 == pytest.approx(200, abs=0.05)
-    assert 200 + 12 < y1 < 200 + 3 * 12 and y2 - y1 == pytest.approx(65, abs=0.05)
+    # Hanging from the top of the anchor's line (0.9 em above its baseline).
+    assert y2 == pytest.approx(200 + 0.9 * 12, abs=0.05)
+    assert y2 - y1 == pytest.approx(FIELD_HEIGHT, abs=0.05)
     _page, (x1, y1, x2, y2) = fields[BUSINESS_FIELD]
     assert x2 == pytest.approx(595)  # clipped to the page
     name_centre = 480 + (13 * 600 / 1000 * 12 + 50 / 1000 * 12) / 2
     assert x1 == pytest.approx(name_centre - 100, abs=0.05)
-    assert 200 + 12 < y1 < 200 + 3 * 12, "the last occurrence, not the one in the parties section"
+    assert y2 == pytest.approx(200 + 0.9 * 12, abs=0.05), "the last occurrence, not the first"
 
 
 def test_fields_of_two_close_names_do_not_overlap():
@@ -407,7 +423,7 @@ def test_fields_of_two_close_names_do_not_overlap():
     )
     fields = find_signature_fields(
         prepare_signable_pdf(
-            _tiny_pdf(content), blocks={"authority": "Tran Van Long", "business": "Le Thi Mai"}
+            _tiny_pdf(content), anchors={"authority": "Tran Van Long", "business": "Le Thi Mai"}
         )
     )
     (_p, left), (_q, right) = fields[AUTHORITY_FIELD], fields[BUSINESS_FIELD]
@@ -434,7 +450,7 @@ def test_fields_of_two_close_names_do_not_overlap():
 )
 def test_garbage_is_a_clear_error_not_a_crash(data):
     with pytest.raises(SignatureFieldError):
-        prepare_signable_pdf(data, blocks={"authority": "Tran Van Long", "business": "Tran"})
+        prepare_signable_pdf(data, anchors={"authority": "Tran Van Long", "business": "Tran"})
     # Reading fields back either finds none in what is left or refuses the file.
     with contextlib.suppress(SignatureFieldError):
         assert find_signature_fields(data) == {}
@@ -442,4 +458,4 @@ def test_garbage_is_a_clear_error_not_a_crash(data):
 
 def test_truncated_real_mou_is_a_clear_error(mou_pdf):
     with pytest.raises(SignatureFieldError):
-        prepare_signable_pdf(mou_pdf[: len(mou_pdf) // 2], blocks=BLOCKS)
+        prepare_signable_pdf(mou_pdf[: len(mou_pdf) // 2])

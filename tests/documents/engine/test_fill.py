@@ -12,6 +12,7 @@ import pytest
 from django.utils import translation
 from docx import Document
 
+from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.fill import (
     TemplateError,
     fill_template,
@@ -76,6 +77,8 @@ def sample_context(**overrides) -> dict:
         "term_end": "ngày 28 tháng 02 năm 2028",
         "mid_review_date": "…",
         "final_review_date": "…",
+        "sign_here_authority": SIGNATURE_ANCHORS["authority"],
+        "sign_here_business": SIGNATURE_ANCHORS["business"],
     }
     return context | overrides
 
@@ -247,8 +250,11 @@ def test_filling_writes_one_table_row_per_pledge_and_no_template_tags():
     document = Document(io.BytesIO(docx))
     pledge_table = next(t for t in document.tables if t.rows[0].cells[0].text == "STT")
     rows = [[cell.text for cell in row.cells] for row in pledge_table.rows]
-    assert [row[0] for row in rows] == ["STT", "1", "2", "3", ""]
+    # The total's label spans the first two columns.
+    assert [row[0] for row in rows] == ["STT", "1", "2", "3", "Tổng cộng"]
     assert [row[4] for row in rows[1:4]] == ["Thợ may", "Thợ hàn", "Thợ điện"]
+    assert rows[0][7] == "Hạn hoàn thành"
+    assert [row[7] for row in rows[1:4]] == ["…"] * 3
     assert rows[-1][1:3] == ["Tổng cộng", "30"]
     assert not any("{{" in line or "{%" in line for line in document_text(docx))
 

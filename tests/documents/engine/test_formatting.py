@@ -8,6 +8,7 @@ from partnerships.documents.engine.formatting import (
     date_in_full,
     english_date_in_full,
     money,
+    short_date,
     vietnamese_date_in_full,
 )
 
@@ -70,4 +71,9 @@ def test_vnd_amounts_are_grouped_by_thousands_in_each_language(amount, vietnames
 
 
 def test_a_missing_amount_is_shown_as_a_dash():
-    assert money(None, "vi") == "-"
+    assert money(None, "vi") == "—"
+
+
+def test_a_table_date_is_written_day_first_and_a_missing_one_as_a_dash():
+    assert short_date(date(2026, 6, 30)) == "30/06/2026"
+    assert short_date(None) == "—"
