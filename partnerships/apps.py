@@ -9,4 +9,8 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self):
         # Registers the system checks: personal-data keys, and mail in production.
-        from partnerships.core import checks, privacy  # noqa: F401
+        from django.contrib.auth.signals import user_logged_in
+
+        from partnerships.core import checks, privacy, sessions  # noqa: F401
+
+        user_logged_in.connect(sessions.on_login, dispatch_uid="partnerships-session-renewal")

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "partnerships.core.sessions.RenewIdleSessions",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -354,10 +355,10 @@ UNDELIVERED_EMAIL_BACKENDS = [
     "django.core.mail.backends.filebased.EmailBackend",
 ]
 
-# A session ends after this many idle seconds (each request starts the count again), and
+# A session ends after this many idle seconds (use starts the count again, renewed at most
+# every few minutes so that reading pages writes nothing: partnerships/core/sessions.py), and
 # when the browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE is set.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 # Login throttling (django-axes, partnerships/core/login_throttle.py): failed logins are

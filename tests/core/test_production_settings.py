@@ -18,6 +18,8 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 from django.utils import timezone
 
+from partnerships.core import sessions
+
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -136,7 +138,16 @@ def test_a_session_is_extended_by_use_and_ends_when_idle(client, world):
     client.force_login(world.staff)
     session = Session.objects.get()
 
-    # In use: every request pushes the end of the session a full idle period ahead.
+    # Pages read right after the login write nothing to the session...
+    first_end = Session.objects.get(pk=session.pk).expire_date
+    assert client.get("/mous/").status_code == 200
+    assert Session.objects.get(pk=session.pk).expire_date == first_end
+
+    # ...and once the renewal interval has passed, a request pushes the end of the session a
+    # full idle period ahead.
+    stored = client.session
+    stored[sessions.RENEWED_AT] -= sessions.renew_seconds()
+    stored.save()
     Session.objects.update(expire_date=timezone.now() + timedelta(minutes=1))
     assert client.get("/mous/").status_code == 200
     extended = Session.objects.get(pk=session.pk).expire_date
