@@ -9,15 +9,17 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from partnerships.models import AuditEvent, MouState, SigningInvitation
+from partnerships.models import AuditEvent, MouState, SigningCode, SigningInvitation
 from partnerships.signing.signer_session import SESSION_KEY
 from tests.factories.signing import (
     anonymous,
     certify,
+    confirm_code,
     invite,
     link,
     open_link,
     page_text,
+    request_code,
     signer_get,
     signer_post,
 )
@@ -168,3 +170,24 @@ def test_a_decline_reason_too_long_to_read_is_refused(invited):
     assert "characters" in page_text(response)
     mou.refresh_from_db()
     assert mou.state == MouState.SENT
+
+
+def test_guessing_the_code_from_many_browsers_shares_one_count(invited, settings):
+    _mou, invitation = invited
+    first = anonymous()
+    code = request_code(first, invitation.token)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    browsers = [anonymous() for _ in range(settings.SIGNING_CODE_MAX_ATTEMPTS)]
+    for browser in browsers:
+        assert confirm_code(browser, invitation.token, wrong).status_code == 400
+    # The right code no longer works from yet another browser: it was locked.
+    response = confirm_code(anonymous(), invitation.token, code)
+    assert response.status_code == 400
+    assert "Too many wrong codes" in page_text(response)
+    assert SigningCode.objects.get().attempts == settings.SIGNING_CODE_MAX_ATTEMPTS
+
+
+def test_the_signers_page_cannot_be_framed_by_another_site(invited):
+    _mou, invitation = invited
+    response = signer_get(anonymous(), invitation.token)
+    assert response["X-Frame-Options"] == "DENY"
