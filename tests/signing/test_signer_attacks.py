@@ -1,15 +1,20 @@
 """A hostile person against the signer's pages: sessions, other invitations' forms, the
 language switch, injected names, hostile bodies. Each test is an attack that must fail."""
 
+import io
 from datetime import timedelta
 
+import pypdfium2
 import pytest
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from partnerships.documents.engine import preview
+from partnerships.documents.engine.errors import DocumentError
 from partnerships.models import AuditEvent, MouState, SigningCode, SigningInvitation
+from partnerships.signing import page_images
 from partnerships.signing.signer_session import SESSION_KEY
 from tests.factories.signing import (
     anonymous,
@@ -191,3 +196,29 @@ def test_the_signers_page_cannot_be_framed_by_another_site(invited):
     _mou, invitation = invited
     response = signer_get(anonymous(), invitation.token)
     assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("key", ["../" * 8 + "etc", "A" * 64, "0" * 63 + "/", ""])
+def test_the_page_image_cache_takes_only_a_sha256_as_folder(key, settings, tmp_path):
+    settings.SIGNING_PAGE_IMAGES_DIR = tmp_path / "pages"
+    with pytest.raises(ValueError):
+        page_images.page_image(b"%PDF-1.7", key, 1)
+    assert not (tmp_path / "pages").exists()
+
+
+def _pdf_with_page(width: float, height: float) -> bytes:
+    document = pypdfium2.PdfDocument.new()
+    document.new_page(width, height)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    document.close()
+    return buffer.getvalue()
+
+
+def test_a_page_far_taller_than_wide_is_not_drawn(settings, tmp_path):
+    """Pages are drawn at a fixed width: a 20 × 14400 points page would be a bitmap of
+    gigabytes at the signer's page width (here drawn 100 pixels wide, to stay small)."""
+    settings.SIGNING_PAGE_IMAGES_DIR = tmp_path
+    with pytest.raises(DocumentError):
+        preview.page_png(_pdf_with_page(20, 14400), 0, width_px=100)
+    assert preview.page_png(_pdf_with_page(595, 842), 0, width_px=100).startswith(b"\x89PNG")
