@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "partnerships.core.sessions.RenewIdleSessions",
     "django.middleware.locale.LocaleMiddleware",
+    "partnerships.core.middleware.RefuseOversizedBodies",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "partnerships.core.middleware.RefuseNulCharacters",
@@ -271,6 +272,9 @@ SIGNING_CODES_PER_INVITATION = env_int("SIGNING_CODES_PER_INVITATION", 5)
 SIGNING_REMINDER_DAYS = env_int("SIGNING_REMINDER_DAYS", 3)
 # The largest PDF accepted by the upload and the public verification page.
 SIGNING_MAX_UPLOAD_MB = env_int("SIGNING_MAX_UPLOAD_MB", 20)
+# A request body larger than this is refused unread (core.middleware.RefuseOversizedBodies):
+# above every upload form's own limit, so a file a little too large gets the form's message.
+MAX_REQUEST_BODY_MB = env_int("MAX_REQUEST_BODY_MB", 2 * SIGNING_MAX_UPLOAD_MB)
 # The demo PKI made by seed_demo; used only with DEBUG=1 when no signer is configured.
 DEMO_PKI_DIR = Path(os.environ.get("DEMO_PKI_DIR", BASE_DIR / "var" / "demo-pki"))
 

@@ -305,12 +305,22 @@ def accept_upload(
     return revision
 
 
+# A reason staff read in full in the MoU's history and an email; the signer's page says so.
+MAX_DECLINE_REASON_CHARS = 2000
+
+
 def decline(invitation: SigningInvitation, *, reason: str, evidence: Evidence) -> Mou:
     """The legal representative declines through the link: the MoU moves to declined, the
     note naming who declined and why."""
     reason = (reason or "").strip()
     if not reason:
         raise MouError(_("Give a reason."))
+    if len(reason) > MAX_DECLINE_REASON_CHARS:
+        # Anyone holding the link could otherwise store megabytes in the history and mail
+        # them to every staff member of the authority.
+        raise MouError(
+            _("Keep the reason within %(count)s characters.") % {"count": MAX_DECLINE_REASON_CHARS}
+        )
     require_open(invitation)
     contact = invitation.contact
     mou = invitation.mou

@@ -163,6 +163,7 @@ def _page(request, invitation, *, error=None, error_at=None, typed=None, status=
         "seal_problems": setup.seal_problems(),
         "upload_problems": setup.upload_problems(),
         "max_upload_mb": business.max_upload_mb(),
+        "max_reason_chars": business.MAX_DECLINE_REASON_CHARS,
         "verification_url": setup.verification_url(mou, request),
         "language_next": reverse("signing_page"),
     }
@@ -334,7 +335,7 @@ def invitation_upload(request, invitation):
 @require_POST
 @signer_view
 def invitation_decline(request, invitation):
-    typed = {"reason": request.POST.get("reason", "")[:2000]}
+    typed = {"reason": request.POST.get("reason", "")[: business.MAX_DECLINE_REASON_CHARS]}
     try:
         business.decline(
             invitation, reason=request.POST.get("reason", ""), evidence=_evidence(request)

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from tests.factories.signing import (
     request_code,
     signer_post,
 )
+from tests.factories.web import BrowserClient
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ def test_a_link_closed_while_the_page_was_open_says_so(invited):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_code_entered_twice_at_once_signs_once(world, signing_settings, monkeypatch):
     staff_user = make_user("twice_staff", "authority_staff", authority=world.ben_luc)
-    staff = Client()
+    staff = BrowserClient()
     staff.force_login(staff_user)
     from tests.factories import bring_to
 

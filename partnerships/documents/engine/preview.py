@@ -18,6 +18,9 @@ from partnerships.documents.engine.errors import DocumentError
 
 # Wide enough to read an A4 page's body text on a phone zoomed to the width of the screen.
 PAGE_WIDTH_PX = 1000
+# Pages are drawn at a fixed width, so a page far taller than wide (a PDF may say 14400 points
+# by 10) would be a bitmap of gigabytes. Real pages (A4, Letter, Legal) are under 1.7.
+MAX_PAGE_HEIGHT_TO_WIDTH = 4
 
 
 class PreviewError(DocumentError):
@@ -74,7 +77,11 @@ def page_png(pdf: bytes, index: int, *, width_px: int = PAGE_WIDTH_PX) -> bytes:
         # Signature fields are form widgets: PDFium draws their stamps only with forms loaded.
         document.init_forms()
         page = document[index]
-        width_pt, _height_pt = page.get_size()
+        width_pt, height_pt = page.get_size()
+        if width_pt <= 0 or height_pt > width_pt * MAX_PAGE_HEIGHT_TO_WIDTH:
+            raise PreviewError(
+                _("This page is too long to show as an image: download the PDF to read it.")
+            )
         bitmap = page.render(
             scale=width_px / width_pt, may_draw_forms=True, draw_annots=True, rev_byteorder=True
         )
