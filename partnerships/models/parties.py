@@ -25,6 +25,13 @@ def validate_tax_code(value: str) -> None:
         )
 
 
+def email_language_field() -> models.CharField:
+    """The language a person's emails are written in (Vietnamese unless they choose English)."""
+    return models.CharField(
+        _("language of emails"), max_length=5, choices=settings.LANGUAGES, default="vi"
+    )
+
+
 class AuthorityLevel(models.TextChoices):
     PROVINCE = "province", _("Province")
     COMMUNE = "commune", _("Commune / ward")
@@ -143,12 +150,7 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_legal_representative = models.BooleanField(_("legal representative"), default=False)
-    language = models.CharField(
-        _("language of emails"),
-        max_length=5,
-        choices=settings.LANGUAGES,
-        default="vi",
-    )
+    language = email_language_field()
 
     class Meta:
         verbose_name = _("contact")
@@ -210,12 +212,7 @@ class UserProfile(models.Model):
     partner = models.ForeignKey(
         Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
-    language = models.CharField(
-        _("language of emails"),
-        max_length=5,
-        choices=settings.LANGUAGES,
-        default="vi",
-    )
+    language = email_language_field()
 
     class Meta:
         verbose_name = _("user profile")
