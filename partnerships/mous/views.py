@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from partnerships.authorities.permissions import (
     authorities_for_drafting,
@@ -17,6 +16,7 @@ from partnerships.authorities.permissions import (
     visible_partners,
 )
 from partnerships.core.access import role_required
+from partnerships.core.downloads import table_download
 from partnerships.documents import rendering
 from partnerships.models import Authority, Mou, MouState
 from partnerships.mous import drafting, lifecycle, selectors
@@ -42,8 +42,7 @@ def mou_list(request):
     if export_format in EXPORT_FORMATS:
         # The export keeps the filters and the sort, and shows every matching row.
         RequestConfig(request, paginate=False).configure(table)
-        exporter = TableExport(export_format, table, exclude_columns=())
-        return exporter.response(f"mous.{export_format}")
+        return table_download(table, file_name="mous", file_format=export_format)
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     return render(
         request,

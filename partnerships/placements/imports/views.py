@@ -1,8 +1,6 @@
 """Bulk import pages: upload, the batch (progress, preview, result), confirm, cancel, the
 template downloads, and the list of problems as CSV."""
 
-import csv
-import io
 from collections import Counter
 
 from django.contrib import messages
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from partnerships.authorities.permissions import can_import_placements
 from partnerships.core.access import role_required
+from partnerships.core.downloads import attachment, spreadsheet
 from partnerships.models import ImportBatch, Mou, Pledge
 from partnerships.placements.forms import ImportUploadForm
 from partnerships.placements.imports import service
@@ -113,15 +112,11 @@ def import_detail(request, pk):
 @role_required
 def import_problems_csv(request, pk):
     batch = _own_batch(request, pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Row"), _("Column"), _("Problem")])
-    writer.writerows(_problem_rows(batch))
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    return spreadsheet(
+        file_name=f"import-{batch.pk}-problems",
+        file_format="csv",
+        sheets=[("problems", [_("Row"), _("Column"), _("Problem")], _problem_rows(batch))],
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-problems.csv"'
-    return response
 
 
 @role_required
@@ -153,5 +148,5 @@ def import_template(request, extension):
         response = HttpResponse(template_xlsx(), content_type=XLSX_TYPE)
     else:
         response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mau-nhap-tiep-nhan.{extension}"'
+    attachment(response, f"mau-nhap-tiep-nhan.{extension}")
     return response
