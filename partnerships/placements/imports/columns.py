@@ -19,7 +19,6 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from partnerships import formats
-
 from partnerships.models import (
     ContractType,
     Gender,
