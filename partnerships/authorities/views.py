@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from partnerships.authorities.permissions import (
+    can_create_mou,
     can_edit_partner,
     can_register_partner,
     visible_mous,
@@ -65,6 +66,7 @@ def partner_detail(request, pk):
             "contacts": partner.contacts.all(),
             "mous": partner_reports.partner_mous(user=request.user, partner=partner, as_of=as_of),
             "can_edit": can_edit_partner(request.user, partner),
+            "can_create_mou": can_create_mou(request.user),
             "lines": lines,
             "totals": totals,
             "workforce": partner_reports.workforce_share(partner),

@@ -13,6 +13,7 @@ from partnerships.authorities.permissions import (
     can_manage_mou,
     can_renew_mou,
     can_review_mou,
+    user_authority,
     visible_partners,
 )
 from partnerships.core.access import role_required
@@ -65,11 +66,34 @@ def _mou_forms(request, mou):
     form = MouForm(
         request.POST or None,
         instance=mou,
+        initial=_new_mou_initial(request, authorities, partners) if not mou.pk else None,
         authorities=authorities,
         partners=partners,
     )
     pledge_formset = PledgeFormSet(request.POST or None, instance=mou, prefix="pledges")
     return form, pledge_formset
+
+
+def _new_mou_initial(request, authorities, partners) -> dict:
+    """A new MoU starts with the staff member's own authority (or the only one they may
+    draft for) and, coming from a partner's page (?partner=), that partner and its legal
+    representative as signatory."""
+    initial = {}
+    own = user_authority(request.user)
+    if own is not None and authorities.filter(pk=own.pk).exists():
+        initial["authority"] = own.pk
+    else:
+        only = list(authorities.values_list("pk", flat=True)[:2])
+        if len(only) == 1:
+            initial["authority"] = only[0]
+    partner_id = request.GET.get("partner", "")
+    partner = partners.filter(pk=partner_id).first() if partner_id.isdigit() else None
+    if partner is not None:
+        initial["partner"] = partner.pk
+        representative = partner.contacts.filter(is_legal_representative=True).first()
+        if representative is not None:
+            initial["partner_signatory"] = representative.pk
+    return initial
 
 
 def _save_draft(request, mou, template_name):

@@ -151,6 +151,37 @@ def test_a_signatory_must_belong_to_the_partner(client_as, world):
     assert_nothing_saved(world)
 
 
+def test_the_new_mou_form_starts_with_the_staff_members_authority(client_as, world):
+    response = client_as(world.staff).get(reverse("mou_create"))
+    form = response.context["form"]
+    assert form["authority"].value() == world.ben_luc.pk
+    assert f'<option value="{world.ben_luc.pk}" selected>' in response.content.decode()
+
+
+def test_each_signatory_option_names_its_partner_for_the_pages_filter(client_as, world):
+    page = client_as(world.admin).get(reverse("mou_create")).content.decode()
+    for contact in [*world.garment.contacts.all(), *world.quarry.contacts.all()]:
+        assert f'value="{contact.pk}" data-partner="{contact.partner_id}"' in page
+
+
+def test_the_partner_page_opens_a_new_mou_for_that_partner(client_as, world):
+    browser = client_as(world.staff)
+    partner_page = browser.get(reverse("partner_detail", args=[world.garment.pk]))
+    link = f"{reverse('mou_create')}?partner={world.garment.pk}"
+    assert f'href="{link}"' in partner_page.content.decode()
+
+    form = browser.get(link).context["form"]
+
+    representative = world.garment.contacts.get(is_legal_representative=True)
+    assert form["partner"].value() == world.garment.pk
+    assert form["partner_signatory"].value() == representative.pk
+
+
+def test_officials_get_no_new_mou_link_on_a_partner_page(client_as, world):
+    page = client_as(world.official).get(reverse("partner_detail", args=[world.garment.pk]))
+    assert f"{reverse('mou_create')}?partner=" not in page.content.decode()
+
+
 @pytest.mark.parametrize("who", ["official", "business"])
 def test_only_staff_may_open_the_new_mou_form(client_as, world, who):
     browser = client_as(getattr(world, who))

@@ -32,3 +32,25 @@ function letKeyboardScrollWideBoxes() {
 
 document.addEventListener("DOMContentLoaded", letKeyboardScrollWideBoxes);
 window.addEventListener("resize", letKeyboardScrollWideBoxes);
+
+// The MoU form: the signatory list offers only the chosen partner's contacts (each option
+// carries data-partner). The server checks it too; this only spares a wrong choice.
+function offerThePartnersContacts(partnerSelect) {
+  const signatory = partnerSelect.form.querySelector("select[name='partner_signatory']");
+  if (!signatory) return;
+  for (const option of signatory.options) {
+    if (!option.dataset.partner) continue;
+    const ofThePartner = option.dataset.partner === partnerSelect.value;
+    option.hidden = !ofThePartner;
+    option.disabled = !ofThePartner;
+    if (!ofThePartner && option.selected) signatory.value = "";
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const select of document.querySelectorAll("select[name='partner']")) {
+    if (!select.form || !select.form.querySelector("select[name='partner_signatory']")) continue;
+    offerThePartnersContacts(select);
+    select.addEventListener("change", () => offerThePartnersContacts(select));
+  }
+});
