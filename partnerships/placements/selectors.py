@@ -5,7 +5,13 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 
-from partnerships.authorities.permissions import visible_mous, visible_people, visible_placements
+from partnerships.authorities.permissions import (
+    can_report_placement,
+    has_role,
+    visible_mous,
+    visible_people,
+    visible_placements,
+)
 from partnerships.models import (
     Confirmation,
     Mou,
@@ -13,6 +19,7 @@ from partnerships.models import (
     Person,
     Placement,
     Pledge,
+    Role,
 )
 from partnerships.mous.selectors import pledge_total
 from partnerships.placements.delivery import delivery_annotations
@@ -76,3 +83,17 @@ def people_list(*, user) -> QuerySet[Person]:
         .annotate(placement_count=Count("placements"))
         .order_by("-created_at", "-id")
     )
+
+
+def mous_open_for_reporting(*, user, limit: int = 10) -> list[Mou]:
+    """The business representative's MoUs that take placement reports now (signed or
+    active), newest first; staff record theirs from each MoU's page."""
+    if not has_role(user, Role.BUSINESS_REPRESENTATIVE):
+        return []
+    candidates = (
+        visible_mous(user)
+        .filter(state__in=MouState.IN_FORCE)
+        .select_related("authority", "partner")
+        .order_by("-year", "-number", "-pk")[: limit * 2]
+    )
+    return [mou for mou in candidates if can_report_placement(user, mou)][:limit]

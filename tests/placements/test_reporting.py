@@ -280,3 +280,20 @@ def test_a_wage_at_the_pledged_minimum_is_recorded_at_once(placements_world, cli
 
     assert response.status_code == 302
     assert Placement.objects.exists()
+
+
+@pytest.mark.parametrize("page", ["/", "/placements/"])
+def test_the_business_reaches_the_report_form_from_its_dashboard_and_placements(
+    placements_world, client_as, page
+):
+    w = placements_world
+    html = client_as(w.business).get(page).content.decode()
+    assert f'href="/mous/{w.active_mou.pk}/placements/new/"' in html
+    # The sent MoU takes no placements yet; the other partner's MoU is not theirs.
+    assert f'href="/mous/{w.sent_mou.pk}/placements/new/"' not in html
+    assert f'href="/mous/{w.quarry_mou.pk}/placements/new/"' not in html
+
+
+def test_the_report_links_are_for_business_representatives(placements_world, client_as):
+    html = client_as(placements_world.staff).get("/").content.decode()
+    assert 'data-testid="report-placement-links"' not in html
