@@ -144,6 +144,7 @@ def _may_record_review(user, mou) -> bool:
 @role_required
 def mou_detail(request, pk):
     mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    actions = lifecycle.available_actions(mou, request.user)
     return render(
         request,
         "mous/detail.html",
@@ -155,7 +156,8 @@ def mou_detail(request, pk):
             "document": rendering.current_document(mou),
             "can_prepare_document": mou.is_editable and can_manage_mou(request.user, mou),
             "reviews": mou.reviews.all(),
-            "actions": lifecycle.available_actions(mou, request.user),
+            "actions": [action for action in actions if not action.confirm_step],
+            "confirm_actions": [action for action in actions if action.confirm_step],
             "blocked_actions": lifecycle.blocked_actions(mou, request.user),
             "can_edit": mou.is_editable and can_manage_mou(request.user, mou),
             "transition_form": TransitionForm(),
@@ -164,6 +166,22 @@ def mou_detail(request, pk):
             "renewals": mou.renewals.select_related("authority"),
             "signing": signing_context(request, mou),
         },
+    )
+
+
+@role_required
+def mou_transition_confirm(request, pk, action):
+    """The page that asks before an action that cannot be undone (Action.confirm_step):
+    what it does, and the reason, which the partner will read."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    offered = {offer.name: offer for offer in lifecycle.available_actions(mou, request.user)}
+    if action not in offered or not offered[action].confirm_step:
+        messages.error(request, _("This action is not available for this MoU now."))
+        return redirect(mou)
+    return render(
+        request,
+        "mous/confirm_action.html",
+        {"mou": mou, "action": offered[action], "form": TransitionForm()},
     )
 
 

@@ -252,7 +252,12 @@ def transition(browser, mou, action, *, expected_state=None, note="", from_the_p
     data = {"expected_state": expected_state or mou.state, "note": note}
     if not from_the_page:
         return browser.post_by_hand(url, data, follow=True)
-    return browser.submit(reverse("mou_detail", args=[mou.pk]), data, action=url, follow=True)
+    page = reverse("mou_detail", args=[mou.pk])
+    if lifecycle.ACTIONS[action].confirm_step:
+        confirm = reverse("mou_transition_confirm", args=[mou.pk, action])
+        assert f'href="{confirm}"' in browser.get(page).content.decode()
+        page = confirm
+    return browser.submit(page, data, action=url, follow=True)
 
 
 def test_staff_send_a_draft_from_its_page(client_as, world):
@@ -295,6 +300,31 @@ def test_cancelling_without_a_reason_asks_for_one(client_as, world):
     response = transition(client_as(world.staff), world.mou, "cancel", note="  ")
     assert "Give a reason." in response.content.decode()
     assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
+
+
+def test_cancelling_is_labelled_for_what_it_does_and_asks_first(client_as, world):
+    browser = client_as(world.staff)
+    detail = browser.get(reverse("mou_detail", args=[world.mou.pk])).content.decode()
+    cancel_url = reverse("mou_transition", args=[world.mou.pk, "cancel"])
+    # No form on the MoU page cancels at once; a link leads to the page that asks.
+    assert f'action="{cancel_url}"' not in detail
+    assert "Cancel this MoU…" in detail
+
+    confirm = browser.get(reverse("mou_transition_confirm", args=[world.mou.pk, "cancel"]))
+
+    page = confirm.content.decode()
+    assert "Cancelling ends this MoU for good" in page
+    assert f'action="{cancel_url}"' in page
+    assert '<textarea id="id_note" name="note" rows="3" required>' in page
+    assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
+
+
+def test_the_confirmation_page_of_an_action_not_offered_sends_back(client_as, world):
+    bring_to(world.mou, MouState.ACTIVE)
+    response = client_as(world.staff).get(
+        reverse("mou_transition_confirm", args=[world.mou.pk, "cancel"]), follow=True
+    )
+    assert "This action is not available for this MoU now." in response.content.decode()
 
 
 def test_the_reason_for_cancelling_is_shown_on_the_page(client_as, world):
