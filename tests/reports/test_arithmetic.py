@@ -151,8 +151,8 @@ def test_the_page_shows_the_same_figures(report_world, client_as):
     assert page.status_code == 200
     html = page.content.decode()
     body = html.split("<tbody")[1].split("</tbody>")[0]
-    assert "60%" in body and "50%" in body and "33%" in body
+    assert "60%" in body and "50%" in body and "33.3%" in body
     footer = re.findall(r"<td[^>]*>([^<]*)</td>", html.split("<tfoot")[1].split("</tfoot>")[0])
     # Total, pledged 13, delivered 5 (3 + 1 + 1), fulfilment 38%, still employed at 6
     # months 75% (P1, P6, P8 of P1, P2, P6, P8).
-    assert [cell.strip() for cell in footer if cell.strip()] == ["Total", "13", "5", "38%", "75%"]
+    assert [cell.strip() for cell in footer if cell.strip()] == ["Total", "13", "5", "38.5%", "75%"]

@@ -91,3 +91,14 @@ def test_the_province_summary_exports_two_sheets(report_world, client_as):
     assert [row[:2] for row in ranks] == [(1, report_world.garment.name)]
     text = client_as(report_world.official).get("/reports/province/?_export=csv")
     assert "Ranking" not in text.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_a_percentage_reads_the_same_on_the_page_and_in_the_export(report_world, client_as):
+    """Line 2 of MoU 10: 1 of 3 places delivered, 33.3 % on both (once "33%" and 33.3)."""
+    client = client_as(report_world.admin)
+    page = client.get("/reports/mous/?kind=training").content.decode()
+    exported = csv_rows(client.get("/reports/mous/?kind=training&_export=csv"))[1]
+
+    assert exported[12] == "33.3"
+    assert ">33.3%<" in page
+    assert ">33%<" not in page
