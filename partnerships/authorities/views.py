@@ -69,7 +69,7 @@ def partner_detail(request, pk):
             "can_create_mou": can_create_mou(request.user),
             "lines": lines,
             "totals": totals,
-            "workforce": partner_reports.workforce_share(partner),
+            "workforce": partner_reports.workforce_share(partner, user=request.user),
             "counted_states": MouState.SIGNED_ONCE,
             "periods": PeriodReportTable(periods, totals=totals),
             "delivery_chart": pledged_vs_delivered(
