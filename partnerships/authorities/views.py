@@ -73,10 +73,11 @@ def partner_detail(request, pk):
             "counted_states": MouState.SIGNED_ONCE,
             "periods": PeriodReportTable(periods, totals=totals),
             "delivery_chart": pledged_vs_delivered(
-                [Bar(row.label, row.pledged, row.delivered) for row in periods[-12:]],
+                [Bar(row.label, row.pledged, row.delivered_to_date) for row in periods[-12:]],
                 title=_("Pledged and delivered by quarter"),
                 description=_(
-                    "Places pledged by MoUs starting in each quarter, and placements started."
+                    "Places pledged by the MoUs in force in each quarter, and what they had "
+                    "delivered by its end."
                 ),
                 identifier="partner-delivery",
             ),

@@ -316,18 +316,41 @@ class GroupReportTable(GroupedReportTable):
 
 
 class PeriodReportTable(GroupedReportTable):
+    """Rows are reports.queries.PeriodRow: each column says what it counts, and the
+    fulfilment is of the MoUs in force, by the quarter's end."""
+
     label = tables.Column(verbose_name=_("Quarter"), orderable=False, footer=_("Total"))
-    mous = NumberColumn(verbose_name=_("MoUs starting"), orderable=False, footer=_footer("mous"))
+    mous = NumberColumn(verbose_name=_("MoUs in force"), orderable=False, footer=_footer("mous"))
     pledged = NumberColumn(
-        verbose_name=_("Pledged by MoUs starting"), orderable=False, footer=_footer("pledged")
+        verbose_name=_("Places pledged by MoUs in force"),
+        orderable=False,
+        footer=_footer("pledged"),
     )
     delivered = NumberColumn(
-        verbose_name=_("Placements started (confirmed)"),
+        verbose_name=_("Placements started in the quarter (confirmed)"),
         orderable=False,
         footer=_footer("delivered"),
     )
+    delivered_to_date = NumberColumn(
+        verbose_name=_("Delivered by these MoUs by the quarter's end"),
+        orderable=False,
+        footer=_footer("delivered"),
+    )
+    fulfilment = PercentColumn(
+        verbose_name=_("Fulfilment by the quarter's end"),
+        orderable=False,
+        footer=_footer("fulfilment", percent),
+    )
 
     class Meta(GroupedReportTable.Meta):
-        sequence = ("label", "mous", "pledged", "delivered", "fulfilment", "retention")
+        sequence = (
+            "label",
+            "mous",
+            "pledged",
+            "delivered",
+            "delivered_to_date",
+            "fulfilment",
+            "retention",
+        )
         exclude = ()
         empty_text = _("Nothing in these periods.")

@@ -245,7 +245,7 @@ def period_report(request):
     table = PeriodReportTable(rows, totals=totals)
     RequestConfig(request, paginate=False).configure(table)
     # The latest quarters: what is happening now.
-    bars = [Bar(row.label, row.pledged, row.delivered) for row in rows[-CHART_ROWS:]]
+    bars = [Bar(row.label, row.pledged, row.delivered_to_date) for row in rows[-CHART_ROWS:]]
     return report.page(
         "reports/report.html",
         "report_periods",
@@ -254,8 +254,9 @@ def period_report(request):
         bars=bars,
         totals=totals,
         note=_(
-            "Pledged places count in the quarter their MoU's term starts; placements in "
-            "the quarter they start."
+            "Each quarter counts the MoUs in force during it and the places they pledged; "
+            "the placements that started in it; and what those MoUs had delivered by its "
+            "end, which their fulfilment is measured on."
         ),
     )
 
