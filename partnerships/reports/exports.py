@@ -51,13 +51,14 @@ def _figure_headers() -> list[str]:
 
 def lines(queryset, totals, *, file_format: str):
     """One row per pledge line, read with values_list() in the table's order."""
+    # The authority beside the number: two authorities may both have a 5/BGN-UBND.
     headers = [
         _("MoU"),
+        _("Authority"),
         _("Year"),
         _("Title"),
         _("Partner"),
         _("Tax code"),
-        _("Authority"),
         _("State"),
         _("Line"),
         _("Kind"),
@@ -91,11 +92,11 @@ def lines(queryset, totals, *, file_format: str):
         ) in queryset.values_list(*LINE_EXPORT_FIELDS).iterator(chunk_size=2000):
             yield [
                 f"{number}/{DOCUMENT_TYPE_CODE}-{code}",
+                authority,
                 year,
                 title,
                 partner,
                 tax_code,
-                authority,
                 states.get(state, state),
                 line,
                 kinds.get(kind, kind),

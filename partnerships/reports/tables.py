@@ -100,21 +100,18 @@ class ReportTable(tables.Table):
 
 
 class LineReportTable(ReportTable):
+    # The MoU's authority and year sit under its number: two authorities may both have a
+    # 5/BGN-UBND, and two columns fewer let the figures fit a laptop's screen.
     mou = tables.Column(
         verbose_name=_("MoU"),
         accessor="mou__number",
         footer=_("Total"),
     )
-    year = tables.Column(verbose_name=_("Year"), accessor="mou__year", order_by=("mou__year", "pk"))
     partner = tables.Column(
         verbose_name=_("Partner"),
         accessor="mou__partner__name",
         order_by=("mou__partner__name", "pk"),
-    )
-    authority = tables.Column(
-        verbose_name=_("Authority"),
-        accessor="mou__authority__name",
-        order_by=("mou__authority__name", "pk"),
+        attrs={"td": {"class": "name"}},
     )
     line = tables.Column(verbose_name=_("Line"), attrs=NUM, orderable=False)
     kind = tables.Column(verbose_name=_("Kind"), order_by=("kind", "pk"))
@@ -155,7 +152,11 @@ class LineReportTable(ReportTable):
     def render_mou(self, record):
         mou = record.mou
         return format_html(
-            '<a href="{}">{}</a>', reverse("mou_detail", args=[mou.pk]), mou.document_number
+            '<a href="{}">{}</a><span class="of-authority">{} · {}</span>',
+            reverse("mou_detail", args=[mou.pk]),
+            mou.document_number,
+            mou.authority.name,
+            mou.year,
         )
 
     def render_kind(self, record):
@@ -172,7 +173,10 @@ class PartnerReportTable(ReportTable):
     """Rows are dicts (reports.queries.partner_rows); ties are broken by the partner's id."""
 
     name = tables.Column(
-        verbose_name=_("Partner"), order_by=("name", "partner_id"), footer=_("Total")
+        verbose_name=_("Partner"),
+        order_by=("name", "partner_id"),
+        footer=_("Total"),
+        attrs={"td": {"class": "name"}},
     )
     tax_code = tables.Column(verbose_name=_("Tax code"))
     mou_count = NumberColumn(

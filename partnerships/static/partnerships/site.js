@@ -54,3 +54,17 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => offerThePartnersContacts(select));
   }
 });
+
+// A table wider than its box gets a visible hint above it ("more columns to the right"):
+// the hint is the element marked data-scroll-hint just before the box.
+function showScrollHints() {
+  for (const hint of document.querySelectorAll("[data-scroll-hint]")) {
+    const box = hint.nextElementSibling;
+    if (!box) continue;
+    const scrollers = [box, ...box.querySelectorAll(".data-table")];
+    hint.hidden = !scrollers.some((element) => element.scrollWidth > element.clientWidth + 1);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", showScrollHints);
+window.addEventListener("resize", showScrollHints);
