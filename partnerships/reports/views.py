@@ -276,6 +276,11 @@ def _summary_area(request) -> province.Area:
     )
 
 
+def _is_whole_province(user) -> bool:
+    root = summary_area_root(user)
+    return root is None or authority_tree(user).province_of(root) == root
+
+
 @role_required
 def province_summary(request):
     if not can_see_province_summary(request.user):
@@ -309,6 +314,9 @@ def province_summary(request):
             if summary_area_root(request.user) is None
             else None,
             "selected_area": request.GET.get("area", ""),
+            "years": province.summary_years(user=request.user, as_of=timezone.localdate()),
+            # Staff see their own authority's area: the page is not "the whole province".
+            "whole_province": _is_whole_province(request.user),
             "chart": pledged_vs_delivered(
                 bars,
                 title=str(_("Partners ranked: pledged and delivered")),

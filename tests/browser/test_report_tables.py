@@ -136,3 +136,28 @@ def test_the_per_group_report_shows_a_hint_whenever_it_scrolls(
     assert state["focusable"] == state["overflows"]
     page_overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert page.evaluate(page_overflow) <= 1
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
+def test_the_province_page_year_filter_is_a_list_of_years(world, open_browser, viewport):
+    from django.utils import timezone
+
+    from tests.browser.steps import vi
+
+    bring_to(make_mou(world.ben_luc, world.garment, number=7), "active")
+    page = open_browser(viewport=viewport)
+    log_in(page, world.staff)
+    page.goto("/reports/province/")
+    keep_screenshot(page, f"province-{viewport['width']}")
+
+    year = page.locator("#summary-year")
+    assert year.evaluate("element => element.tagName") == "SELECT"
+    assert year.bounding_box()["height"] < 48  # one line, not a tall empty box
+    this_year = str(timezone.localdate().year)
+    year.select_option(this_year)
+    page.locator("form.province-filters button[type=submit]").click()
+    page.wait_for_url(f"**year={this_year}**")
+    assert page.locator("#summary-year").input_value() == this_year
+    # Staff read their own authority's figures, and the title says so.
+    assert page.locator("h1").inner_text().startswith(vi("Summary of your authority"))
+    assert world.ben_luc.name in page.locator("h1").inner_text()
