@@ -4,6 +4,7 @@ and a list whose cost does not grow with the number of MoUs.
 Pages are requested in English, so message text is stable whether or not the Vietnamese
 catalogue is compiled; what matters most is checked on the data itself."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -422,3 +423,22 @@ def test_the_export_costs_the_same_number_of_queries_for_3_or_60_mous(
     many, _response = list_queries(browser, _export=export_format)
 
     assert many == few
+
+
+def test_two_mous_with_the_same_number_show_their_authority_beside_it(client_as, world):
+    """Bến Lức's and Thạnh Lợi's MoUs no. 1 both read 1/BGN-UBND."""
+    import csv
+    import io
+
+    make_mou(world.thanh_loi, world.garment, number=1)
+    browser = client_as(world.official)
+    response = browser.get(reverse("mou_list"), {"_export": "csv"})
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert header[:2] == ["Number", "Authority"]
+    assert sorted(row[:2] for row in rows) == [
+        ["1/BGN-UBND", "UBND xã Bến Lức"],
+        ["1/BGN-UBND", "UBND xã Thạnh Lợi"],
+    ]
+    page = browser.get(reverse("mou_list")).content.decode()
+    headings = [h for h in re.findall(r"<th[^>]*>\s*(?:<a[^>]*>)?\s*([^<]*?)\s*<", page) if h]
+    assert headings[:2] == ["Number", "Authority"]

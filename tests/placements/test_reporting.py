@@ -297,3 +297,13 @@ def test_the_business_reaches_the_report_form_from_its_dashboard_and_placements(
 def test_the_report_links_are_for_business_representatives(placements_world, client_as):
     html = client_as(placements_world.staff).get("/").content.decode()
     assert 'data-testid="report-placement-links"' not in html
+
+
+def test_the_placement_list_shows_the_authority_beside_the_mou_number(placements_world, client_as):
+    w = placements_world
+    report(w)
+    page = client_as(w.staff).get("/placements/").content.decode()
+    assert (
+        f"{w.active_mou.document_number}</a>"
+        f'<span class="of-authority">{w.ben_luc.name}</span>' in page
+    )
