@@ -52,3 +52,71 @@ def test_a_new_mou_from_the_partner_page_offers_only_that_partners_contacts(
 
     assert offered_signatories(page) == set(world.quarry.contacts.values_list("pk", flat=True))
     assert page.input_value("#id_partner_signatory") == ""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
+def test_cancelling_an_mou_asks_for_the_reason_on_a_page_of_its_own(world, open_browser, viewport):
+    from partnerships.models import Mou, MouState
+    from tests.browser.steps import vi
+
+    page = open_browser(viewport=viewport)
+    log_in(page, world.staff)
+    page.goto(f"/mous/{world.mou.pk}/")
+    cancel = page.locator(f'a[href="/mous/{world.mou.pk}/cancel/confirm/"]')
+    assert cancel.inner_text().startswith(vi("Cancel this MoU"))
+    submit(page, cancel)
+
+    # Nothing happened yet; the reason is asked, and the browser will not send it empty.
+    assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
+    page.locator("button[value=cancel]").click()
+    assert page.url.endswith("/cancel/confirm/")
+    page.fill("#id_note", "Đối tác chưa sẵn sàng tuyển dụng.")
+    submit(page, "button[value=cancel]")
+
+    mou = Mou.objects.get(pk=world.mou.pk)
+    assert (mou.state, mou.closing_reason) == (
+        MouState.CANCELLED,
+        "Đối tác chưa sẵn sàng tuyển dụng.",
+    )
+    assert page.url.endswith(f"/mous/{world.mou.pk}/")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
+def test_a_business_reports_a_placement_from_its_dashboard_with_a_low_wage_confirmed(
+    placements_world, open_browser, viewport
+):
+    from django.utils import timezone
+
+    from partnerships.models import Placement
+    from tests.factories import dmy
+    from tests.factories.placements import NATIONAL_ID
+
+    w = placements_world
+    w.job_pledge.min_monthly_wage = 5_000_000
+    w.job_pledge.save()
+    page = open_browser(viewport=viewport)
+    log_in(page, w.business)
+    page.goto("/")
+    submit(
+        page,
+        f'[data-testid=report-placement-links] a[href="/mous/{w.active_mou.pk}/placements/new/"]',
+    )
+
+    page.select_option("#id_pledge", str(w.job_pledge.pk))
+    page.fill("#id_start_date", dmy(timezone.localdate()))
+    page.fill("#id_monthly_wage", "650000")
+    page.fill("#id_national_id", NATIONAL_ID)
+    page.fill("#id_full_name", "Nguyễn Văn An")
+    page.select_option("#id_gender", "male")
+    page.select_option("#id_target_group", str(w.completed_prison.pk))
+    page.fill("#id_consent_given_on", dmy(timezone.localdate()))
+    submit(page, "main form button[type=submit]")
+
+    # A warning, not a refusal: what was typed is kept, and a tick records it.
+    assert page.locator("#low-wage").is_visible()
+    assert page.input_value("#id_monthly_wage") == "650000"
+    assert not Placement.objects.exists()
+    page.check("#id_low_wage_confirmed")
+    submit(page, "main form button[type=submit]")
+
+    assert Placement.objects.get().monthly_wage == 650_000
