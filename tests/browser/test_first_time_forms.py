@@ -7,6 +7,7 @@ Selectors use ids, names and values rather than words, so the tests hold in both
 
 import pytest
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.steps import VIEWPORT_IDS, VIEWPORTS, submit
 from tests.factories.browser import log_in
 
@@ -68,6 +69,7 @@ def test_cancelling_an_mou_asks_for_the_reason_on_a_page_of_its_own(world, open_
 
     # Nothing happened yet; the reason is asked, and the browser will not send it empty.
     assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
+    assert_accessible(page)
     page.locator("button[value=cancel]").click()
     assert page.url.endswith("/cancel/confirm/")
     page.fill("#id_note", "Đối tác chưa sẵn sàng tuyển dụng.")
@@ -116,6 +118,7 @@ def test_a_business_reports_a_placement_from_its_dashboard_with_a_low_wage_confi
     assert page.locator("#low-wage").is_visible()
     assert page.input_value("#id_monthly_wage") == "650000"
     assert not Placement.objects.exists()
+    assert_accessible(page)
     page.check("#id_low_wage_confirmed")
     submit(page, "main form button[type=submit]")
 

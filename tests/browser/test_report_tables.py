@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.steps import VIEWPORT_IDS, VIEWPORTS
 from tests.factories import bring_to, make_mou
 from tests.factories.browser import DESKTOP, log_in
@@ -114,6 +115,7 @@ def test_the_per_mou_report_fits_what_matters_and_hints_at_the_rest(
     assert state["focusable"] == state["overflows"]
     if viewport != DESKTOP:
         assert state["overflows"] and state["hintShown"]
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
@@ -161,3 +163,4 @@ def test_the_province_page_year_filter_is_a_list_of_years(world, open_browser, v
     # Staff read their own authority's figures, and the title says so.
     assert page.locator("h1").inner_text().startswith(vi("Summary of your authority"))
     assert world.ben_luc.name in page.locator("h1").inner_text()
+    assert_accessible(page)
