@@ -59,6 +59,11 @@ urlpatterns = [
     ),
     path("mous/<int:pk>/renew/", mous.mou_renew, name="mou_renew"),
     path("mous/<int:pk>/<slug:action>/", mous.mou_transition, name="mou_transition"),
+    path(
+        "mous/<int:pk>/<slug:action>/confirm/",
+        mous.mou_transition_confirm,
+        name="mou_transition_confirm",
+    ),
     path("partners/", partners.partner_list, name="partner_list"),
     path("partners/new/", partners.partner_create, name="partner_create"),
     path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),

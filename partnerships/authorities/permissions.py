@@ -73,6 +73,11 @@ def _user_authority(user) -> Authority | None:
     return profile.authority if profile else None
 
 
+def user_authority(user) -> Authority | None:
+    """The authority the user acts for (staff, officials), if any."""
+    return _user_authority(user)
+
+
 def _user_partner_id(user) -> int | None:
     profile = _profile(user)
     return profile.partner_id if profile else None

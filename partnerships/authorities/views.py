@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from partnerships.authorities.permissions import (
+    can_create_mou,
     can_edit_partner,
     can_register_partner,
     visible_mous,
@@ -65,16 +66,18 @@ def partner_detail(request, pk):
             "contacts": partner.contacts.all(),
             "mous": partner_reports.partner_mous(user=request.user, partner=partner, as_of=as_of),
             "can_edit": can_edit_partner(request.user, partner),
+            "can_create_mou": can_create_mou(request.user),
             "lines": lines,
             "totals": totals,
-            "workforce": partner_reports.workforce_share(partner),
+            "workforce": partner_reports.workforce_share(partner, user=request.user),
             "counted_states": MouState.SIGNED_ONCE,
             "periods": PeriodReportTable(periods, totals=totals),
             "delivery_chart": pledged_vs_delivered(
-                [Bar(row.label, row.pledged, row.delivered) for row in periods[-12:]],
+                [Bar(row.label, row.pledged, row.delivered_to_date) for row in periods[-12:]],
                 title=_("Pledged and delivered by quarter"),
                 description=_(
-                    "Places pledged by MoUs starting in each quarter, and placements started."
+                    "Places pledged by the MoUs in force in each quarter, and what they had "
+                    "delivered by its end."
                 ),
                 identifier="partner-delivery",
             ),

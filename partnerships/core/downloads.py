@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -51,9 +52,28 @@ def spreadsheet(
     """A download of one or more (title, headers, rows) sheets. CSV holds the first sheet;
     further sheets follow it after an empty line."""
     content = _xlsx(sheets) if file_format == "xlsx" else _csv(sheets)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{file_name}.{file_format}"'
+    return attachment(
+        HttpResponse(content, content_type=CONTENT_TYPES[file_format]),
+        f"{file_name}.{file_format}",
+    )
+
+
+def attachment(response: HttpResponse, file_name: str, *, inline: bool = False) -> HttpResponse:
+    """Name the download. Django's header writes a name beyond ASCII (an authority code
+    with "Đ") as RFC 6266's filename*, which every browser reads; a hand-written
+    filename="..." with such a name is not taken as an attachment."""
+    response["Content-Disposition"] = content_disposition_header(not inline, file_name)
     return response
+
+
+def table_download(table, *, file_name: str, file_format: str) -> HttpResponse:
+    """A django-tables2 table as a download through the same path as the reports (its
+    value_* methods give the cells; the byte-order mark and the header come from here)."""
+    rows = iter(table.as_values())
+    headers = next(rows)
+    return spreadsheet(
+        file_name=file_name, file_format=file_format, sheets=[(file_name, headers, rows)]
+    )
 
 
 def _csv(sheets) -> bytes:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from partnerships.authorities.permissions import can_upload_template
 from partnerships.core.access import role_required
+from partnerships.core.downloads import attachment
 from partnerships.documents.engine.fill import MAX_TEMPLATE_BYTES, TemplateError
 from partnerships.documents.template_library import upload_template_version
 from partnerships.models import DocumentTemplate, TemplateVersion
@@ -65,7 +66,4 @@ def template_download(request, pk):
         bytes(version.docx),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{version.template.key}-v{version.number}.docx"'
-    )
-    return response
+    return attachment(response, f"{version.template.key}-v{version.number}.docx")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from partnerships.authorities.permissions import can_manage_mou
 from partnerships.core.access import role_required
+from partnerships.core.downloads import attachment
 from partnerships.documents import rendering
 from partnerships.models import MouDocument, RenderStatus
 from partnerships.mous import selectors
@@ -27,8 +28,7 @@ def _file_name(mou, suffix: str, extension: str) -> str:
 
 def _attachment(content: bytes, *, name: str, extension: str, inline: bool) -> HttpResponse:
     response = HttpResponse(bytes(content), content_type=_CONTENT_TYPES[extension])
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    attachment(response, name, inline=inline)
     # Documents may carry names: keep them out of shared caches.
     response["Cache-Control"] = "private, no-store"
     return response

@@ -112,6 +112,18 @@ def _kept_forms(formset) -> list[forms.Form]:
     ]
 
 
+class SignatorySelect(forms.Select):
+    """The partner's contacts, each option marked with its partner (data-partner), so the
+    page's script can offer only the chosen partner's (the model checks it again)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-partner"] = instance.partner_id
+        return option
+
+
 class MouForm(forms.ModelForm):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -140,6 +152,7 @@ class MouForm(forms.ModelForm):
             "mid_review_date": DmyDateInput(),
             "final_review_date": DmyDateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "partner_signatory": SignatorySelect,
         }
 
     def __init__(self, *args, authorities, partners, **kwargs):

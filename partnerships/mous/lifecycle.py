@@ -37,6 +37,9 @@ class Action:
     label: str
     needs_reason: bool = False
     style: str = "primary"
+    # Asked on a page of its own, which says what the action does, before it is done:
+    # for actions that cannot be undone and sit beside everyday ones.
+    confirm_step: bool = False
 
 
 ACTIONS: dict[str, Action] = {
@@ -45,7 +48,14 @@ ACTIONS: dict[str, Action] = {
         Action("send", "mou.sent", _("Send for signature")),
         Action("recall", "mou.recalled", _("Take back to draft"), style="secondary"),
         Action("decline", "mou.declined", _("Decline"), needs_reason=True, style="danger"),
-        Action("cancel", "mou.cancelled", _("Cancel"), needs_reason=True, style="danger"),
+        Action(
+            "cancel",
+            "mou.cancelled",
+            _("Cancel this MoU"),
+            needs_reason=True,
+            style="danger",
+            confirm_step=True,
+        ),
         Action("sign", "mou.signed", _("Mark as signed")),
         Action("activate", "mou.activated", _("Activate")),
         Action("review", "mou.reviewed", _("Close with the final review")),

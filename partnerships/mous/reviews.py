@@ -34,6 +34,8 @@ def record_review(
         raise PermissionDenied(_("You may not review this MoU."))
     if mou.state != MouState.ACTIVE:
         raise MouError(_("Only an active MoU can be reviewed."))
+    if reviewed_on > timezone.localdate():
+        raise MouError(_("A review cannot be dated in the future: record it once it has met."))
     if mou.term_start and reviewed_on < mou.term_start:
         raise MouError(_("A review date cannot fall before the term starts."))
     with transaction.atomic():

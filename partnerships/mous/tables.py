@@ -31,11 +31,12 @@ class MouTable(tables.Table):
     class Meta:
         model = Mou
         fields = ()
+        # The authority beside the number: two authorities may both have a 5/BGN-UBND.
         sequence = (
             "document_number",
+            "authority",
             "year",
             "title",
-            "authority",
             "partner",
             "tax_code",
             "state",

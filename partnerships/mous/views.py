@@ -13,10 +13,11 @@ from partnerships.authorities.permissions import (
     can_manage_mou,
     can_renew_mou,
     can_review_mou,
+    user_authority,
     visible_partners,
 )
 from partnerships.core.access import role_required
-from partnerships.core.downloads import spreadsheet
+from partnerships.core.downloads import table_download
 from partnerships.documents import rendering
 from partnerships.models import Authority, Mou, MouState
 from partnerships.mous import drafting, lifecycle, selectors
@@ -42,10 +43,7 @@ def mou_list(request):
     if export_format in EXPORT_FORMATS:
         # The export keeps the filters and the sort, and shows every matching row.
         RequestConfig(request, paginate=False).configure(table)
-        headers, *rows = table.as_values()
-        return spreadsheet(
-            file_name="mous", file_format=export_format, sheets=[(_("MoUs"), headers, rows)]
-        )
+        return table_download(table, file_name="mous", file_format=export_format)
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     return render(
         request,
@@ -68,11 +66,34 @@ def _mou_forms(request, mou):
     form = MouForm(
         request.POST or None,
         instance=mou,
+        initial=_new_mou_initial(request, authorities, partners) if not mou.pk else None,
         authorities=authorities,
         partners=partners,
     )
     pledge_formset = PledgeFormSet(request.POST or None, instance=mou, prefix="pledges")
     return form, pledge_formset
+
+
+def _new_mou_initial(request, authorities, partners) -> dict:
+    """A new MoU starts with the staff member's own authority (or the only one they may
+    draft for) and, coming from a partner's page (?partner=), that partner and its legal
+    representative as signatory."""
+    initial = {}
+    own = user_authority(request.user)
+    if own is not None and authorities.filter(pk=own.pk).exists():
+        initial["authority"] = own.pk
+    else:
+        only = list(authorities.values_list("pk", flat=True)[:2])
+        if len(only) == 1:
+            initial["authority"] = only[0]
+    partner_id = request.GET.get("partner", "")
+    partner = partners.filter(pk=partner_id).first() if partner_id.isdigit() else None
+    if partner is not None:
+        initial["partner"] = partner.pk
+        representative = partner.contacts.filter(is_legal_representative=True).first()
+        if representative is not None:
+            initial["partner_signatory"] = representative.pk
+    return initial
 
 
 def _save_draft(request, mou, template_name):
@@ -123,6 +144,7 @@ def _may_record_review(user, mou) -> bool:
 @role_required
 def mou_detail(request, pk):
     mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    actions = lifecycle.available_actions(mou, request.user)
     return render(
         request,
         "mous/detail.html",
@@ -134,7 +156,8 @@ def mou_detail(request, pk):
             "document": rendering.current_document(mou),
             "can_prepare_document": mou.is_editable and can_manage_mou(request.user, mou),
             "reviews": mou.reviews.all(),
-            "actions": lifecycle.available_actions(mou, request.user),
+            "actions": [action for action in actions if not action.confirm_step],
+            "confirm_actions": [action for action in actions if action.confirm_step],
             "blocked_actions": lifecycle.blocked_actions(mou, request.user),
             "can_edit": mou.is_editable and can_manage_mou(request.user, mou),
             "transition_form": TransitionForm(),
@@ -144,6 +167,22 @@ def mou_detail(request, pk):
             "signing": signing_context(request, mou),
             "business_signing": business_signing_context(request, mou),
         },
+    )
+
+
+@role_required
+def mou_transition_confirm(request, pk, action):
+    """The page that asks before an action that cannot be undone (Action.confirm_step):
+    what it does, and the reason, which the partner will read."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    offered = {offer.name: offer for offer in lifecycle.available_actions(mou, request.user)}
+    if action not in offered or not offered[action].confirm_step:
+        messages.error(request, _("This action is not available for this MoU now."))
+        return redirect(mou)
+    return render(
+        request,
+        "mous/confirm_action.html",
+        {"mou": mou, "action": offered[action], "form": TransitionForm()},
     )
 
 

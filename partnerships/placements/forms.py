@@ -16,7 +16,7 @@ from partnerships.models import (
     TargetGroup,
 )
 from partnerships.mous.forms import DmyDateInput
-from partnerships.placements.rules import MESSAGES, OLDEST_BIRTH_YEAR
+from partnerships.placements.rules import OLDEST_BIRTH_YEAR
 from partnerships.placements.services import NAME_MAX_LENGTH
 
 
@@ -40,12 +40,9 @@ class PlacementReportForm(forms.Form):
         required=False,
         help_text=_("Leave empty to use the pledge's."),
     )
-    monthly_wage = forms.IntegerField(
-        label=_("Monthly wage (VND)"),
-        required=False,
-        min_value=0,
-        error_messages={"min_value": MESSAGES["wage_negative"]},
-    )
+    # Not negative: checked with the other rules (services.report_rule_problems), so that
+    # a negative wage does not hide the form's other mistakes.
+    monthly_wage = forms.IntegerField(label=_("Monthly wage (VND)"), required=False)
     contract_type = forms.ChoiceField(label=_("Contract"), choices=ContractType.choices)
 
     national_id = forms.CharField(
@@ -64,6 +61,11 @@ class PlacementReportForm(forms.Form):
     consent_given_on = _date_field(_("Consent given on"))
     consent_scope = forms.ChoiceField(
         label=_("Consent covers"), choices=ConsentScope.choices, initial=ConsentScope.PLACEMENT
+    )
+    # Shown once the wage is below the pledge's minimum: the reporter confirms it.
+    low_wage_confirmed = forms.BooleanField(
+        label=_("The wage is right: record it although it is below the pledged minimum"),
+        required=False,
     )
 
     def __init__(self, *args, mou: Mou, **kwargs):

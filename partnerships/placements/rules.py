@@ -113,6 +113,12 @@ def dmy(day: date | None) -> str:
     return formats.day(day) if day else "…"
 
 
+def wage_below_minimum(pledge: Pledge, wage: int | None) -> bool:
+    """A wage under the pledge's minimum: allowed (a part-time start, a typo's fix later),
+    but worth a second look before it is recorded."""
+    return wage is not None and bool(pledge.min_monthly_wage) and wage < pledge.min_monthly_wage
+
+
 def youngest_birth_year(today: date) -> int:
     return today.year - YOUNGEST_WORKING_AGE
 

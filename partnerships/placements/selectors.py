@@ -6,6 +6,8 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from partnerships.authorities.permissions import (
+    can_report_placement,
+    has_role,
     placements_to_confirm,
     visible_mous,
     visible_people,
@@ -18,6 +20,7 @@ from partnerships.models import (
     Person,
     Placement,
     Pledge,
+    Role,
 )
 from partnerships.mous.selectors import pledge_total
 from partnerships.placements.delivery import delivery_annotations
@@ -86,3 +89,17 @@ def people_list(*, user) -> QuerySet[Person]:
         .annotate(placement_count=Count("placements"))
         .order_by("-created_at", "-id")
     )
+
+
+def mous_open_for_reporting(*, user, limit: int = 10) -> list[Mou]:
+    """The business representative's MoUs that take placement reports now (signed or
+    active), newest first; staff record theirs from each MoU's page."""
+    if not has_role(user, Role.BUSINESS_REPRESENTATIVE):
+        return []
+    candidates = (
+        visible_mous(user)
+        .filter(state__in=MouState.IN_FORCE)
+        .select_related("authority", "partner")
+        .order_by("-year", "-number", "-pk")[: limit * 2]
+    )
+    return [mou for mou in candidates if can_report_placement(user, mou)][:limit]

@@ -35,6 +35,7 @@ from partnerships.core.privacy import (
     encrypt_name,
     national_id_hash,
     normalise_name,
+    normalise_national_id,
 )
 from partnerships.formats import day
 from partnerships.models import (
@@ -107,6 +108,40 @@ def commune_for(authority: Authority) -> Authority | None:
     return authority if authority.level == AuthorityLevel.COMMUNE else None
 
 
+def report_rule_problems(values: dict, *, today: date) -> list[Problem]:
+    """The rules of one report that can be judged from the values given so far (a form
+    with other mistakes still gets these, so every error shows at once). `values` holds
+    whichever of pledge, start_date, birth_year, consent_given_on, monthly_wage, full_name and
+    national_id parsed."""
+    problems = []
+    pledge = values.get("pledge")
+    if pledge is not None and values.get("start_date") is not None:
+        problems += placement_problems(
+            mou=pledge.mou,
+            pledge=pledge,
+            line=pledge.line,
+            kind=pledge.kind,
+            start_date=values["start_date"],
+            today=today,
+        )
+    if values.get("consent_given_on") is not None:
+        problems += person_problems(
+            birth_year=values.get("birth_year"),
+            consent_given_on=values["consent_given_on"],
+            today=today,
+        )
+    if values.get("monthly_wage") is not None and values["monthly_wage"] < 0:
+        problems.append(Problem("wage_negative", column="monthly_wage"))
+    if "full_name" in values and not normalise_name(values["full_name"]):
+        problems.append(Problem("value_missing", column="full_name"))
+    if values.get("national_id") is not None:
+        try:
+            normalise_national_id(values["national_id"])
+        except InvalidNationalId:
+            problems.append(Problem("national_id_invalid", column="national_id"))
+    return problems
+
+
 def _check_report(actor, person: PersonDetails, details: PlacementDetails, today: date):
     """Permission and every rule of one report; returns the ID hash. Raises on a problem."""
     mou = details.pledge.mou
@@ -116,29 +151,21 @@ def _check_report(actor, person: PersonDetails, details: PlacementDetails, today
         if has_role(actor, Role.BUSINESS_REPRESENTATIVE):
             raise PlacementError(Problem("pledge_of_other_partner"))
         raise PermissionDenied
-    problems = mou_problems(mou) + placement_problems(
-        mou=mou,
-        pledge=details.pledge,
-        line=details.pledge.line,
-        kind=details.pledge.kind,
-        start_date=details.start_date,
+    problems = mou_problems(mou) + report_rule_problems(
+        {
+            "pledge": details.pledge,
+            "start_date": details.start_date,
+            "birth_year": person.birth_year,
+            "consent_given_on": person.consent_given_on,
+            "monthly_wage": details.monthly_wage,
+            "full_name": person.full_name,
+            "national_id": person.national_id,
+        },
         today=today,
     )
-    problems += person_problems(
-        birth_year=person.birth_year, consent_given_on=person.consent_given_on, today=today
-    )
-    if not normalise_name(person.full_name):
-        problems.append(Problem("value_missing", column="full_name"))
-    if details.monthly_wage is not None and details.monthly_wage < 0:
-        problems.append(Problem("wage_negative", column="monthly_wage"))
-    try:
-        id_hash = national_id_hash(person.national_id)
-    except InvalidNationalId:
-        problems.append(Problem("national_id_invalid", column="national_id"))
-        id_hash = None
     if problems:
         raise PlacementError(problems)
-    return id_hash
+    return national_id_hash(person.national_id)
 
 
 def report_placement(

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -26,6 +27,7 @@ from partnerships.placements import selectors as placement_selectors
 from partnerships.placements import services as placements
 from partnerships.placements.delivery import RETENTION_MONTHS
 from partnerships.placements.forms import EndPlacementForm, PlacementReportForm, RejectForm
+from partnerships.placements.rules import wage_below_minimum
 
 
 @role_required
@@ -196,37 +198,69 @@ def placement_report(request, pk):
     if not can_report_placement(request.user, mou):
         raise PermissionDenied
     form = PlacementReportForm(request.POST or None, mou=mou)
-    if request.method == "POST" and form.is_valid():
+    low_wage = None
+    if request.method == "POST":
+        parsed = form.is_valid()
+        # What did parse is checked against the rules even when something else did not:
+        # every mistake shows at once.
+        problems = placements.report_rule_problems(form.cleaned_data, today=timezone.localdate())
+        _show_problems(form, problems)
         data = form.cleaned_data
-        try:
-            placement = placements.report_placement(
-                actor=request.user,
-                person=placements.PersonDetails(
-                    national_id=data["national_id"],
-                    full_name=data["full_name"],
-                    gender=data["gender"],
-                    birth_year=data["birth_year"],
-                    target_group=data["target_group"],
-                    consent_given_on=data["consent_given_on"],
-                    consent_scope=data["consent_scope"],
-                ),
-                placement=placements.PlacementDetails(
-                    pledge=data["pledge"],
-                    start_date=data["start_date"],
-                    contract_type=data["contract_type"],
-                    occupation=data["occupation"],
-                    monthly_wage=data["monthly_wage"],
-                ),
-            )
-        except placements.PlacementError as error:
-            for problem in error.problems:
-                form.add_error(
-                    problem.column if problem.column in form.fields else None, problem.message
-                )
-        else:
-            messages.success(
-                request,
-                _("Placement %(reference)s recorded.") % {"reference": placement.reference},
-            )
-            return redirect("mou_placements", pk=mou.pk)
-    return render(request, "placements/report_form.html", {"form": form, "mou": mou})
+        if parsed and not problems:
+            if (
+                wage_below_minimum(data["pledge"], data["monthly_wage"])
+                and not data["low_wage_confirmed"]
+            ):
+                low_wage = {
+                    "wage": data["monthly_wage"],
+                    "minimum": data["pledge"].min_monthly_wage,
+                    "line": data["pledge"].line,
+                }
+            else:
+                placement = _report(request, data)
+                if isinstance(placement, placements.PlacementError):
+                    _show_problems(form, placement.problems)
+                else:
+                    messages.success(
+                        request,
+                        _("Placement %(reference)s recorded.") % {"reference": placement.reference},
+                    )
+                    return redirect("mou_placements", pk=mou.pk)
+    return render(
+        request,
+        "placements/report_form.html",
+        {"form": form, "mou": mou, "low_wage": low_wage},
+    )
+
+
+def _report(request, data):
+    """The placement recorded, or the PlacementError that says why not."""
+    try:
+        return placements.report_placement(
+            actor=request.user,
+            person=placements.PersonDetails(
+                national_id=data["national_id"],
+                full_name=data["full_name"],
+                gender=data["gender"],
+                birth_year=data["birth_year"],
+                target_group=data["target_group"],
+                consent_given_on=data["consent_given_on"],
+                consent_scope=data["consent_scope"],
+            ),
+            placement=placements.PlacementDetails(
+                pledge=data["pledge"],
+                start_date=data["start_date"],
+                contract_type=data["contract_type"],
+                occupation=data["occupation"],
+                monthly_wage=data["monthly_wage"],
+            ),
+        )
+    except placements.PlacementError as error:
+        return error
+
+
+def _show_problems(form, problems) -> None:
+    for problem in problems:
+        field = problem.column if problem.column in form.fields else None
+        if field is None or field not in form.errors:
+            form.add_error(field, problem.message)

@@ -51,13 +51,14 @@ def _figure_headers() -> list[str]:
 
 def lines(queryset, totals, *, file_format: str):
     """One row per pledge line, read with values_list() in the table's order."""
+    # The authority beside the number: two authorities may both have a 5/BGN-UBND.
     headers = [
         _("MoU"),
+        _("Authority"),
         _("Year"),
         _("Title"),
         _("Partner"),
         _("Tax code"),
-        _("Authority"),
         _("State"),
         _("Line"),
         _("Kind"),
@@ -91,11 +92,11 @@ def lines(queryset, totals, *, file_format: str):
         ) in queryset.values_list(*LINE_EXPORT_FIELDS).iterator(chunk_size=2000):
             yield [
                 f"{number}/{DOCUMENT_TYPE_CODE}-{code}",
+                authority,
                 year,
                 title,
                 partner,
                 tax_code,
-                authority,
                 states.get(state, state),
                 line,
                 kinds.get(kind, kind),
@@ -215,9 +216,33 @@ def groups(rows, totals, *, file_format: str):
 
 
 def periods(rows, totals, *, file_format: str):
-    headers = [_("Quarter"), _("MoUs starting"), *_figure_headers()]
-    body = [[row.label, row.mous, *_figures(row)] for row in rows]
-    total = [_("Total"), totals.mous, *_figures(totals)]
+    """Per quarter: MoUs in force and their pledged places, placements started in the
+    quarter, and what the MoUs in force had delivered by its end (the fulfilment's base)."""
+    headers = [
+        _("Quarter"),
+        _("MoUs in force"),
+        _("Places pledged by MoUs in force"),
+        _("Placements started in the quarter (confirmed)"),
+        _("Delivered by these MoUs by the quarter's end"),
+        _("Fulfilment by the quarter's end (%)"),
+        _("Still employed at 6 months"),
+        _("Started 6 months ago or more"),
+        _("Still employed at 6 months (%)"),
+    ]
+
+    def figures(row, to_date):
+        return [
+            row.pledged,
+            row.delivered,
+            to_date,
+            percent_number(row.fulfilment),
+            row.retained_6,
+            row.eligible_6,
+            percent_number(row.retention_6),
+        ]
+
+    body = [[row.label, row.mous, *figures(row, row.delivered_to_date)] for row in rows]
+    total = [_("Total"), totals.mous, *figures(totals, totals.delivered)]
     return spreadsheet(
         file_name="report-periods",
         file_format=file_format,

@@ -61,20 +61,22 @@ class WorkforceShare:
         return self.share is not None and self.share >= self.threshold
 
 
-def workforce_share(partner: Partner) -> WorkforceShare:
+def workforce_share(partner: Partner, *, user) -> WorkforceShare:
     """Decision 22/2023/QĐ-TTg: an employer qualifies for preferential credit when at
     least a tenth (settings.PREFERENTIAL_CREDIT_WORKFORCE_SHARE) of its workforce are people
     who completed a prison sentence, on labour contracts.
 
-    Counted across all the partner's MoUs (it is a fact about the employer, and only a
-    count): distinct people with a confirmed job placement still running, on a labour
-    contract (not seasonal work), from the target groups the rule names
+    Counted across the partner's MoUs the user may see (another province's placements are
+    not the reader's to count, and counting them gave shares above 100 %): distinct people
+    with a confirmed job placement still running, on a labour contract (not seasonal work),
+    from the target groups the rule names
     (settings.PREFERENTIAL_CREDIT_TARGET_GROUPS; which groups the Decision covers is a
     legal reading, so it is configurable)."""
     codes = list(settings.PREFERENTIAL_CREDIT_TARGET_GROUPS)
     placed_now = Placement.objects.filter(
         confirmed_filter(),
         pledge__mou__partner=partner,
+        pledge__mou__in=visible_mous(user),
         kind=PledgeKind.JOB,
         status=PlacementStatus.ACTIVE,
         contract_type__in=LABOUR_CONTRACTS,

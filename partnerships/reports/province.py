@@ -8,7 +8,17 @@ an optional year narrows it to MoUs in force during that year and placements sta
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
 from partnerships.authorities.permissions import visible_mous
@@ -209,3 +219,11 @@ def _ranking(pledges: QuerySet[Pledge], *, as_of: date, year: int | None) -> Que
         )
         .values(*PARTNER_EXPORT_FIELDS, "fulfilment", "retention_6", partner_id=F("pk"))
     )
+
+
+def summary_years(*, user, as_of: date) -> list[int]:
+    """The years the year filter offers, newest first: from the first year an MoU the user
+    sees was in force to this year (one short aggregate query)."""
+    first = visible_mous(user).aggregate(first=Min("term_start"))["first"]
+    first_year = min(first.year, as_of.year) if first else as_of.year
+    return list(range(as_of.year, first_year - 1, -1))

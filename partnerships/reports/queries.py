@@ -22,13 +22,14 @@ rows; a group's figures are never added up in Python.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
 
 from partnerships.authorities.hierarchy import AuthorityTree
 from partnerships.authorities.permissions import visible_mous
+from partnerships.core.shares import ratio
 from partnerships.models import (
     Gender,
     Mou,
@@ -331,38 +332,89 @@ def group_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
     return rows
 
 
-def period_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
-    """One row per quarter, from the first to the last with anything in it: places pledged
-    by MoUs whose term starts in the quarter, and placements that started in it."""
-    groups: dict = {}
-    for row in (
-        pledges.order_by()
-        .values(year=ExtractYear("mou__term_start"), quarter=ExtractQuarter("mou__term_start"))
-        .annotate(
-            lines=Count("pk"),
-            mous=Count("mou", distinct=True),
-            pledged=Coalesce(Sum("quantity"), 0),
-        )
-    ):
-        groups.setdefault((row.pop("year"), row.pop("quarter")), {}).update(row)
+@dataclass
+class PeriodRow(Row):
+    """A quarter: the MoUs in force in it and the places they pledged; the placements that
+    started in it; and what those MoUs had delivered by its end, which is what their
+    fulfilment is measured on (a quarter whose MoU delivers is never shown at 0 %)."""
+
+    delivered_to_date: int = 0
+
+    @property
+    def fulfilment(self) -> float | None:
+        return ratio(self.delivered_to_date, self.pledged)
+
+
+def period_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[PeriodRow]:
+    """One row per quarter, from the first an MoU is in force (or a placement starts) to
+    the current one: two grouped queries (the MoUs' terms and pledged places; placements
+    per MoU and quarter), then a walk over the quarters in Python."""
+    terms = [
+        (row["mou_id"], row["start"], row["end"], row["pledged"])
+        for row in pledges.order_by()
+        .values("mou_id", start=F("mou__term_start"), end=F("mou__term_end"))
+        .annotate(pledged=Coalesce(Sum("quantity"), 0))
+        if row["start"] is not None
+    ]
+    started: dict[tuple[int, int], dict] = {}
+    delivered_by_mou: dict[int, list[tuple[tuple[int, int], int]]] = {}
     for row in (
         Placement.objects.filter(pledge__in=pledges.values("pk"))
         .order_by()
-        .values(year=ExtractYear("start_date"), quarter=ExtractQuarter("start_date"))
+        .values(
+            mou_key=F("pledge__mou_id"),
+            year=ExtractYear("start_date"),
+            quarter=ExtractQuarter("start_date"),
+        )
         .annotate(**_delivery(as_of=as_of))
     ):
-        groups.setdefault((row.pop("year"), row.pop("quarter")), {}).update(row)
-    known = sorted(key for key in groups if None not in key)
-    if not known:
+        key = (row.pop("year"), row.pop("quarter"))
+        delivered_by_mou.setdefault(row.pop("mou_key"), []).append((key, row["delivered"]))
+        figures = started.setdefault(key, {})
+        for name, value in row.items():
+            figures[name] = figures.get(name, 0) + value
+    keys = [_quarter_of(start) for _mou, start, _end, _pledged in terms] + list(started)
+    if not keys:
         return []
-    return [
-        _row(
-            dict(groups.get((year, quarter), {})),
-            key=f"{year}-Q{quarter}",
-            label=f"{year} Q{quarter}",
+    last = max([*started, _quarter_of(as_of)]) if started else _quarter_of(as_of)
+    rows = []
+    for year, quarter in _quarters(min(keys), max(last, min(keys))):
+        first_day, last_day = _quarter_bounds(year, quarter)
+        in_force = [
+            (mou, pledged)
+            for mou, start, end, pledged in terms
+            if start <= last_day and (end is None or end >= first_day)
+        ]
+        to_date = sum(
+            count
+            for mou, _pledged in in_force
+            for key, count in delivered_by_mou.get(mou, [])
+            if key <= (year, quarter)
         )
-        for year, quarter in _quarters(known[0], known[-1])
-    ]
+        figures = dict(started.get((year, quarter), {}))
+        rows.append(
+            PeriodRow(
+                pledged=sum(pledged for _mou, pledged in in_force),
+                mous=len(in_force),
+                delivered=figures.pop("delivered", 0),
+                eligible_6=figures.pop("eligible_6", 0),
+                retained_6=figures.pop("retained_6", 0),
+                delivered_to_date=to_date,
+                key=f"{year}-Q{quarter}",
+                label=f"{year} Q{quarter}",
+            )
+        )
+    return rows
+
+
+def _quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    first_month = 3 * (quarter - 1) + 1
+    following = date(year + 1, 1, 1) if quarter == 4 else date(year, first_month + 3, 1)
+    return date(year, first_month, 1), following - timedelta(days=1)
 
 
 def _quarters(first: tuple[int, int], last: tuple[int, int]) -> Iterable[tuple[int, int]]:

@@ -100,21 +100,18 @@ class ReportTable(tables.Table):
 
 
 class LineReportTable(ReportTable):
+    # The MoU's authority and year sit under its number: two authorities may both have a
+    # 5/BGN-UBND, and two columns fewer let the figures fit a laptop's screen.
     mou = tables.Column(
         verbose_name=_("MoU"),
         accessor="mou__number",
         footer=_("Total"),
     )
-    year = tables.Column(verbose_name=_("Year"), accessor="mou__year", order_by=("mou__year", "pk"))
     partner = tables.Column(
         verbose_name=_("Partner"),
         accessor="mou__partner__name",
         order_by=("mou__partner__name", "pk"),
-    )
-    authority = tables.Column(
-        verbose_name=_("Authority"),
-        accessor="mou__authority__name",
-        order_by=("mou__authority__name", "pk"),
+        attrs={"td": {"class": "name"}},
     )
     line = tables.Column(verbose_name=_("Line"), attrs=NUM, orderable=False)
     kind = tables.Column(verbose_name=_("Kind"), order_by=("kind", "pk"))
@@ -155,7 +152,11 @@ class LineReportTable(ReportTable):
     def render_mou(self, record):
         mou = record.mou
         return format_html(
-            '<a href="{}">{}</a>', reverse("mou_detail", args=[mou.pk]), mou.document_number
+            '<a href="{}">{}</a><span class="of-authority">{} · {}</span>',
+            reverse("mou_detail", args=[mou.pk]),
+            mou.document_number,
+            mou.authority.name,
+            mou.year,
         )
 
     def render_kind(self, record):
@@ -172,7 +173,10 @@ class PartnerReportTable(ReportTable):
     """Rows are dicts (reports.queries.partner_rows); ties are broken by the partner's id."""
 
     name = tables.Column(
-        verbose_name=_("Partner"), order_by=("name", "partner_id"), footer=_("Total")
+        verbose_name=_("Partner"),
+        order_by=("name", "partner_id"),
+        footer=_("Total"),
+        attrs={"td": {"class": "name"}},
     )
     tax_code = tables.Column(verbose_name=_("Tax code"))
     mou_count = NumberColumn(
@@ -316,18 +320,41 @@ class GroupReportTable(GroupedReportTable):
 
 
 class PeriodReportTable(GroupedReportTable):
+    """Rows are reports.queries.PeriodRow: each column says what it counts, and the
+    fulfilment is of the MoUs in force, by the quarter's end."""
+
     label = tables.Column(verbose_name=_("Quarter"), orderable=False, footer=_("Total"))
-    mous = NumberColumn(verbose_name=_("MoUs starting"), orderable=False, footer=_footer("mous"))
+    mous = NumberColumn(verbose_name=_("MoUs in force"), orderable=False, footer=_footer("mous"))
     pledged = NumberColumn(
-        verbose_name=_("Pledged by MoUs starting"), orderable=False, footer=_footer("pledged")
+        verbose_name=_("Places pledged by MoUs in force"),
+        orderable=False,
+        footer=_footer("pledged"),
     )
     delivered = NumberColumn(
-        verbose_name=_("Placements started (confirmed)"),
+        verbose_name=_("Placements started in the quarter (confirmed)"),
         orderable=False,
         footer=_footer("delivered"),
     )
+    delivered_to_date = NumberColumn(
+        verbose_name=_("Delivered by these MoUs by the quarter's end"),
+        orderable=False,
+        footer=_footer("delivered"),
+    )
+    fulfilment = PercentColumn(
+        verbose_name=_("Fulfilment by the quarter's end"),
+        orderable=False,
+        footer=_footer("fulfilment", percent),
+    )
 
     class Meta(GroupedReportTable.Meta):
-        sequence = ("label", "mous", "pledged", "delivered", "fulfilment", "retention")
+        sequence = (
+            "label",
+            "mous",
+            "pledged",
+            "delivered",
+            "delivered_to_date",
+            "fulfilment",
+            "retention",
+        )
         exclude = ()
         empty_text = _("Nothing in these periods.")

@@ -246,7 +246,7 @@ def period_report(request):
     table = PeriodReportTable(rows, totals=totals)
     RequestConfig(request, paginate=False).configure(table)
     # The latest quarters: what is happening now.
-    bars = [Bar(row.label, row.pledged, row.delivered) for row in rows[-CHART_ROWS:]]
+    bars = [Bar(row.label, row.pledged, row.delivered_to_date) for row in rows[-CHART_ROWS:]]
     return report.page(
         "reports/report.html",
         "report_periods",
@@ -255,8 +255,9 @@ def period_report(request):
         bars=bars,
         totals=totals,
         note=_(
-            "Pledged places count in the quarter their MoU's term starts; placements in "
-            "the quarter they start."
+            "Each quarter counts the MoUs in force during it and the places they pledged; "
+            "the placements that started in it; and what those MoUs had delivered by its "
+            "end, which their fulfilment is measured on."
         ),
     )
 
@@ -274,6 +275,11 @@ def _summary_area(request) -> province.Area:
         name=tree.name(root) if root is not None else str(_("All provinces")),
         year=year if year is not None and 2000 <= year <= 2100 else None,
     )
+
+
+def _is_whole_province(user) -> bool:
+    root = summary_area_root(user)
+    return root is None or authority_tree(user).province_of(root) == root
 
 
 @role_required
@@ -309,6 +315,9 @@ def province_summary(request):
             if summary_area_root(request.user) is None
             else None,
             "selected_area": request.GET.get("area", ""),
+            "years": province.summary_years(user=request.user, as_of=timezone.localdate()),
+            # Staff see their own authority's area: the page is not "the whole province".
+            "whole_province": _is_whole_province(request.user),
             "chart": pledged_vs_delivered(
                 bars,
                 title=str(_("Partners ranked: pledged and delivered")),

@@ -282,7 +282,12 @@ def test_the_page_offers_buttons_only_for_what_the_user_may_do_now(
 ):
     mou = mous[title]
     page = client_as(getattr(world, who)).get(reverse("mou_detail", args=[mou.pk]))
-    forms = set(re.findall(rf'action="/mous/{mou.pk}/([a-z]+)/"', page.content.decode()))
+    # A button, or a link to the page that asks first (Action.confirm_step).
+    forms = set(
+        re.findall(
+            rf'(?:action|href)="/mous/{mou.pk}/([a-z]+)/(?:confirm/)?"', page.content.decode()
+        )
+    )
     assert forms & set(lifecycle.ACTIONS) == offered
     edit_link = reverse("mou_edit", args=[mou.pk])
     assert (edit_link in page.content.decode()) == (who == "staff" and title == "BL-DRAFT")

@@ -109,10 +109,11 @@ def official_reads_the_report(page, world, mou):
     row = page.get_by_test_id("report-table").locator("tbody tr", has_text=mou.document_number)
     assert row.count() == 1
     cells = [one_line(cell) for cell in row.locator("td").all_inner_texts()]
-    # MoU, year, partner, authority, line, kind, occupation, pledged, delivered, fulfilment…
-    assert cells[0] == mou.document_number
-    assert cells[2:5] == [mou.partner.name, mou.authority.name, "1"]
-    assert cells[6:10] == ["Công nhân may", "5", "1", "20%"]
+    # MoU (authority and year under it), partner, line, kind, occupation, pledged,
+    # delivered, fulfilment…
+    assert cells[0] == f"{mou.document_number} {mou.authority.name} · {mou.year}"
+    assert cells[1:3] == [mou.partner.name, "1"]
+    assert cells[4:8] == ["Công nhân may", "5", "1", "20%"]
     assert_accessible(page)
     with page.expect_navigation():
         row.locator(f'a[href="/mous/{mou.pk}/"]').click()

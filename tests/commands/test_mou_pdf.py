@@ -44,7 +44,9 @@ def test_it_writes_the_frozen_pdf_once_sent(world, tmp_path):
     frozen = bytes(MouDocument.objects.get(pk=mou.signable_document_id).pdf)
     assert out.read_bytes() == frozen
     assert sha256_hex(out.read_bytes()) == mou.signable_pdf_sha256
-    assert f"Wrote {out} ({len(frozen)} bytes) for 1/BGN-UBND {mou.year}." in message
+    assert (
+        f"Wrote {out} ({len(frozen)} bytes) for 1/BGN-UBND {mou.year} UBND xã Bến Lức." in message
+    )
 
 
 def test_it_writes_the_latest_finished_pdf_of_a_draft(world, tmp_path):
@@ -76,7 +78,9 @@ def test_an_unknown_number_is_a_clear_error(world, tmp_path):
 
 
 def test_something_that_is_not_a_number_is_a_clear_error(world, tmp_path):
-    with pytest.raises(CommandError, match=r"'BGN-12' is not an MoU number such as 12/BGN-UBND"):
+    with pytest.raises(
+        CommandError, match=r"'BGN-12' is neither an MoU number such as 12/BGN-UBND"
+    ):
         mou_pdf("BGN-12", out=str(tmp_path / "x.pdf"))
 
 
@@ -90,7 +94,7 @@ def test_an_ambiguous_number_lists_the_candidates(world, tmp_path):
     assert message.startswith("Several MoUs match 1/BGN-UBND:")
     assert "UBND xã Bến Lức" in message
     assert "UBND xã Thạnh Lợi" in message
-    assert message.endswith("Add --authority or --year.")
+    assert message.endswith("Add --authority or --year, or name one by its id (id:57).")
 
 
 def test_the_authority_option_picks_one_of_several(world, tmp_path):
@@ -111,3 +115,38 @@ def test_the_year_option_picks_one_of_several(world, tmp_path):
     mou_pdf("1", out=str(out), year=world.mou.year - 1)
 
     assert out.read_bytes() == bytes(MouDocument.objects.get(pk=chosen.pk).pdf)
+
+
+def test_the_database_id_names_one_of_two_mous_with_the_same_number(world, tmp_path):
+    other = make_mou(world.thanh_loi, world.garment, number=1)
+    add_document(other, pdf=b"%PDF-1.7 Thanh Loi's")
+    out = tmp_path / "other.pdf"
+
+    with pytest.raises(CommandError, match=rf"id:{other.pk}"):
+        mou_pdf("1/BGN-UBND", out=str(out))
+    message = mou_pdf(f"id:{other.pk}", out=str(out))
+
+    assert out.read_bytes() == b"%PDF-1.7 Thanh Loi's"
+    assert "UBND xã Thạnh Lợi" in message
+
+
+def test_the_public_identifier_names_the_mou(world, tmp_path):
+    other = make_mou(world.thanh_loi, world.garment, number=1)
+    add_document(other, pdf=b"%PDF-1.7 Thanh Loi's")
+    out = tmp_path / "other.pdf"
+
+    mou_pdf(other.public_id, out=str(out))
+
+    assert out.read_bytes() == b"%PDF-1.7 Thanh Loi's"
+
+
+def test_an_unknown_id_is_a_clear_error(world, tmp_path):
+    with pytest.raises(CommandError, match=r"^No MoU has the id '999999'\.$"):
+        mou_pdf("id:999999", out=str(tmp_path / "x.pdf"))
+
+
+def test_there_is_no_final_pdf_before_both_parties_signed(world, tmp_path):
+    bring_to(world.mou, MouState.SENT)
+    for option in ("final", "certificate"):
+        with pytest.raises(CommandError, match="not signed by both parties"):
+            mou_pdf("1/BGN-UBND", out=str(tmp_path / "x.pdf"), **{option: True})

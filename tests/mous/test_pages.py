@@ -4,6 +4,7 @@ and a list whose cost does not grow with the number of MoUs.
 Pages are requested in English, so message text is stable whether or not the Vietnamese
 catalogue is compiled; what matters most is checked on the data itself."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -151,6 +152,37 @@ def test_a_signatory_must_belong_to_the_partner(client_as, world):
     assert_nothing_saved(world)
 
 
+def test_the_new_mou_form_starts_with_the_staff_members_authority(client_as, world):
+    response = client_as(world.staff).get(reverse("mou_create"))
+    form = response.context["form"]
+    assert form["authority"].value() == world.ben_luc.pk
+    assert f'<option value="{world.ben_luc.pk}" selected>' in response.content.decode()
+
+
+def test_each_signatory_option_names_its_partner_for_the_pages_filter(client_as, world):
+    page = client_as(world.admin).get(reverse("mou_create")).content.decode()
+    for contact in [*world.garment.contacts.all(), *world.quarry.contacts.all()]:
+        assert f'value="{contact.pk}" data-partner="{contact.partner_id}"' in page
+
+
+def test_the_partner_page_opens_a_new_mou_for_that_partner(client_as, world):
+    browser = client_as(world.staff)
+    partner_page = browser.get(reverse("partner_detail", args=[world.garment.pk]))
+    link = f"{reverse('mou_create')}?partner={world.garment.pk}"
+    assert f'href="{link}"' in partner_page.content.decode()
+
+    form = browser.get(link).context["form"]
+
+    representative = world.garment.contacts.get(is_legal_representative=True)
+    assert form["partner"].value() == world.garment.pk
+    assert form["partner_signatory"].value() == representative.pk
+
+
+def test_officials_get_no_new_mou_link_on_a_partner_page(client_as, world):
+    page = client_as(world.official).get(reverse("partner_detail", args=[world.garment.pk]))
+    assert f"{reverse('mou_create')}?partner=" not in page.content.decode()
+
+
 @pytest.mark.parametrize("who", ["official", "business"])
 def test_only_staff_may_open_the_new_mou_form(client_as, world, who):
     browser = client_as(getattr(world, who))
@@ -221,7 +253,12 @@ def transition(browser, mou, action, *, expected_state=None, note="", from_the_p
     data = {"expected_state": expected_state or mou.state, "note": note}
     if not from_the_page:
         return browser.post_by_hand(url, data, follow=True)
-    return browser.submit(reverse("mou_detail", args=[mou.pk]), data, action=url, follow=True)
+    page = reverse("mou_detail", args=[mou.pk])
+    if lifecycle.ACTIONS[action].confirm_step:
+        confirm = reverse("mou_transition_confirm", args=[mou.pk, action])
+        assert f'href="{confirm}"' in browser.get(page).content.decode()
+        page = confirm
+    return browser.submit(page, data, action=url, follow=True)
 
 
 def test_staff_send_a_draft_from_its_page(client_as, world):
@@ -264,6 +301,31 @@ def test_cancelling_without_a_reason_asks_for_one(client_as, world):
     response = transition(client_as(world.staff), world.mou, "cancel", note="  ")
     assert "Give a reason." in response.content.decode()
     assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
+
+
+def test_cancelling_is_labelled_for_what_it_does_and_asks_first(client_as, world):
+    browser = client_as(world.staff)
+    detail = browser.get(reverse("mou_detail", args=[world.mou.pk])).content.decode()
+    cancel_url = reverse("mou_transition", args=[world.mou.pk, "cancel"])
+    # No form on the MoU page cancels at once; a link leads to the page that asks.
+    assert f'action="{cancel_url}"' not in detail
+    assert "Cancel this MoU…" in detail
+
+    confirm = browser.get(reverse("mou_transition_confirm", args=[world.mou.pk, "cancel"]))
+
+    page = confirm.content.decode()
+    assert "Cancelling ends this MoU for good" in page
+    assert f'action="{cancel_url}"' in page
+    assert '<textarea id="id_note" name="note" rows="3" required>' in page
+    assert Mou.objects.get(pk=world.mou.pk).state == MouState.DRAFT
+
+
+def test_the_confirmation_page_of_an_action_not_offered_sends_back(client_as, world):
+    bring_to(world.mou, MouState.ACTIVE)
+    response = client_as(world.staff).get(
+        reverse("mou_transition_confirm", args=[world.mou.pk, "cancel"]), follow=True
+    )
+    assert "This action is not available for this MoU now." in response.content.decode()
 
 
 def test_the_reason_for_cancelling_is_shown_on_the_page(client_as, world):
@@ -361,3 +423,22 @@ def test_the_export_costs_the_same_number_of_queries_for_3_or_60_mous(
     many, _response = list_queries(browser, _export=export_format)
 
     assert many == few
+
+
+def test_two_mous_with_the_same_number_show_their_authority_beside_it(client_as, world):
+    """Bến Lức's and Thạnh Lợi's MoUs no. 1 both read 1/BGN-UBND."""
+    import csv
+    import io
+
+    make_mou(world.thanh_loi, world.garment, number=1)
+    browser = client_as(world.official)
+    response = browser.get(reverse("mou_list"), {"_export": "csv"})
+    header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert header[:2] == ["Number", "Authority"]
+    assert sorted(row[:2] for row in rows) == [
+        ["1/BGN-UBND", "UBND xã Bến Lức"],
+        ["1/BGN-UBND", "UBND xã Thạnh Lợi"],
+    ]
+    page = browser.get(reverse("mou_list")).content.decode()
+    headings = [h for h in re.findall(r"<th[^>]*>\s*(?:<a[^>]*>)?\s*([^<]*?)\s*<", page) if h]
+    assert headings[:2] == ["Number", "Authority"]

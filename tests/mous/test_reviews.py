@@ -101,3 +101,21 @@ def test_the_official_records_a_final_review_from_the_mou_page(world, client):
     world.mou.refresh_from_db()
     assert world.mou.state == MouState.REVIEWED
     assert Review.objects.get(mou=world.mou).recommendation == "Renew"
+
+
+def test_a_review_dated_in_the_future_is_refused_with_a_message(world, client_as):
+    _active(world.mou)
+    response = client_as(world.official).submit(
+        f"/mous/{world.mou.pk}/",
+        {
+            "kind": ReviewKind.FINAL,
+            "reviewed_on": dmy(timezone.localdate() + timedelta(days=1)),
+            "assessment": Assessment.MET,
+        },
+        action=f"/mous/{world.mou.pk}/reviews/",
+        follow=True,
+    )
+    assert "A review cannot be dated in the future" in response.content.decode()
+    world.mou.refresh_from_db()
+    assert world.mou.state == MouState.ACTIVE
+    assert not Review.objects.exists()

@@ -413,6 +413,48 @@ def test_the_template_has_the_vietnamese_headers_and_imports_once_filled(
     assert client_as(w.business).get("/imports/template.pdf").status_code == 404
 
 
+def _template(client, w):
+    return load_workbook(io.BytesIO(client.get("/imports/template.xlsx").content))
+
+
+def test_the_template_lists_each_gender_once(placements_world, client_as):
+    notes = _template(client_as(placements_world.business), placements_world)["Hướng dẫn"]
+    genders = next(row[1].value for row in notes.iter_rows() if row[0].value == "Giới tính")
+    assert genders == "Nữ; Nam"
+
+
+def test_the_template_example_row_imports_if_copied(placements_world, client_as, upload):
+    w = placements_world
+    bring_to(make_mou(w.ben_luc, w.garment, number=4), MouState.ACTIVE)  # 4/BGN-UBND, this year
+    workbook = _template(client_as(w.business), w)
+    notes = list(workbook["Hướng dẫn"].iter_rows(values_only=True))
+    example = notes[[row[0] for row in notes].index("Ví dụ (một dòng)") + 2]
+
+    workbook.worksheets[0].append(example)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    batch = upload(w.business, buffer.getvalue(), "mau.xlsx")
+
+    assert (len(batch.rows), batch.row_errors) == (1, [])
+
+
+def test_the_template_offers_drop_down_lists_for_the_coded_columns(placements_world, client_as):
+    workbook = _template(client_as(placements_world.business), placements_world)
+    sheet = workbook.worksheets[0]
+    headers = {cell.column_letter: cell.value for cell in sheet[1]}
+    offered = {}
+    for validation in sheet.data_validations.dataValidation:
+        assert validation.type == "list"
+        column = str(validation.sqref).split(":")[0].rstrip("0123456789")
+        list_sheet, cells = validation.formula1.split("!")
+        listed = workbook[list_sheet.strip("'")][cells.replace("$", "")]
+        offered[headers[column]] = [row[0].value for row in listed]
+    assert offered["Giới tính"] == ["Nữ", "Nam"]
+    assert len(offered["Loại hỗ trợ"]) == 3 and "Việc làm" in offered["Loại hỗ trợ"]
+    assert "labour_12m_plus" in offered["Loại hợp đồng"]
+    assert "completed_prison" in offered["Mã nhóm đối tượng"]
+
+
 def test_problems_keep_their_codes_for_any_language():
     problem = Problem("wage_negative", column="monthly_wage")
     assert Problem.from_dict(problem.as_dict()) == problem

@@ -221,3 +221,89 @@ def test_the_form_is_closed_on_an_mou_not_signed(placements_world, client_as):
     w = placements_world
     response = client_as(w.business).get(f"/mous/{w.sent_mou.pk}/placements/new/")
     assert response.status_code == 403
+
+
+def test_a_negative_wage_does_not_hide_the_forms_other_mistakes(placements_world, client_as):
+    w = placements_world
+    url = f"/mous/{w.active_mou.pk}/placements/new/"
+    response = client_as(w.business).submit(
+        url,
+        form_data(
+            w,
+            monthly_wage="-100",
+            start_date="01/01/2000",
+            national_id="0792",
+            birth_year="1800",
+            full_name="",
+        ),
+    )
+    page = response.content.decode()
+    assert "The monthly wage cannot be negative." in page
+    assert "outside the MoU&#x27;s term" in page
+    assert "A national ID number has 12 digits" in page
+    assert "The birth year must be between" in page
+    assert "This field is required." in page
+    assert not Placement.objects.exists()
+
+
+def _pledge_minimum(w, minimum):
+    w.job_pledge.min_monthly_wage = minimum
+    w.job_pledge.save()
+
+
+def test_a_wage_below_the_pledged_minimum_asks_for_a_confirmation(placements_world, client_as):
+    w = placements_world
+    _pledge_minimum(w, 5_000_000)
+    url = f"/mous/{w.active_mou.pk}/placements/new/"
+    browser = client_as(w.business)
+
+    response = browser.submit(url, form_data(w, monthly_wage="650000"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "below the minimum of 5,000,000 VND pledged on line 1" in page
+    assert 'value="650000"' in page  # what was typed is kept
+    assert not Placement.objects.exists()
+
+    response = browser.submit(url, form_data(w, monthly_wage="650000", low_wage_confirmed="on"))
+
+    assert response.status_code == 302
+    assert Placement.objects.get().monthly_wage == 650_000
+
+
+def test_a_wage_at_the_pledged_minimum_is_recorded_at_once(placements_world, client_as):
+    w = placements_world
+    _pledge_minimum(w, 6_500_000)
+    url = f"/mous/{w.active_mou.pk}/placements/new/"
+
+    response = client_as(w.business).submit(url, form_data(w))
+
+    assert response.status_code == 302
+    assert Placement.objects.exists()
+
+
+@pytest.mark.parametrize("page", ["/", "/placements/"])
+def test_the_business_reaches_the_report_form_from_its_dashboard_and_placements(
+    placements_world, client_as, page
+):
+    w = placements_world
+    html = client_as(w.business).get(page).content.decode()
+    assert f'href="/mous/{w.active_mou.pk}/placements/new/"' in html
+    # The sent MoU takes no placements yet; the other partner's MoU is not theirs.
+    assert f'href="/mous/{w.sent_mou.pk}/placements/new/"' not in html
+    assert f'href="/mous/{w.quarry_mou.pk}/placements/new/"' not in html
+
+
+def test_the_report_links_are_for_business_representatives(placements_world, client_as):
+    html = client_as(placements_world.staff).get("/").content.decode()
+    assert 'data-testid="report-placement-links"' not in html
+
+
+def test_the_placement_list_shows_the_authority_beside_the_mou_number(placements_world, client_as):
+    w = placements_world
+    report(w)
+    page = client_as(w.staff).get("/placements/").content.decode()
+    assert (
+        f"{w.active_mou.document_number}</a>"
+        f'<span class="of-authority">{w.ben_luc.name}</span>' in page
+    )

@@ -151,8 +151,38 @@ def test_the_page_shows_the_same_figures(report_world, client_as):
     assert page.status_code == 200
     html = page.content.decode()
     body = html.split("<tbody")[1].split("</tbody>")[0]
-    assert "60%" in body and "50%" in body and "33%" in body
+    assert "60%" in body and "50%" in body and "33.3%" in body
     footer = re.findall(r"<td[^>]*>([^<]*)</td>", html.split("<tfoot")[1].split("</tfoot>")[0])
     # Total, pledged 13, delivered 5 (3 + 1 + 1), fulfilment 38%, still employed at 6
     # months 75% (P1, P6, P8 of P1, P2, P6, P8).
-    assert [cell.strip() for cell in footer if cell.strip()] == ["Total", "13", "5", "38%", "75%"]
+    assert [cell.strip() for cell in footer if cell.strip()] == ["Total", "13", "5", "38.5%", "75%"]
+
+
+def test_each_quarter_measures_the_mous_in_force_by_its_end(report_world, pledges, today):
+    """All three MoUs started two years ago and run another year: every quarter since
+    counts them, and their fulfilment is what they had delivered by the quarter's end, so
+    a quarter after the first one is not shown at 0 % while the MoUs deliver."""
+    rows = queries.period_rows(pledges, as_of=today)
+    current = rows[-1]
+    assert current.key == f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    assert (current.mous, current.pledged) == (3, 23)
+    assert current.delivered_to_date == 6  # P1 P2 P3 P6 P7 P8, all confirmed
+    assert current.fulfilment == 6 / 23
+    assert all(row.mous == 3 and row.pledged == 23 for row in rows)
+    first_delivery = next(row for row in rows if row.delivered)
+    later = rows[rows.index(first_delivery) + 1 :]
+    assert later and all(row.fulfilment for row in later)
+    assert [row.delivered_to_date for row in rows] == sorted(row.delivered_to_date for row in rows)
+
+
+def test_the_quarterly_page_says_what_each_column_counts(report_world, client_as):
+    page = client_as(report_world.admin).get("/reports/periods/").content.decode()
+    for heading in (
+        "MoUs in force",
+        "Places pledged by MoUs in force",
+        "Placements started in the quarter (confirmed)",
+        "Delivered by these MoUs by the quarter&#x27;s end",
+        "Fulfilment by the quarter&#x27;s end",
+    ):
+        assert heading in page
+    assert "26.1%" in page  # the current quarter: 6 of 23

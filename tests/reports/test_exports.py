@@ -24,8 +24,8 @@ def test_the_mou_export_keeps_the_filters(report_world, client_as):
     client = client_as(report_world.admin)
     rows = csv_rows(client.get("/reports/mous/?kind=training&_export=csv"))
     header, *lines, total = rows
-    assert header[:2] == ["MoU", "Year"]
-    assert [(line[0], line[5], line[7], line[10]) for line in lines] == [
+    assert header[:3] == ["MoU", "Authority", "Year"]
+    assert [(line[0], line[1], line[7], line[10]) for line in lines] == [
         ("10/BGN-UBND", "UBND xã Bến Lức", "2", "3")
     ]
     assert total[0] == "Total" and total[10:13] == ["3", "1", "33.3"]
@@ -47,7 +47,7 @@ def test_the_mou_export_follows_the_sort(report_world, client_as):
 def test_lagging_and_state_filters(report_world, client_as):
     client = client_as(report_world.admin)
     rows = csv_rows(client.get("/reports/mous/?lagging=on&_export=csv"))[1:-1]
-    assert {(row[0], row[5]) for row in rows} == {BL20, KB10}
+    assert {(row[0], row[1]) for row in rows} == {BL20, KB10}
     assert all(row[-1] == "yes" for row in rows)
     rows = csv_rows(client.get("/reports/mous/?state=reviewed&_export=csv"))
     assert rows[1:-1] == [] and rows[-1][10] == "0"
@@ -91,3 +91,14 @@ def test_the_province_summary_exports_two_sheets(report_world, client_as):
     assert [row[:2] for row in ranks] == [(1, report_world.garment.name)]
     text = client_as(report_world.official).get("/reports/province/?_export=csv")
     assert "Ranking" not in text.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_a_percentage_reads_the_same_on_the_page_and_in_the_export(report_world, client_as):
+    """Line 2 of MoU 10: 1 of 3 places delivered, 33.3 % on both (once "33%" and 33.3)."""
+    client = client_as(report_world.admin)
+    page = client.get("/reports/mous/?kind=training").content.decode()
+    exported = csv_rows(client.get("/reports/mous/?kind=training&_export=csv"))[1]
+
+    assert exported[12] == "33.3"
+    assert ">33.3%<" in page
+    assert ">33%<" not in page

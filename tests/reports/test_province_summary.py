@@ -1,5 +1,7 @@
 """The province summary: the figures provinces publish, and a ranking of partners."""
 
+import re
+
 from partnerships.models import Partner, PartnerStatus
 from tests.factories.reports import place
 
@@ -36,6 +38,28 @@ def test_staff_see_their_own_area(report_world, client_as):
     page = client_as(report_world.other_staff).get("/reports/province/").content.decode()
     assert "UBND xã Thạnh Lợi" in page
     assert figures(page)["employed"] == "0"
+
+
+def test_the_staff_page_is_titled_for_their_authority_not_the_province(report_world, client_as):
+    page = client_as(report_world.staff).get("/reports/province/").content.decode()
+    assert "<h1>Summary of your authority: UBND xã Bến Lức</h1>" in page
+    assert "Province summary" not in page
+    official = client_as(report_world.official).get("/reports/province/").content.decode()
+    assert "<h1>Province summary: UBND tỉnh Long An</h1>" in official
+
+
+def test_the_year_filter_offers_the_years_to_choose_from(report_world, client_as):
+    from django.utils import timezone
+
+    w = report_world
+    this_year = timezone.localdate().year
+    first_year = w.active_mou.term_start.year  # the MoUs started two years ago
+    page = client_as(w.official).get(f"/reports/province/?year={this_year}").content.decode()
+    select = page.split('<select id="summary-year" name="year">')[1].split("</select>")[0]
+    offered = [int(year) for year in re.findall(r'<option value="(\d+)"', select)]
+    assert offered == list(range(this_year, first_year - 1, -1))
+    assert f'<option value="{this_year}" selected>' in select
+    assert 'type="number" name="year"' not in page
 
 
 def test_the_ranking_orders_partners_by_delivery_or_retention(report_world, client_as):

@@ -2,6 +2,8 @@
 business sees its final PDF; outsiders get 404; and without a configured signer the page
 explains what to configure instead of failing."""
 
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -184,3 +186,23 @@ def test_the_signing_services_themselves_refuse_anyone_but_the_mous_staff(
         invitations.send_invitation(sent_mou, actor=getattr(world, who))
     assert not PdfRevision.objects.filter(mou=sent_mou).exists()
     assert not sent_mou.invitations.exists()
+
+
+def test_the_mou_pdf_command_writes_the_final_pdf_and_the_certificate(signed_mou, tmp_path):
+    from django.core.management import call_command
+
+    from partnerships.signing.revisions import final_revision
+
+    final, certificate = tmp_path / "final.pdf", tmp_path / "certificate.pdf"
+    call_command("mou_pdf", f"id:{signed_mou.pk}", out=str(final), final=True, stdout=io.StringIO())
+    call_command(
+        "mou_pdf",
+        signed_mou.public_id,
+        out=str(certificate),
+        certificate=True,
+        stdout=io.StringIO(),
+    )
+
+    assert final.read_bytes() == bytes(final_revision(signed_mou).pdf)
+    assert final.read_bytes() != bytes(signed_mou.signable_document.pdf)
+    assert certificate.read_bytes() == bytes(signed_mou.completion_certificate.pdf)

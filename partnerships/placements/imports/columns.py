@@ -10,11 +10,15 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
 
+from partnerships import formats
 from partnerships.models import (
     ContractType,
     Gender,
@@ -115,7 +119,7 @@ def _choice_help() -> list[tuple[str, str]]:
 
     with translation.override("vi"):
         return [
-            ("Giới tính", "; ".join(["Nam", "Nữ"] + [str(c.label) for c in Gender])),
+            ("Giới tính", "; ".join(str(c.label) for c in Gender)),
             ("Loại hỗ trợ", "; ".join(f"{c.value} ({c.label})" for c in PledgeKind)),
             ("Loại hợp đồng", "; ".join(f"{c.value} ({c.label})" for c in ContractType)),
             (
@@ -126,6 +130,58 @@ def _choice_help() -> list[tuple[str, str]]:
                 ),
             ),
         ]
+
+
+def _drop_down_values() -> dict[str, list[str]]:
+    """The values each coded column's drop-down list offers: what a person reads (the
+    Vietnamese label) where the import accepts it, the code where the code is what people
+    quote (contract types, target groups)."""
+    from django.utils import translation
+
+    with translation.override("vi"):
+        return {
+            "gender": [str(c.label) for c in Gender],
+            "kind": [str(c.label) for c in PledgeKind],
+            "contract_type": [c.value for c in ContractType],
+            "target_group": list(
+                TargetGroup.objects.filter(is_active=True).values_list("code", flat=True)
+            ),
+        }
+
+
+def example_row() -> dict[str, str]:
+    """One row that passes the import's checks if copied under an MoU numbered like the
+    example of this year: dates of today (never in the future, inside a current term)."""
+    today = timezone.localdate()
+    example = {column.key: column.example for column in COLUMNS}
+    example |= {
+        "mou_year": str(today.year),
+        "start_date": formats.day(today),
+        "consent_given_on": formats.day(today),
+        "birth_year": str(today.year - 30),
+    }
+    return example
+
+
+def _add_drop_downs(workbook: Workbook, sheet) -> None:
+    """Excel drop-down lists (data validation) on the coded columns, their values kept on a
+    hidden sheet: a list written inline is limited to 255 characters."""
+    lists = workbook.create_sheet("Danh mục")
+    lists.sheet_state = "hidden"
+    positions = {column.key: index for index, column in enumerate(COLUMNS, start=1)}
+    for list_column, (key, values) in enumerate(_drop_down_values().items(), start=1):
+        letter = get_column_letter(list_column)
+        lists.cell(row=1, column=list_column, value=key)
+        for row, value in enumerate(values, start=2):
+            lists.cell(row=row, column=list_column, value=value)
+        source = f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(values) + 1}"
+        validation = DataValidation(type="list", formula1=source, allow_blank=True)
+        validation.error = "Chọn một giá trị trong danh sách."
+        validation.errorTitle = str(COLUMNS_BY_KEY[key].header_vi)
+        validation.showErrorMessage = True
+        target = get_column_letter(positions[key])
+        validation.add(f"{target}2:{target}{_TEMPLATE_ROWS}")
+        sheet.add_data_validation(validation)
 
 
 def template_xlsx() -> bytes:
@@ -160,12 +216,15 @@ def template_xlsx() -> bytes:
     notes.append([])
     notes.append(["Ví dụ (một dòng)"])
     notes.append([column.header_vi for column in COLUMNS])
-    notes.append([column.example for column in COLUMNS])
+    example = example_row()
+    notes.append([example[column.key] for column in COLUMNS])
+    _add_drop_downs(workbook, sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+_TEMPLATE_ROWS = 5000  # rows of the first sheet that get the drop-down lists
 _TEXT_COLUMNS = {"mou_number", "national_id", "start_date", "consent_given_on"}
 
 

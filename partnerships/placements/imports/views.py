@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from partnerships.authorities.permissions import can_import_placements
 from partnerships.core.access import role_required
-from partnerships.core.downloads import spreadsheet
+from partnerships.core.downloads import attachment, spreadsheet
 from partnerships.models import ImportBatch, Mou, Pledge
 from partnerships.placements.forms import ImportUploadForm
 from partnerships.placements.imports import service
@@ -149,5 +149,5 @@ def import_template(request, extension):
         response = HttpResponse(template_xlsx(), content_type=XLSX_TYPE)
     else:
         response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mau-nhap-tiep-nhan.{extension}"'
+    attachment(response, f"mau-nhap-tiep-nhan.{extension}")
     return response

@@ -32,3 +32,39 @@ function letKeyboardScrollWideBoxes() {
 
 document.addEventListener("DOMContentLoaded", letKeyboardScrollWideBoxes);
 window.addEventListener("resize", letKeyboardScrollWideBoxes);
+
+// The MoU form: the signatory list offers only the chosen partner's contacts (each option
+// carries data-partner). The server checks it too; this only spares a wrong choice.
+function offerThePartnersContacts(partnerSelect) {
+  const signatory = partnerSelect.form.querySelector("select[name='partner_signatory']");
+  if (!signatory) return;
+  for (const option of signatory.options) {
+    if (!option.dataset.partner) continue;
+    const ofThePartner = option.dataset.partner === partnerSelect.value;
+    option.hidden = !ofThePartner;
+    option.disabled = !ofThePartner;
+    if (!ofThePartner && option.selected) signatory.value = "";
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const select of document.querySelectorAll("select[name='partner']")) {
+    if (!select.form || !select.form.querySelector("select[name='partner_signatory']")) continue;
+    offerThePartnersContacts(select);
+    select.addEventListener("change", () => offerThePartnersContacts(select));
+  }
+});
+
+// A table wider than its box gets a visible hint above it ("more columns to the right"):
+// the hint is the element marked data-scroll-hint just before the box.
+function showScrollHints() {
+  for (const hint of document.querySelectorAll("[data-scroll-hint]")) {
+    const box = hint.nextElementSibling;
+    if (!box) continue;
+    const scrollers = [box, ...box.querySelectorAll(".data-table")];
+    hint.hidden = !scrollers.some((element) => element.scrollWidth > element.clientWidth + 1);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", showScrollHints);
+window.addEventListener("resize", showScrollHints);
