@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from partnerships.models import MouState
+from tests.factories.signing import certify, invite
 from tests.factories.world import bring_to
 
 
@@ -27,3 +28,12 @@ def fresh_rate_limits():
 @pytest.fixture
 def sent_mou(world):
     return bring_to(world.mou, MouState.SENT)
+
+
+@pytest.fixture
+def invited(client_as, world, sent_mou, signing_settings):
+    """A sent MoU the authority certified, its invitation (with the emailed link), and the
+    staff member's browser that did both."""
+    staff = client_as(world.staff)
+    assert certify(staff, sent_mou).status_code == 302
+    return sent_mou, invite(staff, sent_mou), staff

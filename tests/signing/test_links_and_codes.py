@@ -17,7 +17,6 @@ from partnerships.models import (
 from partnerships.signing.invitations import CODE_INTERVAL
 from tests.factories.signing import (
     anonymous,
-    certify,
     confirm_code,
     invite,
     link,
@@ -27,13 +26,6 @@ from tests.factories.signing import (
     signer_get,
     signer_post,
 )
-
-
-@pytest.fixture
-def invited(client_as, world, sent_mou, signing_settings):
-    staff = client_as(world.staff)
-    assert certify(staff, sent_mou).status_code == 302
-    return sent_mou, invite(staff, sent_mou), staff
 
 
 def test_only_a_hash_of_the_token_is_stored(invited):

@@ -18,9 +18,7 @@ from partnerships.signing import page_images
 from partnerships.signing.signer_session import SESSION_KEY
 from tests.factories.signing import (
     anonymous,
-    certify,
     confirm_code,
-    invite,
     link,
     open_link,
     page_text,
@@ -31,16 +29,9 @@ from tests.factories.signing import (
 from tests.factories.web import CsrfRejected
 
 
-@pytest.fixture
-def invited(client_as, world, sent_mou, signing_settings):
-    staff = client_as(world.staff)
-    assert certify(staff, sent_mou).status_code == 302
-    return sent_mou, invite(staff, sent_mou)
-
-
 def test_opening_the_link_gives_a_new_session_id(invited):
     """A session id planted in the signer's browser before the link is opened is useless."""
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     browser = anonymous()
     browser.get(reverse("verify"))
     planted = browser.session.session_key
@@ -50,7 +41,7 @@ def test_opening_the_link_gives_a_new_session_id(invited):
 
 
 def test_a_form_naming_another_invitation_changes_nothing(invited):
-    mou, invitation = invited
+    mou, invitation, _staff = invited
     browser = anonymous()
     response = signer_post(
         browser,
@@ -72,7 +63,7 @@ def test_without_the_link_no_signing_address_answers(invited):
 
 
 def test_page_images_of_other_revisions_or_pages_are_not_found(invited):
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     browser = anonymous()
     open_link(browser, invitation.token)
     assert browser.get(reverse("invitation_page_image", args=[1, 1])).status_code == 200
@@ -82,7 +73,7 @@ def test_page_images_of_other_revisions_or_pages_are_not_found(invited):
 
 
 def test_after_expiry_the_session_reaches_no_document(invited):
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     browser = anonymous()
     open_link(browser, invitation.token)
     SigningInvitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
@@ -93,7 +84,7 @@ def test_after_expiry_the_session_reaches_no_document(invited):
 
 
 def test_every_signing_response_keeps_the_token_to_itself(invited):
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     browser = anonymous()
     opened = browser.get(link(invitation.token))
     assert opened["Referrer-Policy"] == "no-referrer"
@@ -109,7 +100,7 @@ def test_every_signing_response_keeps_the_token_to_itself(invited):
     "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example"]
 )
 def test_the_language_switch_does_not_send_the_signer_away(invited, next_url):
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     browser = anonymous()
     open_link(browser, invitation.token)
     response = browser.post_by_hand(reverse("set_language"), {"language": "vi", "next": next_url})
@@ -118,7 +109,7 @@ def test_the_language_switch_does_not_send_the_signer_away(invited, next_url):
 
 
 def test_posts_without_the_csrf_token_are_refused(invited):
-    mou, invitation = invited
+    mou, invitation, _staff = invited
     browser = anonymous()
     open_link(browser, invitation.token)
     pk = browser.session[SESSION_KEY]
@@ -130,7 +121,7 @@ def test_posts_without_the_csrf_token_are_refused(invited):
 
 
 def test_names_and_reasons_are_text_in_the_page_and_the_emails(invited, world):
-    mou, invitation = invited
+    mou, invitation, _staff = invited
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     mou.partner.name = hostile
     mou.partner.save()
@@ -153,7 +144,7 @@ def test_a_body_far_over_the_upload_limit_is_refused_before_it_is_read(invited, 
     """Django stores a multipart body (to a temporary file) before any view runs: the CSRF
     check reads the form. A body announced far over every upload limit is refused unread,
     so nobody fills the server's disk or memory through /signing/upload/."""
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     browser = anonymous()
     open_link(browser, invitation.token)
     announced = 10 * settings.SIGNING_MAX_UPLOAD_MB * 1024 * 1024
@@ -166,7 +157,7 @@ def test_a_body_far_over_the_upload_limit_is_refused_before_it_is_read(invited, 
 
 
 def test_a_decline_reason_too_long_to_read_is_refused(invited):
-    mou, invitation = invited
+    mou, invitation, _staff = invited
     browser = anonymous()
     response = signer_post(
         browser, invitation.token, "invitation_decline", {"reason": "spam " * 100_000}
@@ -178,7 +169,7 @@ def test_a_decline_reason_too_long_to_read_is_refused(invited):
 
 
 def test_guessing_the_code_from_many_browsers_shares_one_count(invited, settings):
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     first = anonymous()
     code = request_code(first, invitation.token)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
@@ -193,7 +184,7 @@ def test_guessing_the_code_from_many_browsers_shares_one_count(invited, settings
 
 
 def test_the_signers_page_cannot_be_framed_by_another_site(invited):
-    _mou, invitation = invited
+    _mou, invitation, _staff = invited
     response = signer_get(anonymous(), invitation.token)
     assert response["X-Frame-Options"] == "DENY"
 

@@ -31,13 +31,6 @@ from tests.factories.signing import (
 from tests.factories.web import BrowserClient
 
 
-@pytest.fixture
-def invited(client_as, world, sent_mou, signing_settings):
-    staff = client_as(world.staff)
-    assert certify(staff, sent_mou).status_code == 302
-    return sent_mou, invite(staff, sent_mou), staff
-
-
 def text(response) -> str:
     return page_text(response).replace("&#x27;", "'")
 
