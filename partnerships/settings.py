@@ -123,7 +123,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "partnerships.core.sessions.RenewIdleSessions",
-    "django.middleware.locale.LocaleMiddleware",
+    "partnerships.core.language.ChosenLanguage",
     "partnerships.core.middleware.RefuseOversizedBodies",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -174,7 +174,7 @@ def client_as(db):
     CSRF as the site does: post forms with `submit()` (tests/factories/web.py)."""
 
     def login(user, language="en"):
-        browser = BrowserClient(HTTP_ACCEPT_LANGUAGE=language)
+        browser = BrowserClient(language=language)
         if user is not None:
             browser.force_login(user)
         return browser

@@ -49,6 +49,26 @@ def test_pages_are_vietnamese_by_default_and_switch_to_english(world, page):
     assert page.locator("h1").inner_text() == "MoUs"
 
 
+def test_a_browser_set_to_english_gets_vietnamese_until_the_reader_chooses_english(
+    world, open_browser
+):
+    page = open_browser(locale="en-US")
+    page.goto("/login/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    if vietnamese_catalogue_compiled():
+        assert page.locator("h1").inner_text() != "Log in"
+
+    page.locator('button[name="language"][value="en"]').click()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    log_in(page, world.staff)
+
+    # The choice is kept: a page opened later in the same browser is still in English.
+    later = page.context.new_page()
+    later.goto("/mous/")
+    assert later.locator("html").get_attribute("lang") == "en"
+    assert later.locator("h1").inner_text() == "MoUs"
+
+
 def test_the_content_security_policy_blocks_nothing_the_pages_need(world, page):
     page.add_init_script(RECORD_CSP_VIOLATIONS)
     console_violations = []

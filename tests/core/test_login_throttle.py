@@ -15,7 +15,7 @@ LOCKED = "Too many failed logins"
 
 
 def log_in(password, *, username="staff", address="203.0.113.7", url="/login/"):
-    browser = BrowserClient(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=address)
+    browser = BrowserClient(language="en", REMOTE_ADDR=address)
     return browser, browser.submit(url, {"username": username, "password": password})
 
 
@@ -81,7 +81,7 @@ def test_the_lockout_ends_after_the_cool_off(world):
 
 def test_the_lockout_page_is_translated(world):
     fail(settings.AXES_FAILURE_LIMIT)
-    browser = BrowserClient(HTTP_ACCEPT_LANGUAGE="vi", REMOTE_ADDR="203.0.113.7")
+    browser = BrowserClient(REMOTE_ADDR="203.0.113.7")
     with translation.override("vi"):
         title = translation.gettext(LOCKED)
     assert title != LOCKED

@@ -66,7 +66,7 @@ def sign_new_field(pdf: bytes, signer, field_name: str) -> bytes:
 
 
 def anonymous() -> BrowserClient:
-    return BrowserClient(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="Test browser 1.0")
+    return BrowserClient(language="en", HTTP_USER_AGENT="Test browser 1.0")
 
 
 def mou_page(mou) -> str:

@@ -67,10 +67,16 @@ def form_token(page_url: str, html: str, action: str) -> str:
 
 
 class BrowserClient(Client):
-    """A test client with the CSRF check on, as in production."""
+    """A test client with the CSRF check on, as in production.
 
-    def __init__(self, **defaults):
+    `language="en"` acts as a reader who chose English with the language buttons (the
+    language cookie); without it the pages are in the registry's default, Vietnamese.
+    """
+
+    def __init__(self, *, language: str | None = None, **defaults):
         super().__init__(enforce_csrf_checks=True, **defaults)
+        if language:
+            self.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
     def submit(self, page: str, data=None, *, action: str | None = None, **extra):
         """Submit the form of `page` that posts to `action` (default: the page itself) as a
