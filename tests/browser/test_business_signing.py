@@ -9,7 +9,6 @@ which the live server shares with the test.
 """
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,7 +27,7 @@ from partnerships.models import (
 from partnerships.signing import authority, invitations
 from partnerships.signing.pdf import pades
 from tests.factories import bring_to
-from tests.factories.browser import log_in
+from tests.factories.browser import log_in, outside_the_browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -111,13 +110,6 @@ def expect_signed(page):
     assert vi("Signed by both parties") in page.get_by_test_id("signer-state").inner_text()
     assert page.get_by_test_id("signed").is_visible()
     assert page.locator("#seal").count() == 0  # nothing left to sign
-
-
-def outside_the_browser(work, *args):
-    """Run `work` in a thread of its own: pyHanko runs an event loop, and this thread already
-    has Playwright's."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work, *args).result()
 
 
 def download(page, selector) -> bytes:

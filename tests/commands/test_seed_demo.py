@@ -18,15 +18,22 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from pyhanko.keys import load_cert_from_pemder
 
 from partnerships.authorities.permissions import visible_mous
 from partnerships.models import (
+    AuditEvent,
     Authority,
+    Confirmation,
     Mou,
     MouState,
     Partner,
     PdfRevision,
+    Person,
+    Placement,
+    PlacementStatus,
+    PledgeKind,
     Signature,
 )
 from partnerships.signing.demo_pki import ROOT_NAME
@@ -73,7 +80,7 @@ def test_it_creates_mous_in_every_state(seeded_demo, db):
 def test_running_it_twice_creates_nothing_new(seeded_demo, db):
     assert seeded_demo.counts_after_second == seeded_demo.counts_after_first
     assert seeded_demo.counts_after_first["partnerships.Mou"] >= len(MouState.values)
-    assert "(0 new MoUs)" in seeded_demo.second_output
+    assert "(0 new MoUs," in seeded_demo.second_output
     assert "password unchanged" in seeded_demo.second_output
     assert "password unchanged" not in seeded_demo.first_output
 
@@ -139,3 +146,39 @@ def test_the_demo_pki_says_it_is_a_demo_and_is_made_once(seeded_demo, db):
 def test_the_sent_demo_mou_waits_for_the_authority(seeded_demo, db):
     sent = Mou.objects.get(state=MouState.SENT)
     assert not sent.pdf_revisions.exists()
+
+
+def test_the_demo_partners_delivered_through_the_services(seeded_demo, db):
+    placements = Placement.objects.all()
+    assert 20 <= placements.count() <= 60  # a commune's scale
+    assert set(placements.values_list("confirmation", flat=True)) == set(Confirmation.values)
+    assert placements.filter(status=PlacementStatus.LEFT, end_date__isnull=False).exists()
+    assert placements.filter(kind=PledgeKind.VOCATIONAL_TRAINING).exists()
+    # Everyone placed gave consent, and every step left its audit event.
+    people = Person.objects.filter(placements__isnull=False).distinct()
+    assert not people.filter(consent_given_on__isnull=True).exists()
+    reported = AuditEvent.objects.filter(action="placement.reported").count()
+    assert reported == placements.count()
+    # Staff who record a placement themselves confirm it as they record it.
+    confirmed_by_a_decision = placements.filter(confirmation=Confirmation.CONFIRMED).exclude(
+        reported_by__username__startswith="demo_staff"
+    )
+    assert AuditEvent.objects.filter(action="placement.confirmed").count() == (
+        confirmed_by_a_decision.count()
+    )
+    assert re.search(r", [1-9]\d* placements reported", seeded_demo.first_output)
+    assert "(0 new MoUs, 0 placements reported)" in seeded_demo.second_output
+
+
+def test_the_demo_official_sees_delivery_retention_and_a_lagging_partner(seeded_demo, client_as):
+    official = User.objects.get(username="demo_official")
+
+    response = client_as(official).get(reverse("report_province"))
+
+    summary, people = response.context["summary"], response.context["people"]
+    assert people["delivered_jobs"] > 0 and people["delivered_training"] > 0
+    assert people["awaiting"] >= 1
+    assert summary.retention_6 is not None and summary.retention_12 is not None
+    assert summary.lagging_mous >= 1
+    lagging = [row["name"] for row in summary.ranking if row["lagging_mous"]]
+    assert any("Cơ khí Thạnh Lợi" in name for name in lagging)

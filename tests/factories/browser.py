@@ -3,6 +3,7 @@ through the form, and the evidence a failed test leaves."""
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,3 +45,10 @@ def log_in(page, user):
     page.fill("#id_password", "pw-" + user.username)
     page.locator("main form button[type=submit], main form input[type=submit]").first.click()
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def outside_the_browser(work, *args, **kwargs):
+    """Run `work` in a thread of its own: pyHanko runs an event loop, and a browser test's
+    thread already has Playwright's."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work, *args, **kwargs).result()

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnerships.documents import rendering
+from partnerships.management import demo_delivery
 from partnerships.models import (
     Assessment,
     Authority,
@@ -167,6 +168,7 @@ USERS = [
     ("demo_business", Role.BUSINESS_REPRESENTATIVE, None, "0399000101", "Nguyễn Thị Hoa"),
     ("demo_admin", Role.ADMINISTRATOR, "la", None, "Quản trị hệ thống"),
     ("demo_staff_hanam", Role.AUTHORITY_STAFF, "hn-kimbang", None, "Cán bộ phường Kim Bảng"),
+    ("demo_staff_thanhloi", Role.AUTHORITY_STAFF, "la-thanhloi", None, "Cán bộ xã Thạnh Lợi"),
 ]
 
 
@@ -181,6 +183,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, **options):
         self._setup = None
+        self.placed = 0
         with transaction.atomic():
             authorities = self._authorities()
             partners = self._partners(authorities)
@@ -190,7 +193,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  Signed with the DEMO PKI in {settings.DEMO_PKI_DIR} (trusted only by this demo)."
             )
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new MoUs)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready ({created} new MoUs, {self.placed} placements reported)."
+            )
+        )
 
     def _authorities(self) -> dict[str, Authority]:
         by_key: dict[str, Authority] = {}
@@ -276,6 +283,7 @@ class Command(BaseCommand):
             ("la-h-benluc", 5, garment, MouState.REVIEWED, "Chương trình việc làm 2024-2025"),
             ("la-thanhloi", 1, mechanics, MouState.DECLINED, "Học nghề cơ khí"),
             ("la-thanhloi", 2, mechanics, MouState.CANCELLED, "Việc làm thời vụ"),
+            ("la-thanhloi", 3, mechanics, MouState.ACTIVE, "Việc làm ngành cơ khí"),
             ("hn-kimbang", 1, quarry, MouState.ACTIVE, "Tiếp nhận lao động khai thác đá"),
             ("hn-h-kimbang", 2, quarry, MouState.TERMINATED, "Việc làm ngành đá 2024"),
         ]
@@ -285,13 +293,14 @@ class Command(BaseCommand):
             if Mou.objects.filter(authority=authority, year=year, number=number).exists():
                 continue
             mou = self._draft(authority, number, year, partner, title, wanted, today)
-            self._advance(mou, wanted)
+            self._advance(mou, wanted, plan=demo_delivery.plan_for(authority_key, mou))
             created += 1
         return created
 
     def _draft(self, authority, number, year, partner, title, wanted, today) -> Mou:
         started = wanted in {MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
-        term_start = today - timedelta(days=200) if started else today + timedelta(days=30)
+        # Started MoUs began 400 days ago: old enough for retention at 3, 6 and 12 months.
+        term_start = today - timedelta(days=400) if started else today + timedelta(days=30)
         if wanted == MouState.SIGNED:
             term_start = today + timedelta(days=10)
         mou = Mou.objects.create(
@@ -353,8 +362,9 @@ class Command(BaseCommand):
             self._setup = demo_setup(directory, public_base_url=settings.PUBLIC_BASE_URL)
         return self._setup
 
-    def _advance(self, mou: Mou, wanted: str) -> None:
-        """Walk the MoU through the real transitions up to the wanted state."""
+    def _advance(self, mou: Mou, wanted: str, plan=None) -> None:
+        """Walk the MoU through the real transitions up to the wanted state; while it is
+        active, the partner delivers what `plan` says (before any review or termination)."""
         if wanted == MouState.DRAFT:
             return
         if wanted == MouState.CANCELLED:
@@ -370,6 +380,8 @@ class Command(BaseCommand):
         if wanted == MouState.SIGNED:
             return
         lifecycle.perform(mou, "activate", actor=None)
+        if plan is not None:
+            self.placed += demo_delivery.deliver(mou, plan, today=timezone.localdate())
         if wanted == MouState.TERMINATED:
             lifecycle.perform(
                 mou, "terminate", actor=None, note="Doanh nghiệp tạm ngừng khai thác (DEMO)."
