@@ -71,6 +71,7 @@ urlpatterns = [
     path("templates/", templates.template_list, name="template_list"),
     path("templates/versions/<int:pk>.docx", templates.template_download, name="template_download"),
     path("placements/", placements.placement_list, name="placement_list"),
+    path("placements/open/", placements.open_places, name="open_places"),
     path("placements/confirm/", placements.placement_confirm_many, name="placement_confirm_many"),
     path("placements/<int:pk>/", placements.placement_detail, name="placement_detail"),
     path("placements/<int:pk>/confirm/", placements.placement_confirm, name="placement_confirm"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
 from partnerships.authorities.permissions import (
     can_confirm_placement,
@@ -20,6 +21,7 @@ from partnerships.authorities.permissions import (
     has_role,
 )
 from partnerships.core.access import role_required
+from partnerships.core.downloads import table_download
 from partnerships.core.params import whole_number
 from partnerships.models import Confirmation, Placement, Role
 from partnerships.mous import selectors
@@ -27,6 +29,8 @@ from partnerships.placements import selectors as placement_selectors
 from partnerships.placements import services as placements
 from partnerships.placements.delivery import RETENTION_MONTHS
 from partnerships.placements.forms import EndPlacementForm, PlacementReportForm, RejectForm
+from partnerships.placements.open_places import open_lines
+from partnerships.placements.open_places_table import OpenPlaceFilter, OpenPlaceTable
 from partnerships.placements.rules import wage_below_minimum
 
 
@@ -264,3 +268,18 @@ def _show_problems(form, problems) -> None:
         field = problem.column if problem.column in form.fields else None
         if field is None or field not in form.errors:
             form.add_error(field, problem.message)
+
+
+@role_required
+def open_places(request):
+    """Pledge lines with places still open, to send people to: filterable and exportable."""
+    lines = open_lines(user=request.user)
+    place_filter = OpenPlaceFilter(request.GET or None, lines=lines)
+    table = OpenPlaceTable(place_filter.qs if place_filter.is_bound else lines)
+    export_format = request.GET.get("_export")
+    if export_format in ("csv", "xlsx"):
+        # The export keeps the filters and the sort, and holds every matching line.
+        RequestConfig(request, paginate=False).configure(table)
+        return table_download(table, file_name="open-places", file_format=export_format)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "placements/open_places.html", {"filter": place_filter, "table": table})
