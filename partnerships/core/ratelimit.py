@@ -89,6 +89,11 @@ def spend(budgets: list[tuple[str, str, int]], *, amount: int, window: int) -> b
     return True
 
 
+def forget(budgets: list[tuple[str, str]]) -> None:
+    """Start the counts of these (scope, key) pairs afresh."""
+    RateLimitCounter.objects.filter(key__in=[_key(scope, key) for scope, key in budgets]).delete()
+
+
 def _locked_counter(digest: str, *, now, window: int) -> RateLimitCounter:
     counter = RateLimitCounter.objects.select_for_update().filter(key=digest).first()
     if counter is not None:
