@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from partnerships.dashboard.selectors import work_queues
 from partnerships.models import (
     AuditEvent,
     Confirmation,
@@ -132,8 +133,11 @@ def test_the_conflict_reaches_the_managing_staff_who_settle_it(registered):
     placement = Placement.objects.get(identity_conflict__isnull=False)
     staff = browser(w.staff)
 
-    # On their dashboard and in their list, marked; the business sees no mark.
+    # On their dashboard (theirs only) and in their list, marked; the business sees no mark.
     assert "Reports with a person&#x27;s details to check" in staff.get("/").content.decode()
+    for user, count in [(w.staff, 1), (w.other_staff, None), (w.official, None), (w.admin, None)]:
+        queues = {queue.key: queue.count for queue in work_queues(user=user)}
+        assert queues.get("identity_conflicts") == count
     queue = staff.get("/placements/?queue=identity_conflicts")
     assert [row.pk for row in queue.context["page"]] == [placement.pk]
     assert 'data-testid="identity-check"' in queue.content.decode()
