@@ -97,6 +97,12 @@ _DEV_NAME_KEY = "ZGV2LW9ubHktcGVyc29uLW5hbWUta2V5LW5vdC1wcmQ="
 PERSON_NAME_KEYS = env_list("PERSON_NAME_KEY", []) or [
     env_secret("PERSON_NAME_KEY", dev_default=_DEV_NAME_KEY)
 ]
+# How many national ID numbers may be matched against the registry (report form and import
+# previews, partnerships/placements/lookups.py) per user and per business in 24 hours: the
+# answers reveal nothing, but a number checked is still a question asked of the registry.
+# By default one import file of the largest size (20,000 rows) per user a day.
+PERSON_LOOKUPS_PER_USER_PER_DAY = env_int("PERSON_LOOKUPS_PER_USER_PER_DAY", 20_000)
+PERSON_LOOKUPS_PER_BUSINESS_PER_DAY = env_int("PERSON_LOOKUPS_PER_BUSINESS_PER_DAY", 40_000)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

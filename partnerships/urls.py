@@ -77,6 +77,11 @@ urlpatterns = [
     path("placements/<int:pk>/confirm/", placements.placement_confirm, name="placement_confirm"),
     path("placements/<int:pk>/reject/", placements.placement_reject, name="placement_reject"),
     path("placements/<int:pk>/end/", placements.placement_end, name="placement_end"),
+    path(
+        "placements/<int:pk>/identity/",
+        placements.placement_settle_identity,
+        name="placement_settle_identity",
+    ),
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path(

@@ -83,6 +83,11 @@ def _user_partner_id(user) -> int | None:
     return profile.partner_id if profile else None
 
 
+def user_partner_id(user) -> int | None:
+    """The partner (business) a business representative acts for, if any."""
+    return _user_partner_id(user) if has_role(user, Role.BUSINESS_REPRESENTATIVE) else None
+
+
 def authority_scope(user) -> set[int] | None:
     """Authority ids whose MoUs the user may see; None means all (administrators)."""
     if is_administrator(user):
@@ -360,9 +365,26 @@ def placements_to_confirm(user, queryset=None):
     queryset = Placement.objects.all() if queryset is None else queryset
     if not (is_administrator(user) or has_role(user, Role.AUTHORITY_STAFF)):
         return queryset.none()
-    queryset = queryset.filter(confirmation=Confirmation.REPORTED)
+    # Those held for an identity check wait for the person's managing authority first.
+    queryset = queryset.filter(confirmation=Confirmation.REPORTED, identity_conflict__isnull=True)
     scope = _staff_scope(user)
     return queryset if scope is None else queryset.filter(pledge__mou__authority_id__in=scope)
+
+
+def identity_conflicts_to_settle(user, queryset=None):
+    """Placements held for an identity check that this user settles: those of people whose
+    identity the user may see (staff of the managing authority only)."""
+    from partnerships.models import Placement
+
+    queryset = Placement.objects.all() if queryset is None else queryset
+    scope = identity_scope(user)
+    if not scope:
+        return queryset.none()
+    return queryset.filter(
+        identity_conflict__isnull=False,
+        person__owning_authority_id__in=scope,
+        person__consent_withdrawn_on__isnull=True,
+    )
 
 
 def can_confirm_placement(user, placement) -> bool:

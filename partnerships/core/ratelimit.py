@@ -63,3 +63,45 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def spend(budgets: list[tuple[str, str, int]], *, amount: int, window: int) -> bool:
+    """Take `amount` from each budget (scope, key, limit) at once, or from none of them.
+
+    For limits on a quantity rather than on requests (ID numbers checked, not forms sent):
+    False, counting nothing, when any budget would go over its limit within `window`
+    seconds of its first use; so a refused file does not eat what is left of the day.
+    """
+    now = timezone.now()
+    digests = sorted((_key(scope, key), limit) for scope, key, limit in budgets)
+    with transaction.atomic():
+        counters = []
+        for digest, limit in digests:  # locked in one order: two spenders cannot deadlock
+            counter = _locked_counter(digest, now=now, window=window)
+            if counter.window_ends <= now:
+                counter.hits, counter.window_ends = 0, now + timedelta(seconds=window)
+            if counter.hits + amount > limit:
+                return False
+            counters.append(counter)
+        for counter in counters:
+            counter.hits += amount
+            counter.save(update_fields=["hits", "window_ends"])
+    return True
+
+
+def forget(budgets: list[tuple[str, str]]) -> None:
+    """Start the counts of these (scope, key) pairs afresh."""
+    RateLimitCounter.objects.filter(key__in=[_key(scope, key) for scope, key in budgets]).delete()
+
+
+def _locked_counter(digest: str, *, now, window: int) -> RateLimitCounter:
+    counter = RateLimitCounter.objects.select_for_update().filter(key=digest).first()
+    if counter is not None:
+        return counter
+    try:
+        with transaction.atomic():
+            return RateLimitCounter.objects.create(
+                key=digest, hits=0, window_ends=now + timedelta(seconds=window)
+            )
+    except IntegrityError:  # another worker created it just now: count in its row
+        return RateLimitCounter.objects.select_for_update().get(key=digest)

@@ -1,6 +1,7 @@
 """The dashboard's work queues: what waits for the user, each a count and the address of
-the list that shows exactly those items. Counted in two queries whatever the data (one
-over MoUs, one over placements), through the same scope rules as every list."""
+the list that shows exactly those items. Counted in a few queries whatever the data (one
+over MoUs, one over placements, one over the identity checks of staff who settle them),
+through the same scope rules as every list."""
 
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.authorities.permissions import (
     has_any_role,
+    identity_conflicts_to_settle,
+    identity_scope,
     placements_to_confirm,
     visible_mous,
 )
@@ -19,6 +22,7 @@ from partnerships.models import Role
 from partnerships.mous import queues
 
 PLACEMENTS_TO_CONFIRM = "placements_to_confirm"
+IDENTITY_CONFLICTS = "identity_conflicts"
 
 STAFF = [Role.AUTHORITY_STAFF, Role.ADMINISTRATOR]
 
@@ -75,4 +79,17 @@ def work_queues(*, user, now=None) -> list[WorkQueue]:
                 url=f"{reverse('placement_list')}?{urlencode({'queue': 'to_confirm'})}",
             ),
         )
+    if identity_scope(user):
+        # Only when there is one: the check is rare, and a zero would only add noise.
+        to_settle = identity_conflicts_to_settle(user).count()
+        if to_settle:
+            result.insert(
+                0,
+                WorkQueue(
+                    key=IDENTITY_CONFLICTS,
+                    label=_("Reports with a person's details to check"),
+                    count=to_settle,
+                    url=f"{reverse('placement_list')}?{urlencode({'queue': IDENTITY_CONFLICTS})}",
+                ),
+            )
     return result

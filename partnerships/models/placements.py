@@ -264,3 +264,30 @@ class Placement(FSMModelMixin, models.Model):
     )
     def reject(self) -> None:
         """Staff of the MoU's authority find the report wrong; it never counts."""
+
+
+class IdentityConflict(models.Model):
+    """A report whose details differ from the person registered under the same ID number,
+    made by someone who may not see that person (a business, or staff of another authority).
+
+    The reporter is told nothing (the answer is the same as for a new number: the
+    placement awaits confirmation); the staff of the person's managing authority compare the
+    details and decide. Until they do, the placement cannot be confirmed. The reported name
+    is kept only encrypted and only until the conflict is settled (the row is then deleted).
+    """
+
+    placement = models.OneToOneField(
+        Placement, on_delete=models.CASCADE, related_name="identity_conflict"
+    )
+    reported_name_encrypted = models.TextField(editable=False)
+    reported_gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    reported_birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity conflict")
+        verbose_name_plural = _("identity conflicts")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -60,6 +60,15 @@ MESSAGES = {
         "Row %(row)s gives the same national ID number with a different name, gender or birth year."
     ),
     "already_recorded": _("This placement is already recorded."),
+    "identity_check_pending": _(
+        "The details reported for this person differ from those registered: the authority "
+        "that manages the person checks them first; the placement can be confirmed after that."
+    ),
+    "lookup_limit": _(
+        "Too many national ID numbers were checked from your account or your business in the "
+        "last 24 hours. Nothing was saved. Try again tomorrow, or ask the authority's staff to "
+        "record these placements."
+    ),
     "changed_meanwhile": _(
         "Someone else changed this record at the same moment. Reload the page and try again."
     ),

@@ -3,11 +3,12 @@ partnerships.authorities.permissions; counts come from partnerships.placements.d
 
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from partnerships.authorities.permissions import (
     can_report_placement,
     has_role,
+    identity_conflicts_to_settle,
     placements_to_confirm,
     visible_mous,
     visible_people,
@@ -15,6 +16,7 @@ from partnerships.authorities.permissions import (
 )
 from partnerships.models import (
     Confirmation,
+    IdentityConflict,
     Mou,
     MouState,
     Person,
@@ -27,15 +29,26 @@ from partnerships.placements.delivery import delivery_annotations
 
 
 def placement_list(
-    *, user, confirmation: str = "", mou_id: int | None = None, to_confirm: bool = False
+    *,
+    user,
+    confirmation: str = "",
+    mou_id: int | None = None,
+    to_confirm: bool = False,
+    identity_conflicts: bool = False,
 ):
     """Placements the user may see, with what the list shows, in constant queries;
-    `to_confirm`: only those waiting for this user's confirmation (the dashboard's queue)."""
-    queryset = visible_placements(user).select_related(
-        "pledge__mou__authority", "person__target_group"
+    `to_confirm`: only those waiting for this user's confirmation (the dashboard's queue);
+    `identity_conflicts`: only those held for this user's authority to check the person.
+    Each row's `held` says whether it is held for an identity check."""
+    queryset = (
+        visible_placements(user)
+        .select_related("pledge__mou__authority", "person__target_group")
+        .annotate(held=Exists(IdentityConflict.objects.filter(placement=OuterRef("pk"))))
     )
     if to_confirm:
         queryset = placements_to_confirm(user, queryset)
+    if identity_conflicts:
+        queryset = identity_conflicts_to_settle(user, queryset)
     if confirmation in Confirmation.values:
         queryset = queryset.filter(confirmation=confirmation)
     if mou_id:

@@ -43,6 +43,8 @@ from partnerships.models import (
     AuthorityLevel,
     Confirmation,
     ConsentScope,
+    Gender,
+    IdentityConflict,
     Mou,
     Person,
     Placement,
@@ -52,6 +54,7 @@ from partnerships.models import (
     TargetGroup,
 )
 from partnerships.mous.lifecycle import record_event
+from partnerships.placements.lookups import LookupLimitReached, count_lookups
 from partnerships.placements.rules import (
     Problem,
     conflicts_with,
@@ -176,19 +179,32 @@ def report_placement(
     A business representative reports for their own partner's MoUs; staff who manage the
     MoU record too, and what they record is confirmed at once (they are the ones who would
     confirm it). The person is found by the keyed hash of their ID number, or registered
-    under the MoU's authority; details contradicting a registered person are refused.
-    Either the person and the placement are both saved, or nothing is.
+    under the MoU's authority. Either the person and the placement are both saved, or
+    nothing is.
+
+    Details contradicting a registered person are refused only to staff who may see that
+    person. Anyone else gets the answer a new number gets (the placement is recorded and
+    awaits confirmation), so that nobody learns through this form whether a number is in
+    the registry or under which name: the placement is held with an `IdentityConflict` for
+    the person's managing authority to settle. Each report counts against the reporter's
+    budget of ID numbers checked (partnerships.placements.lookups).
     """
     today = today or timezone.localdate()
     id_hash = _check_report(actor, person, placement, today)
+    try:
+        count_lookups(actor=actor, count=1, via="form", mou=placement.pledge.mou_id)
+    except LookupLimitReached as exc:
+        raise PlacementError(Problem("lookup_limit")) from exc
     pledge = placement.pledge
     try:
         with transaction.atomic():
             existing = Person.objects.select_for_update().filter(id_hash=id_hash).first()
-            if existing is not None and conflicts_with(
+            conflict = existing is not None and conflicts_with(
                 existing, name=person.full_name, gender=person.gender, birth_year=person.birth_year
-            ):
+            )
+            if conflict and can_see_identity(actor, existing):
                 raise PlacementError(Problem("person_conflict", column="national_id"))
+            # Only a placement on this same pledge line and day: the reporter's own records.
             if existing is not None and _already_recorded(existing, pledge, placement.start_date):
                 raise PlacementError(Problem("already_recorded"))
             person_row = existing or _register_person(actor, person, id_hash, pledge.mou)
@@ -201,9 +217,13 @@ def report_placement(
                 monthly_wage=placement.monthly_wage,
                 contract_type=placement.contract_type,
                 reported_by=actor,
-                **confirmed_on_entry(actor, pledge.mou),
+                **({} if conflict else confirmed_on_entry(actor, pledge.mou)),
             )
             row.save()
+            if conflict:
+                hold_for_identity_check(
+                    row, name=person.full_name, gender=person.gender, birth_year=person.birth_year
+                )
             recount_after_commit()
             record_event(
                 action="placement.reported",
@@ -219,6 +239,26 @@ def report_placement(
         # Another request registered the same person or placement a moment ago.
         raise PlacementError(Problem("already_recorded")) from exc
     return row
+
+
+def hold_for_identity_check(
+    placement: Placement, *, name: str, gender: str, birth_year: int | None
+) -> IdentityConflict:
+    """Keep what was reported about the person, for their managing authority to compare.
+    Audited without the details; the placement cannot be confirmed until it is settled."""
+    conflict = IdentityConflict.objects.create(
+        placement=placement,
+        reported_name_encrypted=encrypt_name(name),
+        reported_gender=gender,
+        reported_birth_year=birth_year,
+    )
+    record_event(
+        action="person.identity_conflict",
+        actor=placement.reported_by,
+        person_id=placement.person_id,
+        details={"placement": placement.pk},
+    )
+    return conflict
 
 
 def confirmed_on_entry(actor, mou: Mou) -> dict:
@@ -286,7 +326,9 @@ def _decide(placement: Placement, actor, transition: str, action: str, reason: s
 
 def confirm_placement(*, placement: Placement, actor) -> Placement:
     """Staff of the MoU's authority confirm a reported placement: from now on it counts as
-    delivered."""
+    delivered. Not while the person's managing authority has an identity conflict to settle."""
+    if IdentityConflict.objects.filter(placement_id=placement.pk).exists():
+        raise PlacementError(Problem("identity_check_pending"))
     return _decide(placement, actor, "confirm", "placement.confirmed")
 
 
@@ -346,6 +388,85 @@ def reveal_identity(*, person: Person, actor) -> str:
     return decrypt_name(person.full_name_encrypted)
 
 
+@dataclass(frozen=True)
+class ConflictingDetails:
+    """What is registered and what was reported, side by side, for the managing staff."""
+
+    registered_name: str
+    registered_gender: str
+    registered_birth_year: int | None
+    reported_name: str
+    reported_gender: str
+    reported_birth_year: int | None
+
+    @property
+    def registered_gender_label(self) -> str:
+        return Gender(self.registered_gender).label
+
+    @property
+    def reported_gender_label(self) -> str:
+        return Gender(self.reported_gender).label
+
+
+def reveal_identity_conflict(*, placement: Placement, actor) -> ConflictingDetails | None:
+    """The open identity conflict of a placement, for staff of the person's managing
+    authority (None for anyone else, or when there is none). Audited as a look at the
+    person's identity."""
+    person = placement.person
+    if not can_see_identity(actor, person):
+        return None
+    conflict = IdentityConflict.objects.filter(placement_id=placement.pk).first()
+    if conflict is None:
+        return None
+    return ConflictingDetails(
+        registered_name=reveal_identity(person=person, actor=actor),
+        registered_gender=person.gender,
+        registered_birth_year=person.birth_year,
+        reported_name=decrypt_name(conflict.reported_name_encrypted),
+        reported_gender=conflict.reported_gender,
+        reported_birth_year=conflict.reported_birth_year,
+    )
+
+
+def settle_identity_conflict(
+    *, placement: Placement, actor, same_person: bool, reason: str = ""
+) -> Placement:
+    """Staff of the person's managing authority decide a report whose details differed
+    from the registered person's: the same person (the registered details stand, and the
+    placement awaits confirmation as any other), or not (the report is rejected, with a
+    reason the business reads). Either way the reported details are erased."""
+    if not can_see_identity(actor, placement.person):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not same_person and not reason:
+        raise PlacementError(Problem("reason_missing", column="reason"))
+    with transaction.atomic():
+        locked = Placement.objects.select_for_update().get(pk=placement.pk)
+        conflict = IdentityConflict.objects.select_for_update().filter(placement=locked).first()
+        if conflict is None:
+            raise PlacementError(Problem("changed_meanwhile"))
+        if not same_person:
+            if not can_proceed(locked.reject):
+                raise PlacementError(Problem("changed_meanwhile"))
+            locked.reject()
+            locked.decided_by = actor
+            locked.decided_at = timezone.now()
+            locked.rejection_reason = reason
+            locked.save(
+                update_fields=["confirmation", "decided_by", "decided_at", "rejection_reason"]
+            )
+            recount_after_commit()
+        conflict.delete()
+        record_event(
+            action="person.identity_conflict_settled",
+            actor=actor,
+            note=reason,
+            person_id=locked.person_id,
+            details={"placement": locked.pk, "same_person": same_person},
+        )
+    return locked
+
+
 def find_person(*, national_id: str, actor) -> Person | None:
     """The person with this ID number among those the user manages (None if none).
 
@@ -384,6 +505,8 @@ def withdraw_consent(*, person: Person, actor, withdrawn_on: date | None = None)
         if not updated:
             raise PlacementError(Problem("already_withdrawn"))
         Placement.objects.filter(person=person).update(end_reason="")
+        # What others reported about them is identifying too.
+        IdentityConflict.objects.filter(placement__person=person).delete()
         recount_after_commit()
         record_event(action="person.consent_withdrawn", actor=actor, person=person)
     person.refresh_from_db()

@@ -19,11 +19,12 @@ from partnerships.authorities.permissions import (
     can_report_placement,
     can_see_identity,
     has_role,
+    identity_conflicts_to_settle,
 )
 from partnerships.core.access import role_required
 from partnerships.core.downloads import table_download
 from partnerships.core.params import whole_number
-from partnerships.models import Confirmation, Placement, Role
+from partnerships.models import Confirmation, IdentityConflict, Placement, Role
 from partnerships.mous import selectors
 from partnerships.placements import selectors as placement_selectors
 from partnerships.placements import services as placements
@@ -31,7 +32,7 @@ from partnerships.placements.delivery import RETENTION_MONTHS
 from partnerships.placements.forms import EndPlacementForm, PlacementReportForm, RejectForm
 from partnerships.placements.open_places import open_lines
 from partnerships.placements.open_places_table import OpenPlaceFilter, OpenPlaceTable
-from partnerships.placements.rules import wage_below_minimum
+from partnerships.placements.rules import MESSAGES, wage_below_minimum
 
 
 @role_required
@@ -41,24 +42,35 @@ def placement_list(request):
         return _counts_page(request)
     confirmation = request.GET.get("confirmation", "")
     to_confirm = request.GET.get("queue") == "to_confirm"
+    identity_conflicts = request.GET.get("queue") == "identity_conflicts"
     queryset = placement_selectors.placement_list(
-        user=request.user, confirmation=confirmation, to_confirm=to_confirm
+        user=request.user,
+        confirmation=confirmation,
+        to_confirm=to_confirm,
+        identity_conflicts=identity_conflicts,
     )
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     confirmable = {
         row.pk
         for row in page
-        if row.confirmation == Confirmation.REPORTED and can_confirm_placement(request.user, row)
+        if row.confirmation == Confirmation.REPORTED
+        and not row.held
+        and can_confirm_placement(request.user, row)
     }
+    # The mark is for those who settle the check; for the others the row waits as any.
+    to_check = {row.pk for row in page if row.held and can_see_identity(request.user, row.person)}
     return render(
         request,
         "placements/list.html",
         {
             "page": page,
             "confirmable": confirmable,
+            "to_check": to_check,
             "confirmation": confirmation,
             "confirmation_choices": Confirmation.choices,
             "to_confirm": to_confirm,
+            "identity_conflicts": identity_conflicts,
+            "conflicts_to_settle": identity_conflicts_to_settle(request.user).count(),
             "show_person_groups": has_role(request.user, Role.AUTHORITY_STAFF),
         },
     )
@@ -96,9 +108,16 @@ def placement_detail(request, pk):
     placement = get_object_or_404(
         placement_selectors.placement_for_detail(user=request.user), pk=pk
     )
-    may_decide = placement.confirmation == Confirmation.REPORTED and can_confirm_placement(
-        request.user, placement
+    held = IdentityConflict.objects.filter(placement_id=placement.pk).exists()
+    may_decide = (
+        placement.confirmation == Confirmation.REPORTED
+        and not held
+        and can_confirm_placement(request.user, placement)
     )
+    # Staff of the person's managing authority see the two sets of details and settle;
+    # staff of the MoU's authority only learn that the check is pending.
+    conflict = placements.reveal_identity_conflict(placement=placement, actor=request.user)
+    check_pending = held and conflict is None and can_confirm_placement(request.user, placement)
     may_end = (
         not placement.is_ended
         and placement.confirmation != Confirmation.REJECTED
@@ -112,7 +131,9 @@ def placement_detail(request, pk):
             "mou": placement.pledge.mou,
             "line": placement.pledge.line,
             "may_decide": may_decide,
-            "reject_form": RejectForm() if may_decide else None,
+            "reject_form": RejectForm() if may_decide or conflict else None,
+            "conflict": conflict,
+            "check_pending": MESSAGES["identity_check_pending"] if check_pending else "",
             "end_form": EndPlacementForm() if may_end else None,
             "may_open_person": can_see_identity(request.user, placement.person),
             "show_person_groups": has_role(request.user, Role.AUTHORITY_STAFF),
@@ -149,6 +170,31 @@ def placement_reject(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Placement rejected."))
+    return redirect("placement_detail", pk=pk)
+
+
+@role_required
+@require_POST
+def placement_settle_identity(request, pk):
+    """Staff of the person's managing authority settle an identity check: the same person,
+    or not (the report is rejected with the reason given)."""
+    placement = _placement_for_action(request, pk)
+    same_person = request.POST.get("decision") == "same_person"
+    form = RejectForm(request.POST)
+    reason = form.cleaned_data["reason"] if not same_person and form.is_valid() else ""
+    try:
+        placements.settle_identity_conflict(
+            placement=placement, actor=request.user, same_person=same_person, reason=reason
+        )
+    except placements.PlacementError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Settled: the placement now awaits confirmation.")
+            if same_person
+            else _("Settled: the report is rejected."),
+        )
     return redirect("placement_detail", pk=pk)
 
 

@@ -57,3 +57,25 @@ def test_workers_on_separate_connections_share_one_count():
 
     assert allowed.count(True) == 10
     assert RateLimitCounter.objects.get().hits == 30
+
+
+# --- Budgets of a quantity (ID numbers checked): spent from several at once, or none ---
+
+
+def test_a_budget_is_spent_by_amount_and_a_refusal_costs_nothing(db):
+    budgets = [("lookups", "user-1", 10)]
+    assert ratelimit.spend(budgets, amount=7, window=600)
+    assert not ratelimit.spend(budgets, amount=4, window=600)  # 11 > 10: refused, not counted
+    assert ratelimit.spend(budgets, amount=3, window=600)
+    assert not ratelimit.spend(budgets, amount=1, window=600)
+    RateLimitCounter.objects.update(window_ends=timezone.now() - timedelta(seconds=1))
+    assert ratelimit.spend(budgets, amount=10, window=600)
+
+
+def test_several_budgets_are_spent_together_or_not_at_all(db):
+    user, business = ("lookups", "user-1", 100), ("lookups-business", "7", 5)
+    assert ratelimit.spend([user, business], amount=5, window=600)
+    assert not ratelimit.spend([user, business], amount=1, window=600)
+    assert sorted(RateLimitCounter.objects.values_list("hits", flat=True)) == [5, 5]
+    ratelimit.forget([user[:2]])
+    assert ratelimit.spend([user], amount=100, window=600)

@@ -114,14 +114,17 @@ def test_staff_of_another_authority_may_not_record(placements_world):
         report(w, w.official)
 
 
-def test_a_duplicate_person_with_other_details_is_refused(placements_world):
+def test_staff_who_manage_the_person_are_told_of_other_details(placements_world):
+    # They may see who the person is; a business is told nothing (test_lookups.py).
     w = placements_world
     report(w)
     with pytest.raises(PlacementError) as error:
-        report(w, person=person_details(w, full_name="Lê Thị Mai"), pledge=w.training_pledge)
+        report(
+            w, w.staff, person=person_details(w, full_name="Lê Thị Mai"), pledge=w.training_pledge
+        )
     assert codes(error) == ["person_conflict"]
     with pytest.raises(PlacementError) as error:
-        report(w, person=person_details(w, birth_year=1991), pledge=w.training_pledge)
+        report(w, w.staff, person=person_details(w, birth_year=1991), pledge=w.training_pledge)
     assert codes(error) == ["person_conflict"]
     assert Placement.objects.count() == 1
 

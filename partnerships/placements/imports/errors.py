@@ -66,6 +66,12 @@ FILE_MESSAGES = {
         "preview). Nothing was imported."
     ),
     "expired": _("This preview has expired. Upload the file again."),
+    # The same words as the report form's (partnerships/placements/rules.py).
+    "lookup_limit": _(
+        "Too many national ID numbers were checked from your account or your business in the "
+        "last 24 hours. Nothing was saved. Try again tomorrow, or ask the authority's staff to "
+        "record these placements."
+    ),
     "changed_meanwhile": _(
         "Records in this file changed in the registry while it was being imported. Nothing "
         "was imported: upload the file again to see a new preview."

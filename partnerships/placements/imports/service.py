@@ -24,10 +24,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from partnerships.authorities.permissions import can_import_placements, can_report_placement
-from partnerships.core.privacy import decrypt_bytes, encrypt_bytes
+from partnerships.core.privacy import decrypt_bytes, decrypt_name, encrypt_bytes
 from partnerships.formats import day
 from partnerships.models import (
     ConsentScope,
+    IdentityConflict,
     ImportBatch,
     ImportStatus,
     Mou,
@@ -39,6 +40,8 @@ from partnerships.mous.lifecycle import record_event
 from partnerships.placements.imports.errors import ImportRefused
 from partnerships.placements.imports.reading import MAX_FILE_MEGABYTES, read_table
 from partnerships.placements.imports.validation import RowChecker
+from partnerships.placements.lookups import LookupLimitReached
+from partnerships.placements.rules import conflicts_with
 from partnerships.reports.tallies import recount_after_commit
 
 logger = logging.getLogger(__name__)
@@ -88,8 +91,11 @@ def read(batch_id: int, *, today: date | None = None) -> ImportBatch:
             user=batch.uploaded_by,
             today=today,
             on_progress=lambda done: ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done),
+            audit_details={"batch": batch.pk},
         )
         outcome = checker.check(table)
+    except LookupLimitReached:
+        _finish(batch, ImportStatus.FAILED, error_code="lookup_limit")
     except ImportRefused as error:
         _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
     except Exception as exc:
@@ -235,7 +241,7 @@ def _save_rows(batch: ImportBatch) -> tuple[int, int, int]:
     for mou in mous.values():
         if not can_report_placement(user, mou):
             raise ImportRefused("data_changed", number=mou.document_number)
-    people = _people_for(rows, user)
+    people, conflicts = _people_for(rows, user)
     recorded = set(
         Placement.objects.filter(person_id__in=[person.pk for person in people.values()])
         .exclude(confirmation="rejected")
@@ -244,30 +250,58 @@ def _save_rows(batch: ImportBatch) -> tuple[int, int, int]:
     from partnerships.placements.services import confirmed_on_entry
 
     confirmation = {mou_id: confirmed_on_entry(user, mou) for mou_id, mou in mous.items()}
-    placements, skipped = [], 0
+    placements, held, skipped = [], [], 0
     for row in rows:
         person = people[row["id_hash"]]
         start = date.fromisoformat(row["start_date"])
         if (person.pk, row["pledge"], start) in recorded:
             skipped += 1  # recorded by someone else since the preview
             continue
-        placements.append(
-            Placement(
-                person=person,
-                pledge_id=row["pledge"],
-                kind=row["kind"],
-                start_date=start,
-                occupation=row["occupation"],
-                monthly_wage=row["monthly_wage"],
-                contract_type=row["contract_type"],
-                reported_by=user,
-                import_batch=batch,
-                **confirmation[row["mou"]],
-            )
+        reported = conflicts.get(row["id_hash"])
+        placement = Placement(
+            person=person,
+            pledge_id=row["pledge"],
+            kind=row["kind"],
+            start_date=start,
+            occupation=row["occupation"],
+            monthly_wage=row["monthly_wage"],
+            contract_type=row["contract_type"],
+            reported_by=user,
+            import_batch=batch,
+            **({} if reported else confirmation[row["mou"]]),
         )
+        placements.append(placement)
+        if reported:
+            held.append((placement, reported))
     Placement.objects.bulk_create(placements, batch_size=BULK_BATCH)
+    _hold_for_identity_check(held, user)
     people_added = sum(1 for person in people.values() if getattr(person, "_added", False))
     return people_added, len(placements), skipped
+
+
+def _hold_for_identity_check(held: list[tuple[Placement, dict]], user) -> None:
+    """Placements whose person is registered with other details than the file gives: held,
+    with what the file said, for the person's managing authority to settle (the uploader
+    was told nothing, as for a new number)."""
+    IdentityConflict.objects.bulk_create(
+        [
+            IdentityConflict(
+                placement=placement,
+                reported_name_encrypted=details["name"],
+                reported_gender=details["gender"],
+                reported_birth_year=details["birth_year"],
+            )
+            for placement, details in held
+        ],
+        batch_size=BULK_BATCH,
+    )
+    for placement, _details in held:
+        record_event(
+            action="person.identity_conflict",
+            actor=user,
+            person_id=placement.person_id,
+            details={"placement": placement.pk},
+        )
 
 
 def _locked_mous(rows: list[dict]):
@@ -275,20 +309,29 @@ def _locked_mous(rows: list[dict]):
     return Mou.objects.select_for_update().filter(pk__in=ids).select_related("authority")
 
 
-def _people_for(rows: list[dict], user) -> dict[str, Person]:
+def _people_for(rows: list[dict], user) -> tuple[dict[str, Person], dict[str, dict]]:
     """The person of every row by ID hash: those registered (maybe meanwhile), and the new
-    ones, inserted in bulk."""
+    ones, inserted in bulk; and, by ID hash, the file's details of each registered person
+    they contradict."""
     hashes = list({row["id_hash"] for row in rows})
     people = {}
     for start in range(0, len(hashes), 900):
         for person in Person.objects.filter(id_hash__in=hashes[start : start + 900]).only(
-            "id", "id_hash"
+            "id", "id_hash", "gender", "birth_year", "full_name_encrypted"
         ):
             people[person.id_hash] = person
-    new_people = []
+    new_people, conflicts = [], {}
     for row in rows:
         details = row.get("person")
         if row["id_hash"] in people:
+            existing = people[row["id_hash"]]
+            if details is not None and conflicts_with(
+                existing,
+                name=decrypt_name(details["name"]),
+                gender=details["gender"],
+                birth_year=details["birth_year"],
+            ):
+                conflicts[row["id_hash"]] = details
             continue
         if details is None:
             # Registered at the preview, gone now: their consent was withdrawn meanwhile.
@@ -310,7 +353,7 @@ def _people_for(rows: list[dict], user) -> dict[str, Person]:
         people[row["id_hash"]] = person
         new_people.append(person)
     Person.objects.bulk_create(new_people, batch_size=BULK_BATCH)
-    return people
+    return people, conflicts
 
 
 # --- Background tasks (django-tasks): thin wrappers around the work above ---

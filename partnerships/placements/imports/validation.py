@@ -12,7 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from partnerships.authorities.permissions import can_report_placement, visible_mous
+from partnerships.authorities.permissions import (
+    can_report_placement,
+    can_see_identity,
+    visible_mous,
+)
 from partnerships.core.privacy import encrypt_name, name_fingerprint, national_id_hash
 from partnerships.models import (
     ContractType,
@@ -26,6 +30,7 @@ from partnerships.models import (
 )
 from partnerships.placements.imports import cells
 from partnerships.placements.imports.reading import Table
+from partnerships.placements.lookups import count_lookups
 from partnerships.placements.rules import (
     Problem,
     conflicts_with,
@@ -58,8 +63,16 @@ class Outcome:
 class RowChecker:
     """Checks the rows of one file for one user (whose scope decides which MoUs exist)."""
 
-    def __init__(self, *, user, today: date, on_progress: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        *,
+        user,
+        today: date,
+        on_progress: Callable[[int], None] | None = None,
+        audit_details: dict | None = None,
+    ):
         self.user = user
+        self.audit_details = audit_details or {}
         self.today = today
         self.on_progress = on_progress or (lambda done: None)
         self.lookups = {
@@ -74,6 +87,10 @@ class RowChecker:
             parsed.append(self._read(number, row, table.columns))
             if index % PROGRESS_EVERY == 0:
                 self.on_progress(index)
+        # Every distinct number is a question asked of the registry: counted against the
+        # user's and the business's budget, and audited, before anything is looked up.
+        numbers = len({row.values["id_hash"] for row in parsed if "id_hash" in row.values})
+        count_lookups(actor=self.user, count=numbers, via="import", **self.audit_details)
         context = _Context.load(self.user, parsed)
         outcome = Outcome(rows=[], errors=[], already_recorded=0)
         for row in parsed:
@@ -197,7 +214,13 @@ class _Context:
         for start in range(0, len(hashes), QUERY_CHUNK):
             chunk = hashes[start : start + QUERY_CHUNK]
             for person in Person.objects.filter(id_hash__in=chunk).only(
-                "id", "id_hash", "gender", "birth_year", "full_name_encrypted"
+                "id",
+                "id_hash",
+                "gender",
+                "birth_year",
+                "full_name_encrypted",
+                "owning_authority_id",
+                "consent_withdrawn_on",
             ):
                 context.people[person.id_hash] = person
         person_ids = [person.pk for person in context.people.values()]
@@ -274,8 +297,12 @@ class _Context:
         if not _same_person(first_details, details):
             return [Problem("person_conflict_in_file", {"row": first_number}, "national_id")]
         existing = self.people.get(id_hash)
-        if existing is not None and conflicts_with(
-            existing, name=name, gender=gender, birth_year=birth_year
+        # Told only to those who may see the person; for anyone else the row is prepared as
+        # for a new number, and the import holds it for the managing authority to settle.
+        if (
+            existing is not None
+            and can_see_identity(self.user, existing)
+            and conflicts_with(existing, name=name, gender=gender, birth_year=birth_year)
         ):
             return [Problem("person_conflict", column="national_id")]
         return []
@@ -290,10 +317,14 @@ class _Context:
         return person is not None and (person.pk, pledge.pk, values["start_date"]) in self.recorded
 
     def prepare(self, row: ParsedRow, mou: Mou, pledge, group_id: int) -> dict:
-        """The row as it will be saved: JSON-safe, nothing in clear but job details."""
+        """The row as it will be saved: JSON-safe, nothing in clear but job details.
+
+        The person's details go with the first row of each number whether or not the
+        number is registered: the preview is the same either way, and the import compares
+        them with the registered person's (see service._people_for)."""
         values = row.values
         id_hash = values["id_hash"]
-        new_person = id_hash not in self.people and id_hash not in self.named
+        new_person = id_hash not in self.named
         owner = owner_for(mou)
         prepared = {
             "row": row.number,
