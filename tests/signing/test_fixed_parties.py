@@ -189,3 +189,37 @@ def test_the_migration_fixes_the_parties_of_mous_sent_before_it(world):
     for unsent in (draft, cancelled_draft):
         assert not unsent.parties.is_fixed
         assert unsent.parties.partner_name == "Công ty Đổi Tên"
+
+
+def test_the_mou_list_and_the_per_mou_report_name_the_parties_as_sent(world, client_as):
+    import csv
+    import io
+
+    mou = bring_to(make_mou(world.ben_luc, world.garment, number=67), MouState.ACTIVE)
+    draft = make_mou(world.ben_luc, world.quarry, number=68)
+    rename_partner(world.garment, "Công ty Đổi Tên", "0399999999")
+    Authority.objects.filter(pk=world.ben_luc.pk).update(name="UBND phường Mới")
+    Partner.objects.filter(pk=world.quarry.pk).update(name="Công ty Đá Mới")
+    admin = client_as(world.admin)
+
+    def csv_text(url):
+        response = admin.get(url)
+        assert response.status_code == 200
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+    listed = {row[0]: row for row in csv_text("/mous/?_export=csv")[1:]}
+    sent_row = listed[mou.document_number]
+    assert "UBND xã Bến Lức" in sent_row and SENT_NAME in sent_row and SENT_TAX_CODE in sent_row
+    assert "Công ty Đổi Tên" not in sent_row and "0399999999" not in sent_row
+    assert "Công ty Đá Mới" in listed[draft.document_number]  # a draft: the live record
+    # In the tables; the filters' choices list the partners and authorities as they are now.
+    # (world.mou, a draft of the same partner, shows its new name.)
+    page = page_text(admin.get("/mous/"))
+    assert f">{SENT_NAME}</td>" in page and ">Công ty Đổi Tên</td>" in page
+
+    report = page_text(admin.get("/reports/mous/"))
+    assert f">{SENT_NAME}</td>" in report and ">Công ty Đổi Tên</td>" not in report
+    assert "UBND xã Bến Lức" in report
+    (line,) = [row for row in csv_text("/reports/mous/?_export=csv")[1:-1]]
+    assert line[:2] == [mou.document_number, "UBND xã Bến Lức"]
+    assert line[4:6] == [SENT_NAME, SENT_TAX_CODE]
