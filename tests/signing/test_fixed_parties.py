@@ -14,6 +14,7 @@ from partnerships.mous import lifecycle
 from partnerships.mous.lifecycle import MouError
 from partnerships.signing.pdf import pades
 from tests.factories import bring_to, make_mou
+from tests.factories.documents import pdf_layout_text, requires_libreoffice
 from tests.factories.signing import anonymous, page_text, signer_get, upload
 from tests.factories.world import add_verified_signatures
 
@@ -30,8 +31,6 @@ def public_page(mou) -> str:
 
 
 def certificate_text(browser, mou) -> str:
-    from tests.factories import pdf_layout_text
-
     response = browser.get(reverse("mou_certificate_pdf", args=[mou.pk]))
     assert response.status_code == 200
     return " ".join(pdf_layout_text(response.content).split())
@@ -150,6 +149,33 @@ def test_a_pdf_printed_with_the_old_names_cannot_be_sent_after_a_rename(world):
     with pytest.raises(MouError, match="changed since the PDF was prepared"):
         lifecycle.perform(mou, "send", actor=world.staff)
     assert mou.state == MouState.DRAFT
+
+
+@requires_libreoffice
+def test_a_rendering_records_the_parties_it_printed_and_sending_fixes_those(world):
+    from partnerships.documents import rendering
+
+    mou = world.mou
+    mou.documents.all().delete()
+    first = rendering.render_now(mou, actor=world.staff)
+    assert first.parties["partner_name"] == SENT_NAME
+    rename_partner(world.garment, "Công ty Dệt Tân An", "0311111111")
+    mou = type(mou).objects.get(pk=mou.pk)
+    assert "changed since the PDF was prepared" in " ".join(map(str, mou.send_blockers()))
+
+    again = rendering.render_now(mou, actor=world.staff)
+    lifecycle.perform(mou, "send", actor=world.staff)
+    rename_partner(world.garment, "Công ty Sau Cùng", "0322222222")
+
+    mou = type(mou).objects.get(pk=mou.pk)
+    assert mou.signable_document_id == again.pk
+    assert mou.parties.as_dict() == again.parties
+    printed = " ".join(pdf_layout_text(bytes(again.pdf)).split())
+    assert "BÊN B: CÔNG TY DỆT TÂN AN" in printed and "Mã số thuế: 0311111111" in printed
+    assert (mou.parties.partner_name, mou.parties.partner_tax_code) == (
+        "Công ty Dệt Tân An",
+        "0311111111",
+    )
 
 
 def test_sending_fixes_the_parties_the_pdf_printed(world):
