@@ -133,11 +133,11 @@ def _freeze_signable_pdf(mou: Mou) -> dict:
         raise MouError(_("The stored PDF does not match its recorded SHA-256; prepare it again."))
     mou.signable_document = document
     mou.signable_pdf_sha256 = document.pdf_sha256
-    _fix_parties(mou, document)
-    return {"pdf_sha256": document.pdf_sha256, "document_id": document.pk}
+    parties = _fix_parties(mou, document)
+    return {"pdf_sha256": document.pdf_sha256, "document_id": document.pk, "parties": parties}
 
 
-def _fix_parties(mou: Mou, document: MouDocument) -> None:
+def _fix_parties(mou: Mou, document: MouDocument) -> dict:
     """Sending fixes the parties as the PDF sent prints them, so a partner renamed or given
     another tax code later changes nothing the registry shows of this MoU. A rendering
     made before the registry recorded what it printed gets today's records."""
@@ -147,6 +147,7 @@ def _fix_parties(mou: Mou, document: MouDocument) -> None:
     else:
         parties = mou.live_parties()
     mou.fix_parties(parties, at=timezone.now())
+    return parties.as_dict()
 
 
 def _release_signable_pdf(mou: Mou) -> dict:

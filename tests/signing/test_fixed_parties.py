@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from partnerships.models import Authority, MouDocument, MouState, Partner
+from partnerships.models import AuditEvent, Authority, MouDocument, MouState, Partner
 from partnerships.mous import lifecycle
 from partnerships.mous.lifecycle import MouError
 from partnerships.signing.pdf import pades
@@ -189,6 +189,9 @@ def test_sending_fixes_the_parties_the_pdf_printed(world):
     mou = type(mou).objects.get(pk=mou.pk)
     assert mou.parties.is_fixed
     assert mou.parties.as_dict() == MouDocument.objects.get(pk=mou.signable_document_id).parties
+    # The audit trail records what was fixed.
+    sent = AuditEvent.objects.get(mou=mou, action="mou.sent")
+    assert sent.details["parties"]["partner_tax_code"] == SENT_TAX_CODE
 
 
 def test_the_migration_fixes_the_parties_of_mous_sent_before_it(world):
