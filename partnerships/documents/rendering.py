@@ -41,10 +41,10 @@ def _wage(pledge) -> int | None:
 
 def document_context(mou: Mou, *, language: str, document_date) -> dict:
     """Everything a template may use. The names here are the variables the registry
-    provides; an uploaded template using any other name is refused."""
+    provides; an uploaded template using any other name is refused. The parties are
+    `mou.parties`: live for a draft, as fixed for a sent MoU."""
     authority = mou.authority
-    partner = mou.partner
-    signatory = mou.partner_signatory
+    parties = mou.parties
     with translation.override(language):
         pledges = [
             {
@@ -62,26 +62,26 @@ def document_context(mou: Mou, *, language: str, document_date) -> dict:
     return {
         "document_number": mou.document_number,
         "document_date": date_in_full(document_date, language),
-        "place_name": authority.place_name or authority.name,
+        "place_name": parties.place_name or parties.authority_name,
         "title": mou.title,
         "authority": {
-            "name": authority.name,
+            "name": parties.authority_name,
             "parent_name": authority.parent.name if authority.parent_id else "",
-            "address": authority.address,
-            "code": authority.code,
+            "address": parties.authority_address,
+            "code": parties.authority_code,
         },
         "partner": {
-            "name": partner.name,
-            "tax_code": partner.tax_code,
-            "address": partner.address,
+            "name": parties.partner_name,
+            "tax_code": parties.partner_tax_code,
+            "address": parties.partner_address,
         },
         "authority_signatory": {
             "name": mou.authority_signatory_name,
             "position": mou.authority_signatory_position,
         },
         "partner_signatory": {
-            "name": signatory.full_name if signatory else "",
-            "position": signatory.position if signatory else "",
+            "name": parties.signatory_name,
+            "position": parties.signatory_position,
         },
         "pledges": pledges,
         "pledged_total": sum(pledge["quantity"] for pledge in pledges),
@@ -154,7 +154,8 @@ def render_now(mou: Mou, *, actor) -> MouDocument:
 
 
 def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, document_date):
-    """Fill, convert and add the two signature fields. Returns (docx, pdf)."""
+    """Fill, convert and add the two signature fields. Returns (docx, pdf); the parties
+    printed are `mou.parties` read just before (render_document records them)."""
     from partnerships.documents.engine.convert import convert_docx_to_pdf
     from partnerships.documents.engine.fields import prepare_signable_pdf
     from partnerships.documents.engine.fill import fill_template
@@ -187,6 +188,8 @@ def render_document(document_id: int) -> MouDocument:
     if not claimed:
         return document
     version = document.template_version
+    # What the document prints of the parties, read once: sending fixes exactly these.
+    parties = document.mou.parties.as_dict()
     try:
         docx, pdf = produce_signable_pdf(
             document.mou,
@@ -216,6 +219,7 @@ def render_document(document_id: int) -> MouDocument:
             docx=docx,
             pdf=pdf,
             pdf_sha256=sha256_hex(pdf),
+            parties=parties,
             finished_at=timezone.now(),
         )
     document.refresh_from_db()

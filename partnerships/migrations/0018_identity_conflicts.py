@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnerships', '0015_builtin_templates_with_signature_anchors'),
+        ('partnerships', '0017_fixed_mou_parties'),
     ]
 
     operations = [

@@ -94,6 +94,9 @@ class MouDocument(models.Model):
     pdf = models.BinaryField(_("PDF ready for signatures"), null=True, blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     converter = models.CharField(_("converter"), max_length=20, blank=True)
+    # The parties as this rendering printed them (Mou.live_parties at the time): sending
+    # fixes these on the MoU, so what the registry shows is what the PDF says.
+    parties = models.JSONField(_("parties as printed"), default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

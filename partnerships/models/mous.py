@@ -5,6 +5,7 @@ one is in `partnerships.authorities.permissions.MOU_ACTION_RULES`, and
 `partnerships.mous.lifecycle` is the one place that checks it, runs them, saves, and audits.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -62,6 +63,45 @@ class MouTemplate(models.TextChoices):
 class MouLanguage(models.TextChoices):
     VIETNAMESE = "vi", _("Vietnamese")
     ENGLISH = "en", _("English")
+
+
+@dataclass(frozen=True)
+class MouParties:
+    """Who an MoU is between, in the words its document uses: Bên A (the authority) and
+    Bên B (the business, its tax code and its representative). Read through `Mou.parties`."""
+
+    authority_name: str
+    authority_code: str
+    authority_address: str
+    place_name: str
+    partner_name: str
+    partner_tax_code: str
+    partner_address: str
+    signatory_name: str
+    signatory_position: str
+    # True once the MoU was sent: the values are those of the document sent for signature,
+    # whatever the authority's and the partner's records say today.
+    is_fixed: bool = False
+
+    # The Mou field each value is fixed in (Mou.fix_parties, migration 0017).
+    FIELDS = {
+        "authority_name": "sent_authority_name",
+        "authority_code": "sent_authority_code",
+        "authority_address": "sent_authority_address",
+        "place_name": "sent_place_name",
+        "partner_name": "sent_partner_name",
+        "partner_tax_code": "sent_partner_tax_code",
+        "partner_address": "sent_partner_address",
+        "signatory_name": "sent_signatory_name",
+        "signatory_position": "sent_signatory_position",
+    }
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+def _fixed_party_field(verbose_name, max_length: int) -> models.CharField:
+    return models.CharField(verbose_name, max_length=max_length, blank=True, editable=False)
 
 
 class Mou(ConcurrentTransitionMixin, models.Model):
@@ -131,6 +171,24 @@ class Mou(ConcurrentTransitionMixin, models.Model):
     public_id = models.CharField(
         _("public identifier"), max_length=24, unique=True, default=new_public_id, editable=False
     )
+    # The parties as the document sent for signature names them, fixed when the MoU is sent
+    # and cleared when it goes back to draft: renaming a partner or changing its tax code
+    # afterwards must not change what a sent or signed MoU says it is between. Read them
+    # through `parties`, which gives a draft the live records instead.
+    parties_fixed_at = models.DateTimeField(
+        _("parties fixed at"), null=True, blank=True, editable=False
+    )
+    sent_authority_name = _fixed_party_field(_("Party A's name as sent"), 200)
+    sent_authority_code = _fixed_party_field(_("Party A's document code as sent"), 20)
+    sent_authority_address = _fixed_party_field(_("Party A's address as sent"), 300)
+    sent_place_name = _fixed_party_field(_("place name as sent"), 200)
+    sent_partner_name = _fixed_party_field(_("Party B's name as sent"), 255)
+    sent_partner_tax_code = _fixed_party_field(_("Party B's tax code as sent"), 14)
+    sent_partner_address = _fixed_party_field(_("Party B's address as sent"), 300)
+    sent_signatory_name = _fixed_party_field(_("Party B's representative as sent"), 150)
+    sent_signatory_position = _fixed_party_field(
+        _("Party B's representative's position as sent"), 150
+    )
     closing_reason = models.TextField(_("reason"), blank=True)
     # A renewal is a new draft prefilled from a reviewed MoU (drafting.renew_mou).
     renewed_from = models.ForeignKey(
@@ -183,8 +241,48 @@ class Mou(ConcurrentTransitionMixin, models.Model):
 
     @property
     def document_number(self) -> str:
-        """The Decree 30 style number, e.g. 12/BGN-UBND."""
-        return f"{self.number}/{DOCUMENT_TYPE_CODE}-{self.authority.code}"
+        """The Decree 30 style number, e.g. 12/BGN-UBND, with the authority's code as the
+        document sent for signature prints it."""
+        code = self.sent_authority_code if self.parties_fixed_at else self.authority.code
+        return f"{self.number}/{DOCUMENT_TYPE_CODE}-{code}"
+
+    @property
+    def parties(self) -> MouParties:
+        """The parties as this MoU names them: fixed since it was sent, live for a draft
+        (and for one cancelled before it was ever sent)."""
+        if self.parties_fixed_at:
+            return MouParties(
+                **{name: getattr(self, field) for name, field in MouParties.FIELDS.items()},
+                is_fixed=True,
+            )
+        return self.live_parties()
+
+    def live_parties(self) -> MouParties:
+        """The parties as the authority's and the partner's records say today."""
+        authority, partner, signatory = self.authority, self.partner, self.partner_signatory
+        return MouParties(
+            authority_name=authority.name,
+            authority_code=authority.code,
+            authority_address=authority.address,
+            place_name=authority.place_name,
+            partner_name=partner.name,
+            partner_tax_code=partner.tax_code,
+            partner_address=partner.address,
+            signatory_name=signatory.full_name if signatory else "",
+            signatory_position=signatory.position if signatory else "",
+        )
+
+    def fix_parties(self, parties: MouParties, *, at) -> None:
+        """Store `parties` as the ones this MoU is between (on sending; not saved here)."""
+        for name, field in MouParties.FIELDS.items():
+            setattr(self, field, getattr(parties, name))
+        self.parties_fixed_at = at
+
+    def release_parties(self) -> None:
+        """Back to draft: the parties are read from the live records again (not saved)."""
+        for field in MouParties.FIELDS.values():
+            setattr(self, field, "")
+        self.parties_fixed_at = None
 
     def clean(self) -> None:
         errors = {}
@@ -219,8 +317,20 @@ class Mou(ConcurrentTransitionMixin, models.Model):
             blockers.append(_("Choose the partner's signatory."))
         if not (self.term_start and self.term_end and self.term_end > self.term_start):
             blockers.append(_("Set a term that ends after it starts."))
-        if not blockers and self.ready_document() is None:
-            blockers.append(_("Prepare the PDF of this version first, and wait until it is ready."))
+        if not blockers:
+            document = self.ready_document()
+            if document is None:
+                blockers.append(
+                    _("Prepare the PDF of this version first, and wait until it is ready.")
+                )
+            elif document.parties and document.parties != self.live_parties().as_dict():
+                # The PDF would name the parties as they were, the registry as they are now.
+                blockers.append(
+                    _(
+                        "The authority's or the partner's details changed since the PDF was "
+                        "prepared: prepare it again."
+                    )
+                )
         return blockers
 
     def ready_document(self):

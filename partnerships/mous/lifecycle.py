@@ -19,6 +19,7 @@ from partnerships.models import (
     AuditEvent,
     Mou,
     MouDocument,
+    MouParties,
     MouState,
     sha256_hex,
 )
@@ -132,14 +133,30 @@ def _freeze_signable_pdf(mou: Mou) -> dict:
         raise MouError(_("The stored PDF does not match its recorded SHA-256; prepare it again."))
     mou.signable_document = document
     mou.signable_pdf_sha256 = document.pdf_sha256
-    return {"pdf_sha256": document.pdf_sha256, "document_id": document.pk}
+    parties = _fix_parties(mou, document)
+    return {"pdf_sha256": document.pdf_sha256, "document_id": document.pk, "parties": parties}
+
+
+def _fix_parties(mou: Mou, document: MouDocument) -> dict:
+    """Sending fixes the parties as the PDF sent prints them, so a partner renamed or given
+    another tax code later changes nothing the registry shows of this MoU. A rendering
+    made before the registry recorded what it printed gets today's records."""
+    printed = MouDocument.objects.values_list("parties", flat=True).get(pk=document.pk)
+    if printed and printed.keys() == MouParties.FIELDS.keys():
+        parties = MouParties(**printed)
+    else:
+        parties = mou.live_parties()
+    mou.fix_parties(parties, at=timezone.now())
+    return parties.as_dict()
 
 
 def _release_signable_pdf(mou: Mou) -> dict:
-    """Back to draft: the sent PDF stays stored, but a changed draft needs a new one."""
+    """Back to draft: the sent PDF stays stored, but a changed draft needs a new one, and
+    the parties are read from the live records again until it is sent anew."""
     released = {"released_pdf_sha256": mou.signable_pdf_sha256}
     mou.signable_document = None
     mou.signable_pdf_sha256 = ""
+    mou.release_parties()
     return released
 
 

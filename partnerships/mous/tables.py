@@ -7,6 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from partnerships.models import Mou, MouState
 
 
+class AsSentColumn(tables.Column):
+    """A party's value as the MoU's document names it (Mou.parties): the one fixed when it
+    was sent, else the live record's (the accessor's). Filters and sorting use the live one."""
+
+    def __init__(self, *args, fixed: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed = fixed
+
+    def render(self, value, record):
+        return getattr(record, self.fixed) if record.parties_fixed_at else value
+
+
 class MouTable(tables.Table):
     document_number = tables.Column(
         verbose_name=_("Number"),
@@ -18,10 +30,17 @@ class MouTable(tables.Table):
     )
     year = tables.Column(verbose_name=_("Year"))
     title = tables.Column(verbose_name=_("Title"), linkify=True)
-    authority = tables.Column(verbose_name=_("Authority"), accessor="authority__name")
-    partner = tables.Column(verbose_name=_("Partner"), accessor="partner__name")
-    tax_code = tables.Column(
-        verbose_name=_("Tax code"), accessor="partner__tax_code", visible=False
+    authority = AsSentColumn(
+        verbose_name=_("Authority"), accessor="authority__name", fixed="sent_authority_name"
+    )
+    partner = AsSentColumn(
+        verbose_name=_("Partner"), accessor="partner__name", fixed="sent_partner_name"
+    )
+    tax_code = AsSentColumn(
+        verbose_name=_("Tax code"),
+        accessor="partner__tax_code",
+        fixed="sent_partner_tax_code",
+        visible=False,
     )
     state = tables.Column(verbose_name=_("State"))
     term_start = tables.DateColumn(verbose_name=_("Term start"), short=True)

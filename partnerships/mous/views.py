@@ -150,6 +150,8 @@ def mou_detail(request, pk):
         "mous/detail.html",
         {
             "mou": mou,
+            # As the document sent names them (live for a draft).
+            "parties": mou.parties,
             "pledges": selectors.mou_pledges(mou),
             "timeline": selectors.mou_timeline(mou),
             "signatures": mou.signatures.all(),

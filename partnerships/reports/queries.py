@@ -153,14 +153,20 @@ def line_rows(pledges: QuerySet[Pledge], *, as_of: date) -> QuerySet[Pledge]:
     )
 
 
+def as_sent(fixed: str, live: str) -> Case:
+    """A party's value as the MoU's document names it (fixed when it was sent, Mou.parties),
+    the live record's for an MoU without fixed parties."""
+    return Case(When(mou__parties_fixed_at__isnull=False, then=F(f"mou__{fixed}")), default=F(live))
+
+
 LINE_EXPORT_FIELDS = (
     "mou__number",
-    "mou__authority__code",
+    as_sent("sent_authority_code", "mou__authority__code"),
     "mou__year",
     "mou__title",
-    "mou__partner__name",
-    "mou__partner__tax_code",
-    "mou__authority__name",
+    as_sent("sent_partner_name", "mou__partner__name"),
+    as_sent("sent_partner_tax_code", "mou__partner__tax_code"),
+    as_sent("sent_authority_name", "mou__authority__name"),
     "mou__state",
     "line",
     "kind",

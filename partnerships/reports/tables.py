@@ -155,9 +155,14 @@ class LineReportTable(ReportTable):
             '<a href="{}">{}</a><span class="of-authority">{} · {}</span>',
             reverse("mou_detail", args=[mou.pk]),
             mou.document_number,
-            mou.authority.name,
+            # As the signed document names it, not as the authority is called today.
+            mou.sent_authority_name if mou.parties_fixed_at else mou.authority.name,
             mou.year,
         )
+
+    def render_partner(self, value, record):
+        # As the signed document names it, not as the partner is called today.
+        return record.mou.sent_partner_name if record.mou.parties_fixed_at else value
 
     def render_kind(self, record):
         return PledgeKind(record.kind).label

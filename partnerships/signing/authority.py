@@ -81,10 +81,10 @@ def certify(
                     signer_name=certificate_name or mou.authority_signatory_name,
                     named_signatory=mou.authority_signatory_name,
                     position=mou.authority_signatory_position,
-                    organisation=mou.authority.name,
+                    organisation=mou.parties.authority_name,
                     verification_url=setup.verification_url(mou, request),
                     signed_at=signed_at,
-                    location=mou.authority.place_name or None,
+                    location=mou.parties.place_name or None,
                     **setup.profile(),
                 )
         except SigningError as error:

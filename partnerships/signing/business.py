@@ -77,11 +77,21 @@ def _spend(invitation: SigningInvitation, outcome: InvitationOutcome) -> None:
 
 
 def seal_wording(mou: Mou) -> tuple[str, str]:
-    """What the stamp says of a registry seal for this MoU's signatory (Vietnamese, English)."""
-    contact = mou.partner_signatory
+    """What the stamp says of a registry seal for this MoU's signatory (Vietnamese, English):
+    the signatory and the business as the document sent names them."""
+    parties = mou.parties
     return pades.seal_stamp_wording(
-        person_name=contact.full_name if contact else "", company_name=mou.partner.name
+        person_name=parties.signatory_name, company_name=parties.partner_name
     )
+
+
+def signer_name(invitation: SigningInvitation) -> str:
+    """The name the seal's stamp gives the person who signs through `invitation`: the
+    representative as the document sent names them, when the link went to that person."""
+    mou = invitation.mou
+    if invitation.contact_id == mou.partner_signatory_id and mou.parties.signatory_name:
+        return mou.parties.signatory_name
+    return invitation.contact.full_name
 
 
 def seal_with_code(
@@ -110,7 +120,7 @@ def seal_with_code(
     return apply_registry_seal(
         invitation.mou,
         basis=basis,
-        person_name=invitation.contact.full_name,
+        person_name=signer_name(invitation),
         setup=setup,
         evidence=evidence,
         invitation=invitation,
@@ -130,7 +140,7 @@ def apply_registry_seal(
 ):
     """The registry's seal for the business on `basis`, verified, stored, and the signing
     finished. The public flow reaches it only after a confirmed code; seed_demo directly."""
-    company = mou.partner.name
+    company = mou.parties.partner_name
     signed_at = timezone.now().replace(microsecond=0)
     # Sealing, checking and archiving wait for the TSA and the revocation servers: within
     # one time budget, before anything is stored.
@@ -257,7 +267,9 @@ def accept_upload(
                 basis.pdf,
                 uploaded,
                 trust_roots=setup.trust_roots,
-                tax_code=mou.partner.tax_code,
+                # The tax code the document sent names: a partner record changed since
+                # does not change whose certificate may sign it.
+                tax_code=mou.parties.partner_tax_code,
                 tax_code_rule=setup.tax_code_rule,
                 other_certs=list(setup.other_certs),
                 revocation_mode=setup.revocation_mode,
@@ -326,7 +338,7 @@ def decline(invitation: SigningInvitation, *, reason: str, evidence: Evidence) -
     mou = invitation.mou
     note = _("Declined by %(name)s (%(company)s) through the signing link: %(reason)s") % {
         "name": contact.full_name,
-        "company": mou.partner.name,
+        "company": mou.parties.partner_name,
         "reason": reason,
     }
     with transaction.atomic():

@@ -74,10 +74,12 @@ def certificate_docx(mou: Mou, *, verification_url: str) -> bytes:
 
     document.add_heading("GIẤY CHỨNG NHẬN HOÀN TẤT KÝ / CERTIFICATE OF COMPLETED SIGNING", 1)
     final = final_revision(mou)
+    # The parties as the signed document names them, not as their records say today.
+    parties = mou.parties
     facts = [
         ("Bản ghi nhớ / MoU", f"{mou.document_number} ({mou.year}) — {mou.title}"),
-        ("Bên A / Party A", mou.authority.name),
-        ("Bên B / Party B", f"{mou.partner.name} (MST {mou.partner.tax_code})"),
+        ("Bên A / Party A", parties.authority_name),
+        ("Bên B / Party B", f"{parties.partner_name} (MST {parties.partner_tax_code})"),
         ("Ký xong lúc / Signed at", _time(mou.signed_at)),
         ("SHA-256 bản cuối / of the final PDF", final.sha256 if final else "—"),
         ("Kiểm tra tại / Verify at", verification_url),

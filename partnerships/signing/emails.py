@@ -128,7 +128,7 @@ def declined_messages(mou: Mou, *, reason: str):
             to=recipient,
             subject=lambda: (
                 _("%(company)s declined MoU %(number)s")
-                % {"company": mou.partner.name, "number": mou.document_number}
+                % {"company": mou.parties.partner_name, "number": mou.document_number}
             ),
             context=_mou_context(mou) | {"reason": reason},
         )

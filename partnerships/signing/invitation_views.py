@@ -160,6 +160,7 @@ def _page(request, invitation, *, error=None, error_at=None, typed=None, status=
         "signed": signed,
         "code": code,
         "seal_wording": business.seal_wording(mou),
+        "signer_name": business.signer_name(invitation),
         "seal_problems": setup.seal_problems(),
         "upload_problems": setup.upload_problems(),
         "max_upload_mb": business.max_upload_mb(),

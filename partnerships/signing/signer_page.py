@@ -42,7 +42,7 @@ def pledge_sentence(mou, pledges) -> str:
     if not items:
         return ""
     return _("%(company)s pledges %(items)s, from %(start)s to %(end)s.") % {
-        "company": mou.partner.name,
+        "company": mou.parties.partner_name,
         "items": items,
         "start": date_format(mou.term_start, "SHORT_DATE_FORMAT") if mou.term_start else "—",
         "end": date_format(mou.term_end, "SHORT_DATE_FORMAT") if mou.term_end else "—",

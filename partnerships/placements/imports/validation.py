@@ -257,8 +257,11 @@ class _Context:
             return None, None, None
         (number, code), year, line = values["mou"], values["mou_year"], values["line"]
         shown = f"{number}/BGN-{code}" if code else str(number)
+        # The code as the signed document prints it (Mou.document_number), or as it is now.
         matching = [
-            mou for mou in self.mous.get((year, number), []) if code in (None, mou.authority.code)
+            mou
+            for mou in self.mous.get((year, number), [])
+            if code in (None, mou.authority.code, mou.sent_authority_code or None)
         ]
         open_ones = [mou for mou in matching if can_report_placement(self.user, mou)]
         if len(open_ones) > 1:
