@@ -66,6 +66,14 @@ FILE_MESSAGES = {
         "preview). Nothing was imported."
     ),
     "expired": _("This preview has expired. Upload the file again."),
+    "interrupted": _(
+        "The import was interrupted (the background worker stopped). Nothing was saved and the "
+        "uploaded file was deleted. Upload the file again."
+    ),
+    "timed_out": _(
+        "The import took too long and was stopped. Nothing was saved and the uploaded file was "
+        "deleted. Upload the file again; if it keeps failing, tell the administrator."
+    ),
     "changed_meanwhile": _(
         "Records in this file changed in the registry while it was being imported. Nothing "
         "was imported: upload the file again to see a new preview."
