@@ -278,7 +278,7 @@ MAX_REQUEST_BODY_MB = env_int("MAX_REQUEST_BODY_MB", 2 * SIGNING_MAX_UPLOAD_MB)
 # The demo PKI made by seed_demo; used only with DEBUG=1 when no signer is configured.
 DEMO_PKI_DIR = Path(os.environ.get("DEMO_PKI_DIR", BASE_DIR / "var" / "demo-pki"))
 
-# Background work: the database backend in production, run by `manage.py db_worker`.
+# Background work: the database backend in production, run by `manage.py run_worker`.
 # Two queues, so that imports cannot starve document rendering: "default" (renderings, emails,
 # tally recounts) and "imports" (reading and saving placement imports). Run a worker for each
 # (README, "Keeping the background work moving").
