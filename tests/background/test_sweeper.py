@@ -104,3 +104,20 @@ def test_a_rendering_given_up_does_not_become_ready_when_the_old_worker_finishes
 
     document.refresh_from_db()
     assert (document.status, document.pdf) == (RenderStatus.FAILED, None)
+
+
+def test_the_cron_command_sweeps_and_says_what_it_did(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    document = a_document(world, RenderStatus.RUNNING)
+    task_record(RENDER, document.pk)
+    worker_beating(last_beat=a_while_ago(minutes=5))
+    out = StringIO()
+
+    call_command("sweep_stale_tasks", stdout=out)
+
+    document.refresh_from_db()
+    assert document.status == RenderStatus.FAILED
+    assert "tasks failed 1; renderings: failed 1, requeued 0" in out.getvalue()
