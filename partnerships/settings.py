@@ -284,12 +284,26 @@ MAX_REQUEST_BODY_MB = env_int("MAX_REQUEST_BODY_MB", 2 * SIGNING_MAX_UPLOAD_MB)
 # The demo PKI made by seed_demo; used only with DEBUG=1 when no signer is configured.
 DEMO_PKI_DIR = Path(os.environ.get("DEMO_PKI_DIR", BASE_DIR / "var" / "demo-pki"))
 
-# Background work: the database backend in production, run by `manage.py db_worker`.
+# Background work: the database backend in production, run by `manage.py run_worker`.
+# Two queues, so that imports cannot starve document rendering: "default" (renderings, emails,
+# tally recounts) and "imports" (reading and saving placement imports). Run a worker for each
+# (README, "Keeping the background work moving").
+IMPORTS_QUEUE = "imports"
+TASK_QUEUES = ["default", IMPORTS_QUEUE]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": TASK_QUEUES,
     }
 }
+# The sweeper (run by every worker this often, and by `manage.py sweep_stale_tasks` from cron)
+# gives a final state to work left behind by a dead worker or stuck past its limit.
+TASK_SWEEP_INTERVAL = env_int("TASK_SWEEP_INTERVAL", 60)
+# Workers write a heartbeat this often; three missed beats and the worker counts as dead.
+WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 10)
+# Seconds a rendering may wait and run in all; any task (an import) may run at most TASK_TIME_LIMIT.
+RENDERING_TIME_LIMIT = env_int("RENDERING_TIME_LIMIT", 10 * 60)
+TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT", 60 * 60)
 
 # Security headers. Everything the pages need is served by the app itself.
 CONTENT_SECURITY_POLICY = {

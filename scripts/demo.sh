@@ -17,8 +17,11 @@ trap cleanup EXIT INT TERM
 # The warm converter makes document previews fast; without it they still work, cold.
 $PY manage.py run_converter &
 children+=($!)
-# Renders documents queued from the pages (draft saved, "Prepare documents").
-$PY manage.py db_worker &
+# Two workers, one per queue, so a long import never holds up a rendering: documents (draft
+# saved, "Prepare documents"), emails and recounts; and imports. Each also sweeps stale work.
+$PY manage.py run_worker --queue-name default &
+children+=($!)
+$PY manage.py run_worker --queue-name imports &
 children+=($!)
 
 # Prints each demo user's password once, when the user is first created.

@@ -23,7 +23,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run at once in the test process; a test that starts real workers (subprocesses) sets
+# TEST_TASKS_BACKEND for them to the database backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TEST_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": TASK_QUEUES,  # noqa: F405
+    }
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # seed_demo's DEMO PKI goes to a temporary folder, not the project's var/.
 DEMO_PKI_DIR = Path(tempfile.mkdtemp(prefix="demo-pki-"))

@@ -3,22 +3,27 @@
 `request_document` records a queued rendering and hands the work to the background task
 `render_mou_document` (defined here, beside the work it runs) once the transaction commits;
 `render_document` does the work.
-A failure is stored on the document with its reason: the MoU itself never changes state
-here, so it stays a draft the user can fix and retry.
+A failure is stored on the document as a code (shown in the reader's language): the MoU
+itself never changes state here, so it stays a draft the user can fix and retry.
+`sweep_stale_renderings` (run by the sweeper) fails or requeues renderings whose worker died.
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django_tasks import task
 
 from partnerships.authorities.permissions import can_manage_mou
+from partnerships.core.task_results import task_state
 from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
+from partnerships.documents.engine.convert import ConversionError
 from partnerships.documents.engine.errors import DocumentError
+from partnerships.documents.engine.fields import SignatureFieldError
+from partnerships.documents.engine.fill import TemplateError
 from partnerships.documents.engine.formatting import date_in_full, money, short_date
 from partnerships.models import (
     Mou,
@@ -166,6 +171,66 @@ def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, docum
     return docx, prepare_signable_pdf(pdf)
 
 
+def _finish(document: MouDocument, status: str, **fields) -> None:
+    # Only a rendering still running is finished: one the sweeper gave up on (its worker
+    # seemed dead, or it ran past the limit) stays failed, and a late result is dropped.
+    MouDocument.objects.filter(pk=document.pk, status=RenderStatus.RUNNING).update(
+        status=status, finished_at=timezone.now(), **fields
+    )
+
+
+def _error_fields(error: DocumentError, version) -> dict:
+    """The code (and parameters) stored for a failed rendering, worded when shown."""
+    if isinstance(error, ConversionError):
+        return {"error_code": f"conversion_{error.reason}"}
+    if isinstance(error, TemplateError):
+        params = {"version": version.number, "template": version.template.name}
+        return {"error_code": "template", "error_params": params}
+    if isinstance(error, SignatureFieldError):
+        return {"error_code": "signature_fields"}
+    return {"error_code": "internal"}
+
+
+def sweep_stale_renderings(*, now=None) -> dict[str, int]:
+    """Give a final state to renderings left behind (the sweeper's part for documents).
+
+    - waiting or running past RENDERING_TIME_LIMIT: failed ("not prepared in time");
+    - running, with no live task (its worker died): failed ("interrupted"). Not requeued:
+      a document that killed its worker (a hostile template, memory) would kill the next;
+    - waiting, with no live task (the queueing was lost, or the worker died before it
+      started): queued again, which is safe as nothing has started.
+    The page then offers to try again. Rows younger than one heartbeat are left alone: their
+    task may be queued only now, after the request's commit.
+    """
+    now = now or timezone.now()
+    too_old = now - timedelta(seconds=settings.RENDERING_TIME_LIMIT)
+    settled = now - timedelta(seconds=settings.WORKER_HEARTBEAT_INTERVAL)
+    counts = {"failed": 0, "requeued": 0}
+    stale = MouDocument.objects.filter(
+        status__in=[RenderStatus.QUEUED, RenderStatus.RUNNING], created_at__lt=settled
+    ).only("pk", "status", "created_at")
+    for document in stale:
+        if document.created_at < too_old:
+            counts["failed"] += _give_up(document, "timed_out", now)
+            continue
+        state = task_state("render_mou_document", document.pk)
+        if state == "live":
+            continue
+        if document.status == RenderStatus.RUNNING:
+            counts["failed"] += _give_up(document, "interrupted", now)
+        else:
+            render_mou_document.enqueue(document.pk)
+            counts["requeued"] += 1
+    return counts
+
+
+def _give_up(document: MouDocument, code: str, now) -> int:
+    logger.warning("Rendering of MoU document %s given up: %s", document.pk, code)
+    return MouDocument.objects.filter(
+        pk=document.pk, status__in=[RenderStatus.QUEUED, RenderStatus.RUNNING]
+    ).update(status=RenderStatus.FAILED, error_code=code, error_params={}, finished_at=now)
+
+
 @task()
 def render_mou_document(document_id: int) -> str:
     """Background job: fill, convert and prepare the signable PDF of one queued document."""
@@ -201,26 +266,18 @@ def render_document(document_id: int) -> MouDocument:
         logger.info(
             "Rendering of MoU document %s failed: %s", document.pk, error.__class__.__name__
         )
-        MouDocument.objects.filter(pk=document.pk).update(
-            status=RenderStatus.FAILED,
-            error_message=str(error.message),
-            finished_at=timezone.now(),
-        )
+        _finish(document, RenderStatus.FAILED, **_error_fields(error, version))
     except Exception:
         logger.exception("Rendering of MoU document %s crashed", document.pk)
-        MouDocument.objects.filter(pk=document.pk).update(
-            status=RenderStatus.FAILED,
-            error_message=_("The document could not be prepared because of an internal error."),
-            finished_at=timezone.now(),
-        )
+        _finish(document, RenderStatus.FAILED, error_code="internal")
     else:
-        MouDocument.objects.filter(pk=document.pk).update(
-            status=RenderStatus.READY,
+        _finish(
+            document,
+            RenderStatus.READY,
             docx=docx,
             pdf=pdf,
             pdf_sha256=sha256_hex(pdf),
             parties=parties,
-            finished_at=timezone.now(),
         )
     document.refresh_from_db()
     return document

@@ -50,6 +50,7 @@ from partnerships.models.signing import (
     SigningInvitation,
 )
 from partnerships.models.tallies import TALLY_COUNTS, DeliveryTally
+from partnerships.models.workers import WorkerHeartbeat
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",
@@ -98,6 +99,7 @@ __all__ = [
     "TargetGroup",
     "TemplateVersion",
     "UserProfile",
+    "WorkerHeartbeat",
     "sha256_hex",
     "validate_tax_code",
 ]

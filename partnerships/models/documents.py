@@ -74,6 +74,51 @@ class RenderStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# Why a rendering failed: stored as a code with parameters and put into words when shown, so
+# each reader sees it in their own language (not the worker's).
+RENDERING_ERRORS = {
+    "conversion_corrupt": _(
+        "The document could not be opened for conversion to PDF: the file is damaged or is "
+        "not a Word (.docx) document."
+    ),
+    "conversion_crashed": _(
+        "LibreOffice failed while converting the document to PDF. Please try again; if it "
+        "keeps failing, tell the administrator."
+    ),
+    "conversion_timed_out": _(
+        "Converting the document to PDF took too long and was stopped. Please try again."
+    ),
+    "template": _(
+        "The Word template of this MoU cannot be filled in. Ask the administrator to check "
+        "the template (version %(version)s of “%(template)s”), then try again."
+    ),
+    "signature_fields": _(
+        "The PDF could not be prepared for signing: the signature blocks of the template "
+        "were not found or the converted file is damaged. Ask the administrator to check "
+        "the template, then try again."
+    ),
+    "internal": _("The document could not be prepared because of an internal error."),
+    "interrupted": _(
+        "The preparation was interrupted (the background worker stopped) and nothing was "
+        "kept. Please try again."
+    ),
+    "timed_out": _(
+        "The document was not prepared in time (the background worker may be stopped or "
+        "overloaded) and nothing was kept. Please try again; if it keeps failing, tell the "
+        "administrator."
+    ),
+}
+
+
+def rendering_error_text(code: str, params: dict | None = None) -> str:
+    """The reason a rendering failed, in the current language."""
+    template = RENDERING_ERRORS.get(code, RENDERING_ERRORS["internal"])
+    try:
+        return str(template) % (params or {})
+    except (KeyError, TypeError, ValueError):
+        return str(RENDERING_ERRORS["internal"])
+
+
 class MouDocument(models.Model):
     """The DOCX and signable PDF rendered for one revision of an MoU.
 
@@ -89,6 +134,10 @@ class MouDocument(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=RenderStatus.choices, default=RenderStatus.QUEUED
     )
+    # A code from RENDERING_ERRORS and its parameters; `error_message` is kept only for
+    # documents that failed before codes were stored (it is in the worker's language).
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    error_params = models.JSONField(_("error parameters"), default=dict, blank=True)
     error_message = models.TextField(_("error"), blank=True)
     docx = models.BinaryField(_("Word file"), null=True, blank=True)
     pdf = models.BinaryField(_("PDF ready for signatures"), null=True, blank=True)
@@ -120,3 +169,10 @@ class MouDocument(models.Model):
                 # A ready document is evidence: it is stored once and never rewritten.
                 raise ValidationError(_("A finished document cannot be changed."))
         super().save(*args, **kwargs)
+
+    @property
+    def error_text(self) -> str:
+        """Why it failed, in the reader's language."""
+        if self.error_code:
+            return rendering_error_text(self.error_code, self.error_params)
+        return self.error_message

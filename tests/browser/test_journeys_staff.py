@@ -58,14 +58,16 @@ def live_signing(signing_settings, live_server):
 def queued_tasks(settings):
     """Background work waits in the database queue until a worker takes it, as in
     production (the other tests run it at once)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": settings.TASK_QUEUES}
+    }
 
 
 def run_the_worker():
     """What `manage.py db_worker` does in production: take the queued tasks and run them (in
     batch mode: until the queue is empty). In this thread, with this test's database."""
     Worker(
-        queue_names=["default"],
+        queue_names=["default", "imports"],
         interval=0,
         batch=True,
         backend_name="default",

@@ -405,7 +405,7 @@ def test_rendering_stores_the_mous_own_word_file_and_signable_pdf(world):
 
     document = rendering.render_now(mou, actor=world.staff)
 
-    assert document.status == RenderStatus.READY, document.error_message
+    assert document.status == RenderStatus.READY, document.error_text
     stored = MouDocument.objects.get(pk=document.pk)
     assert stored.mou_revision == mou.revision
     assert stored.template_version == mou.template.latest_version()
@@ -584,10 +584,16 @@ def test_a_crashing_converter_leaves_a_failed_document_with_a_clear_message(
         document = rendering.render_now(mou, actor=world.staff)
 
     assert document.status == RenderStatus.FAILED
-    assert document.error_message == (
-        "LibreOffice failed while converting the document to PDF. Please try again; "
-        "if it keeps failing, tell the administrator."
-    )
+    # Stored as a code, worded in the reader's language (not the worker's).
+    assert (document.error_code, document.error_message) == ("conversion_crashed", "")
+    with translation.override("en"):
+        assert document.error_text == (
+            "LibreOffice failed while converting the document to PDF. Please try again; "
+            "if it keeps failing, tell the administrator."
+        )
+    with translation.override("vi"):
+        assert "LibreOffice" in document.error_text
+        assert "Please try again" not in document.error_text
     assert document.pdf is None
     assert document.finished_at is not None
     assert Mou.objects.get(pk=mou.pk).state == MouState.DRAFT
@@ -609,9 +615,11 @@ def test_a_hanging_converter_is_stopped_and_nothing_is_left_running(
 
     assert time.monotonic() - started < 10
     assert document.status == RenderStatus.FAILED
-    assert document.error_message == (
-        "Converting the document to PDF took too long and was stopped. Please try again."
-    )
+    assert document.error_code == "conversion_timed_out"
+    with translation.override("en"):
+        assert document.error_text == (
+            "Converting the document to PDF took too long and was stopped. Please try again."
+        )
     assert Mou.objects.get(pk=mou.pk).state == MouState.DRAFT
     pgid = int(pid_file.read_text())
     deadline = time.monotonic() + 3
@@ -632,7 +640,7 @@ def test_after_a_failure_a_new_request_succeeds_and_the_mou_can_be_sent(
 
     retried = rendering.render_now(mou, actor=world.staff)
 
-    assert retried.status == RenderStatus.READY, retried.error_message
+    assert retried.status == RenderStatus.READY, retried.error_text
     assert rendering.current_document(mou).pk == retried.pk
     lifecycle.perform(mou, "send", actor=world.staff)
     assert Mou.objects.get(pk=mou.pk).signable_document_id == retried.pk
@@ -676,7 +684,7 @@ def test_two_mous_rendered_at_the_same_time_each_get_their_own_pdf(world):
     assert max(start for start, _end in spans) < min(end for _start, end in spans)
     for mou, other in [(mous[0], mous[1]), (mous[1], mous[0])]:
         document = documents[mou.pk]
-        assert document.status == RenderStatus.READY, document.error_message
+        assert document.status == RenderStatus.READY, document.error_text
         text = pdf_layout_text(bytes(MouDocument.objects.get(pk=document.pk).pdf))
         assert f"Số: {mou.document_number}" in text
         assert f"Số: {other.document_number}" not in text

@@ -45,7 +45,7 @@ def test_staff_prepare_the_documents_of_a_draft(
     assert response.status_code == 302
     assert response["Location"] == reverse("mou_detail", args=[mou.pk])
     document = rendering.current_document(mou)
-    assert document.status == RenderStatus.READY, document.error_message
+    assert document.status == RenderStatus.READY, document.error_text
     assert document.requested_by == world.staff
     pdf = bytes(MouDocument.objects.get(pk=document.pk).pdf)
     assert f"Số: {mou.document_number}" in pdf_layout_text(pdf)
@@ -280,3 +280,22 @@ def test_the_page_shows_the_status_of_the_current_draft_documents(client_as, wor
     assert "Ready" in page
     assert "Download PDF" in page
     assert "Prepare again" in page
+
+
+def test_a_rendering_error_is_shown_in_the_readers_language_not_the_workers(client_as, world):
+    MouDocument.objects.create(
+        mou=world.mou,
+        mou_revision=world.mou.revision,
+        template_version=world.mou.template.latest_version(),
+        status=RenderStatus.FAILED,
+        error_code="interrupted",
+    )
+    english = client_as(world.staff)
+    english.cookies["django_language"] = "en"
+    vietnamese = client_as(world.staff)
+    vietnamese.cookies["django_language"] = "vi"
+
+    assert "The preparation was interrupted" in detail(english, world.mou)
+    page = detail(vietnamese, world.mou)
+    assert "The preparation was interrupted" not in page
+    assert "bị gián đoạn" in page

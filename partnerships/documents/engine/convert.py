@@ -316,7 +316,9 @@ def _env_with_tmpdir(directory: Path) -> dict[str, str]:
     return {**os.environ, "TMPDIR": str(tmp)}
 
 
-def _spawn_in_own_group(command: list[str], *, log, env: dict[str, str]) -> subprocess.Popen:
+def _spawn_in_own_group(
+    command: list[str], *, log, env: dict[str, str], pass_fds: tuple[int, ...] = ()
+) -> subprocess.Popen:
     """Start LibreOffice or unoserver in a process group of its own (so that the whole group,
     stray children included, can be killed), output to `log`, nothing on stdin. Output goes
     to a file, not a pipe: a pipe held open by a stray child would block reading."""
@@ -327,6 +329,7 @@ def _spawn_in_own_group(command: list[str], *, log, env: dict[str, str]) -> subp
         stderr=subprocess.STDOUT,
         start_new_session=True,
         env=env,
+        pass_fds=pass_fds,
     )
 
 
@@ -394,11 +397,23 @@ def start_unoserver(
         # process manager starts it again.
         f"--conversion-timeout={conversion_timeout}",
     ]
+    # A lifeline: the server holds the reading end of a pipe whose writing end only this
+    # process holds. However this process ends (SIGKILL included), the kernel closes the
+    # writing end and the server's watchdog kills its whole process group: no LibreOffice is
+    # left holding the port.
+    lifeline_read, lifeline_write = os.pipe()
+    command.insert(3, str(lifeline_read))  # after "-c" and the launcher code
     with (profile / "unoserver.log").open("ab") as log:
         try:
-            process = _spawn_in_own_group(command, log=log, env=_env_with_tmpdir(profile))
+            process = _spawn_in_own_group(
+                command, log=log, env=_env_with_tmpdir(profile), pass_fds=(lifeline_read,)
+            )
         except OSError as error:
+            os.close(lifeline_write)
             raise UnoserverUnavailable(f"cannot start {command[0]}: {error}") from error
+        finally:
+            os.close(lifeline_read)
+    process.lifeline = lifeline_write
     try:
         _wait_until_ready(process, host, port, ready_timeout, log_path=profile / "unoserver.log")
     except BaseException:
@@ -416,9 +431,21 @@ def _unoserver_launcher() -> list[str]:
     if spec is None or spec.origin is None:
         raise UnoserverUnavailable("the unoserver package is not installed")
     site_packages = str(Path(spec.origin).parent.parent)
+    # The first argument is the lifeline (see start_unoserver): a thread waits for its end of
+    # file, then kills the process group (unoserver and the LibreOffice it started).
     code = (
-        "import sys; sys.path.append(sys.argv.pop(1)); "
-        "from unoserver.server import main; sys.exit(main())"
+        "import os, signal, sys, threading\n"
+        "lifeline = int(sys.argv.pop(1))\n"
+        "def watch():\n"
+        "    try:\n"
+        "        while os.read(lifeline, 64):\n"
+        "            pass\n"
+        "    finally:\n"
+        "        os.killpg(0, signal.SIGKILL)\n"
+        "threading.Thread(target=watch, daemon=True).start()\n"
+        "sys.path.append(sys.argv.pop(1))\n"
+        "from unoserver.server import main\n"
+        "sys.exit(main())\n"
     )
     return ["-c", code, site_packages]
 
@@ -435,6 +462,11 @@ def stop_unoserver(process: subprocess.Popen, *, timeout: float = 10) -> None:
         process.wait(timeout=timeout)
     _kill_group(process.pid, signal.SIGKILL)
     process.wait()
+    lifeline = getattr(process, "lifeline", None)
+    if lifeline is not None:
+        process.lifeline = None
+        with suppress(OSError):
+            os.close(lifeline)
 
 
 def unoserver_is_ready(host: str, port: int, *, timeout: float = 5) -> bool:

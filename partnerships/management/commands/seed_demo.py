@@ -339,7 +339,7 @@ class Command(BaseCommand):
         )
         document = rendering.render_now(mou, actor=None)
         if document.status != RenderStatus.READY:
-            raise CommandError(f"Could not render {mou.document_number}: {document.error_message}")
+            raise CommandError(f"Could not render {mou.document_number}: {document.error_text}")
         return mou
 
     def _sign(self, mou: Mou) -> None:

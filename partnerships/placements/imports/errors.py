@@ -72,6 +72,14 @@ FILE_MESSAGES = {
         "last 24 hours. Nothing was saved. Try again tomorrow, or ask the authority's staff to "
         "record these placements."
     ),
+    "interrupted": _(
+        "The import was interrupted (the background worker stopped). Nothing was saved and the "
+        "uploaded file was deleted. Upload the file again."
+    ),
+    "timed_out": _(
+        "The import took too long and was stopped. Nothing was saved and the uploaded file was "
+        "deleted. Upload the file again; if it keeps failing, tell the administrator."
+    ),
     "changed_meanwhile": _(
         "Records in this file changed in the registry while it was being imported. Nothing "
         "was imported: upload the file again to see a new preview."

@@ -11,13 +11,19 @@ confirms -> importing (background) -> imported. Or: failed, cancelled, expired.
   the page shows that it is saving.
 
 The two background tasks, `read_import_file` and `run_placement_import`, are defined here
-beside the work they run, so the service that queues them needs no other module.
+beside the work they run, so the service that queues them needs no other module. They run on
+their own queue (settings.IMPORTS_QUEUE), so a long import never holds up document rendering.
+
+A batch stuck reading or importing (its worker died) is failed by `sweep_stale_imports` (the
+sweeper), its upload and prepared rows wiped; the user may also cancel it. Either way a worker
+still busy with it finds the batch no longer in its state and saves nothing.
 """
 
 import logging
 import traceback
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +31,7 @@ from django_tasks import task
 
 from partnerships.authorities.permissions import can_import_placements, can_report_placement
 from partnerships.core.privacy import decrypt_bytes, decrypt_name, encrypt_bytes
+from partnerships.core.task_results import task_state
 from partnerships.formats import day
 from partnerships.models import (
     ConsentScope,
@@ -95,16 +102,25 @@ def read(batch_id: int, *, today: date | None = None) -> ImportBatch:
         )
         outcome = checker.check(table)
     except LookupLimitReached:
-        _finish(batch, ImportStatus.FAILED, error_code="lookup_limit")
+        _finish(
+            batch, ImportStatus.FAILED, expected=ImportStatus.READING, error_code="lookup_limit"
+        )
     except ImportRefused as error:
-        _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
+        _finish(
+            batch,
+            ImportStatus.FAILED,
+            expected=ImportStatus.READING,
+            error_code=error.code,
+            error_params=error.params,
+        )
     except Exception as exc:
         _log_crash("Reading", batch, exc)
-        _finish(batch, ImportStatus.FAILED, error_code="internal")
+        _finish(batch, ImportStatus.FAILED, expected=ImportStatus.READING, error_code="internal")
     else:
         _finish(
             batch,
             ImportStatus.PREVIEW,
+            expected=ImportStatus.READING,
             finished=False,
             total_rows=len(table.rows),
             rows_done=len(table.rows),
@@ -123,12 +139,22 @@ def _log_crash(step: str, batch: ImportBatch, exc: Exception) -> None:
     logger.error("%s import batch %s crashed: %s\n%s", step, batch.pk, type(exc).__name__, frames)
 
 
-def _finish(batch: ImportBatch, status: str, *, finished: bool = True, **fields) -> None:
+def _finish(
+    batch: ImportBatch, status: str, *, expected: str, finished: bool = True, **fields
+) -> int:
+    """Move the batch from `expected` to `status`, wiping the upload. Returns 0 when it is no
+    longer in `expected` (cancelled, or given up by the sweeper): then nothing changes."""
     fields.setdefault("rows", [])
     fields.setdefault("row_errors", [])
     if finished:
         fields["finished_at"] = timezone.now()
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status, pending_file=None, **fields)
+    return ImportBatch.objects.filter(pk=batch.pk, status=expected).update(
+        status=status, pending_file=None, **fields
+    )
+
+
+class _NoLongerImporting(Exception):
+    """The batch was cancelled or given up while it was being saved: roll everything back."""
 
 
 def can_confirm(batch: ImportBatch, user) -> bool:
@@ -153,7 +179,9 @@ def confirm(*, batch: ImportBatch, user) -> ImportBatch:
             raise PermissionDenied  # not a clean preview (any more): nothing to confirm
         expired = timezone.now() - locked.created_at > PREVIEW_LIFETIME
         if expired:
-            _finish(locked, ImportStatus.CANCELLED, error_code="expired")
+            _finish(
+                locked, ImportStatus.CANCELLED, expected=ImportStatus.PREVIEW, error_code="expired"
+            )
         else:
             locked.status = ImportStatus.IMPORTING
             locked.confirmed_at = timezone.now()
@@ -165,13 +193,31 @@ def confirm(*, batch: ImportBatch, user) -> ImportBatch:
     return locked
 
 
-def cancel(*, batch: ImportBatch, user) -> None:
-    """Drop a preview (or a failed upload): its prepared rows are erased."""
+CANCELLABLE = [
+    ImportStatus.READING,
+    ImportStatus.PREVIEW,
+    ImportStatus.FAILED,
+    ImportStatus.IMPORTING,
+]
+
+
+def cancel(*, batch: ImportBatch, user) -> bool:
+    """Drop a batch not imported yet: its upload and prepared rows are erased. Returns False
+    when there was nothing to cancel (already imported, or cancelled).
+
+    A batch still being read or saved is cancelled too: the worker then finds it cancelled
+    and saves nothing (the import is one transaction, rolled back)."""
     if batch.uploaded_by_id != user.pk:
         raise PermissionDenied
-    ImportBatch.objects.filter(
-        pk=batch.pk, status__in=[ImportStatus.PREVIEW, ImportStatus.FAILED]
-    ).update(status=ImportStatus.CANCELLED, rows=[], row_errors=[], pending_file=None)
+    return bool(
+        ImportBatch.objects.filter(pk=batch.pk, status__in=CANCELLABLE).update(
+            status=ImportStatus.CANCELLED,
+            rows=[],
+            row_errors=[],
+            pending_file=None,
+            finished_at=timezone.now(),
+        )
+    )
 
 
 def expire_stale_previews() -> int:
@@ -206,31 +252,49 @@ def run(batch_id: int) -> ImportBatch:
                     "people_added": people_added,
                 },
             )
-            _finish(
+            saved = _finish(
                 batch,
                 ImportStatus.IMPORTED,
+                expected=ImportStatus.IMPORTING,
                 rows_done=batch.total_rows,
                 people_added=people_added,
                 placements_added=placements_added,
                 rows_already_recorded=batch.rows_already_recorded + skipped,
             )
+            if not saved:
+                raise _NoLongerImporting
+    except _NoLongerImporting:
+        logger.info("Import batch %s was cancelled or given up meanwhile: nothing saved", batch.pk)
     except ImportRefused as error:
-        _finish(batch, ImportStatus.FAILED, error_code=error.code, error_params=error.params)
+        _finish(
+            batch,
+            ImportStatus.FAILED,
+            expected=ImportStatus.IMPORTING,
+            error_code=error.code,
+            error_params=error.params,
+        )
     except IntegrityError:
         # Another import of the same file or rows committed first: nothing was saved here.
         logger.info("Import batch %s lost a race and saved nothing", batch.pk)
         earlier = ImportBatch.objects.filter(
             file_sha256=batch.file_sha256, status=ImportStatus.IMPORTED
         ).first()
+        importing = ImportStatus.IMPORTING
         if earlier is None:
-            _finish(batch, ImportStatus.FAILED, error_code="changed_meanwhile")
+            _finish(batch, ImportStatus.FAILED, expected=importing, error_code="changed_meanwhile")
         else:
             date_shown = day(timezone.localtime(earlier.finished_at))
             params = {"date": date_shown, "batch": earlier.pk}
-            _finish(batch, ImportStatus.FAILED, error_code="already_imported", error_params=params)
+            _finish(
+                batch,
+                ImportStatus.FAILED,
+                expected=importing,
+                error_code="already_imported",
+                error_params=params,
+            )
     except Exception as exc:
         _log_crash("Importing", batch, exc)
-        _finish(batch, ImportStatus.FAILED, error_code="internal")
+        _finish(batch, ImportStatus.FAILED, expected=ImportStatus.IMPORTING, error_code="internal")
     batch.refresh_from_db()
     return batch
 
@@ -356,16 +420,74 @@ def _people_for(rows: list[dict], user) -> tuple[dict[str, Person], dict[str, di
     return people, conflicts
 
 
+# --- The sweeper's part: batches left behind by a dead worker ---
+
+# The task that works on a batch in each busy state.
+_TASK_OF_STATE = {
+    ImportStatus.READING: "read_import_file",
+    ImportStatus.IMPORTING: "run_placement_import",
+}
+
+
+def sweep_stale_imports(*, now=None) -> dict[str, int]:
+    """Give a final state to batches stuck reading or importing, and expire old previews.
+
+    - busy past TASK_TIME_LIMIT: failed ("took too long");
+    - busy, its task ran but is not live any more (the worker died): failed ("interrupted");
+    - busy with no task at all (the queueing was lost): queued again, which is safe: reading
+      starts over from the stored upload, and an import is all or nothing.
+    A failed batch keeps neither its upload (national ID numbers) nor its prepared rows; the
+    transaction of an import still running somewhere rolls back when it sees that.
+    """
+    now = now or timezone.now()
+    too_old = now - timedelta(seconds=settings.TASK_TIME_LIMIT)
+    settled = now - timedelta(seconds=settings.WORKER_HEARTBEAT_INTERVAL)
+    counts = {"failed": 0, "requeued": 0, "expired": expire_stale_previews()}
+    busy = ImportBatch.objects.filter(status__in=list(_TASK_OF_STATE)).only(
+        "pk", "status", "created_at", "confirmed_at"
+    )
+    for batch in busy:
+        started = batch.confirmed_at or batch.created_at
+        if started >= settled:
+            continue
+        if started < too_old:
+            counts["failed"] += _give_up(batch, "timed_out", now)
+            continue
+        state = task_state(_TASK_OF_STATE[batch.status], batch.pk)
+        if state == "ran":
+            counts["failed"] += _give_up(batch, "interrupted", now)
+        elif state == "none":
+            task = (
+                read_import_file if batch.status == ImportStatus.READING else run_placement_import
+            )
+            task.enqueue(batch.pk)
+            counts["requeued"] += 1
+    return counts
+
+
+def _give_up(batch: ImportBatch, code: str, now) -> int:
+    logger.warning("Import batch %s given up: %s", batch.pk, code)
+    return ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+        status=ImportStatus.FAILED,
+        error_code=code,
+        error_params={},
+        pending_file=None,
+        rows=[],
+        row_errors=[],
+        finished_at=now,
+    )
+
+
 # --- Background tasks (django-tasks): thin wrappers around the work above ---
 
 
-@task()
+@task(queue_name=settings.IMPORTS_QUEUE)
 def read_import_file(batch_id: int) -> str:
     """Read and check an uploaded file, for the preview."""
     return read(batch_id).status
 
 
-@task()
+@task(queue_name=settings.IMPORTS_QUEUE)
 def run_placement_import(batch_id: int) -> str:
     """Save the rows of a confirmed preview."""
     return run(batch_id).status

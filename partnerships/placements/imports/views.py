@@ -135,9 +135,12 @@ def import_confirm(request, pk):
 @require_POST
 def import_cancel(request, pk):
     batch = _own_batch(request, pk, light=True)
-    service.cancel(batch=batch, user=request.user)
-    messages.success(request, _("Import cancelled: nothing was saved."))
-    return redirect("import_upload")
+    if service.cancel(batch=batch, user=request.user):
+        messages.success(request, _("Import cancelled: nothing was saved."))
+        return redirect("import_upload")
+    # Finished meanwhile (imported, or cancelled already): say so, on the batch's own page.
+    messages.info(request, _("This import had already finished; nothing was cancelled."))
+    return redirect("import_detail", pk=batch.pk)
 
 
 @role_required
