@@ -50,6 +50,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers.ocsp_client import AIOHttpO
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 from pyhanko_certvalidator.fetchers.api import Fetchers, FetchLimits
 from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
+from pyhanko_certvalidator.util import issuer_serial
 from yarl import URL
 
 from partnerships.signing.pdf.network import seconds_left
@@ -170,9 +171,15 @@ def urls_named_by(certificates: Iterable[x509.Certificate]) -> list[str]:
     urls = []
     for cert in certificates:
         try:
-            urls += [u for u in cert.ocsp_urls + cert.issuer_cert_urls]
+            urls += cert.ocsp_urls
+            for access in cert.authority_information_access_value or []:
+                location = access["access_location"]
+                if access["access_method"].native == "ca_issuers" and (
+                    location.name == "uniform_resource_identifier"
+                ):
+                    urls.append(location.native)
             for point in cert.crl_distribution_points + cert.delta_crl_distribution_points:
-                urls += [u for u in [point.url] if u]
+                urls += [point.url] if point.url else []
         except (ValueError, KeyError, TypeError):  # a malformed extension names nothing
             continue
     return [u for u in urls if URL(u).scheme in _DEFAULT_PORTS and URL(u).raw_host]
@@ -282,12 +289,41 @@ class _WithinDeadline:
         pass  # set by pyHanko's constructor; the deadline decides
 
 
+# Certificates (issuer and serial) whose OCSP or CRL fetch failed or was refused in the
+# current validation (a fresh set per validation context, shared with its fetch tasks).
+_unchecked: ContextVar[set | None] = ContextVar("signing_revocation_unchecked", default=None)
+
+
+def _note_unchecked(cert) -> None:
+    unchecked = _unchecked.get()
+    if unchecked is not None:
+        unchecked.add(issuer_serial(cert))
+
+
+def revocation_unchecked(status) -> bool:
+    """Did pyHanko fail this signature's chain because the revocation status of one of its
+    certificates could not be fetched (refused, failed or out of time)? pyHanko reports that
+    as a general chain failure; the verdict says it as "revocation could not be checked"."""
+    unchecked = _unchecked.get()
+    if not unchecked:
+        return False
+    path = getattr(status, "validation_path", None)
+    certificates = [getattr(status, "signing_cert", None)]
+    if path is not None:
+        certificates += list(path.iter_certs(include_root=False))
+    return any(c is not None and issuer_serial(c) in unchecked for c in certificates)
+
+
 class _OCSPFetcher(_WithinDeadline, AIOHttpOCSPFetcher):
     async def fetch(self, cert, authority):
         try:
             return await super().fetch(cert, authority)
         except TimeoutError as exc:
+            _note_unchecked(cert)
             raise certvalidator_errors.OCSPFetchError("OCSP responder did not answer") from exc
+        except Exception:
+            _note_unchecked(cert)
+            raise
 
 
 class _CRLFetcher(_WithinDeadline, AIOHttpCRLFetcher):
@@ -295,7 +331,11 @@ class _CRLFetcher(_WithinDeadline, AIOHttpCRLFetcher):
         try:
             return await super().fetch(cert, use_deltas=use_deltas)
         except TimeoutError as exc:
+            _note_unchecked(cert)
             raise certvalidator_errors.CRLFetchError("CRL server did not answer") from exc
+        except Exception:
+            _note_unchecked(cert)
+            raise
 
 
 class _CertificateFetcher(_WithinDeadline, AIOHttpCertificateFetcher):
@@ -331,4 +371,5 @@ def guarded_fetcher_backend() -> GuardedFetcherBackend:
     """The fetchers for one validation context: the current policy, and fetching over a
     little before the current network budget ends."""
     left = seconds_left()
+    _unchecked.set(set())
     return GuardedFetcherBackend(current_policy(), time.monotonic() + left * (1 - VALIDATION_SHARE))
