@@ -31,7 +31,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -309,8 +309,8 @@ def revocation_unchecked(status) -> bool:
         return False
     path = getattr(status, "validation_path", None)
     certificates = [getattr(status, "signing_cert", None)]
-    if path is not None:
-        certificates += list(path.iter_certs(include_root=False))
+    with suppress(Exception):  # a partial path: the signer's certificate alone then
+        certificates += list(path.iter_certs(include_root=False)) if path is not None else []
     return any(c is not None and issuer_serial(c) in unchecked for c in certificates)
 
 
