@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from partnerships.signing.pdf.fetching import FetchRefused
+from partnerships.signing.setup import SigningSetup
 from partnerships.signing.verdicts import verdict_for
 from tests.factories.hostile_certificates import Listener, issue, signed_pdf
 from tests.factories.signing import anonymous, page_text
@@ -237,3 +239,31 @@ def test_a_ca_the_deployment_allows_is_asked(db, settings, tmp_path, listener):
     verdict_for(signed_pdf(signer))
 
     assert [(method, path) for method, path, _host in listener.hits] == [("POST", "/ocsp")]
+
+
+# --- The setting ----------------------------------------------------------------------------------
+
+
+def test_by_default_the_trust_s_own_ca_endpoints_are_allowed_on_public_addresses(
+    settings, tmp_path
+):
+    root = issue("Root", ca=True, crl_urls=["http://crl.ca.example.vn/root.crl"])
+    configure(settings, tmp_path, root)
+
+    policy = SigningSetup.from_settings().fetch_policy
+
+    assert policy.allows("http://crl.ca.example.vn/interm.crl")
+    assert not policy.allows("http://ocsp.elsewhere.example/")
+    with pytest.raises(FetchRefused):
+        policy.check_address("crl.ca.example.vn", "10.0.0.1")
+
+
+def test_a_wrong_entry_in_the_setting_is_reported_to_whoever_configures_it(settings, tmp_path):
+    configure(settings, tmp_path, issue("Root", ca=True), allowed=["ldap://ca.example.vn/"])
+
+    setup = SigningSetup.from_settings()
+
+    assert [str(error) for error in setup.errors] == [
+        "SIGNING_FETCH_ALLOWED names ldap://ca.example.vn/, which is not a host or an http(s) URL."
+    ]
+    assert not setup.fetch_policy.fetches_anything
