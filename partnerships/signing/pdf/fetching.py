@@ -132,9 +132,6 @@ class FetchPolicy:
         internal_hosts = frozenset(r.host for r in rules if internal and not r.wildcard)
         return cls(rules, internal_hosts)
 
-    def __or__(self, other: "FetchPolicy") -> "FetchPolicy":
-        return FetchPolicy(self.rules + other.rules, self.internal_hosts | other.internal_hosts)
-
     @property
     def fetches_anything(self) -> bool:
         return bool(self.rules)
