@@ -253,6 +253,10 @@ if SIGNING_NETWORK_TIMEOUT <= 0:
 # PEM or DER files: the roots trusted when checking signatures, and intermediate CAs.
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [])
 SIGNING_EXTRA_CERTIFICATES = env_list("SIGNING_EXTRA_CERTIFICATES", [])
+# Where validation may fetch certificates, CRLs and OCSP responses: URL prefixes, hosts
+# (host:port) and *.domain entries. Empty: the endpoints the configured certificates name
+# (public addresses only). See signing/pdf/fetching.py.
+SIGNING_FETCH_ALLOWED = env_list("SIGNING_FETCH_ALLOWED", [])
 # How a business certificate names its tax code; "{tax_code}" stands for the partner's.
 SIGNING_TAX_CODE_PATTERN = os.environ.get("SIGNING_TAX_CODE_PATTERN", r"(?:MST:)?{tax_code}")
 SIGNING_TAX_CODE_ATTRIBUTES = env_list("SIGNING_TAX_CODE_ATTRIBUTES", ["user_id", "serial_number"])

@@ -27,7 +27,6 @@ from partnerships.signing.completion import finish_signing
 from partnerships.signing.invitations import check_code, require_open
 from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.errors import SigningError
-from partnerships.signing.pdf.upload import check_business_upload
 from partnerships.signing.revisions import (
     Basis,
     SigningConflict,
@@ -40,6 +39,7 @@ from partnerships.signing.revisions import (
     store_revision,
 )
 from partnerships.signing.setup import SigningSetup
+from partnerships.signing.upload_verdicts import check_upload
 
 logger = logging.getLogger(__name__)
 
@@ -260,19 +260,16 @@ def accept_upload(
             _("The file is larger than %(size)s MB.") % {"size": settings.SIGNING_MAX_UPLOAD_MB}
         )
     # Checking and archiving wait for the revocation servers and the TSA: within one time
-    # budget, before anything is stored.
+    # budget, before anything is stored. The upload is parsed in a limited child process.
     with setup.network_budget():
         try:
-            upload_verdict = check_business_upload(
-                basis.pdf,
-                uploaded,
-                trust_roots=setup.trust_roots,
+            upload_verdict, verdict = check_upload(
+                setup,
+                sent_pdf=basis.pdf,
+                uploaded=uploaded,
                 # The tax code the document sent names: a partner record changed since
                 # does not change whose certificate may sign it.
                 tax_code=mou.parties.partner_tax_code,
-                tax_code_rule=setup.tax_code_rule,
-                other_certs=list(setup.other_certs),
-                revocation_mode=setup.revocation_mode,
             )
         except SigningError as error:
             raise MouError(error.message) from error
@@ -284,7 +281,6 @@ def accept_upload(
                 sha256_hex(uploaded),
             )
             raise MouError(upload_verdict.message)
-        verdict = setup.verify(uploaded)
         if not verdict.ok:
             raise unverified(verdict)
         report = upload_verdict.signature

@@ -1,8 +1,10 @@
 """The verdict on a PDF anyone may upload, reached under limits: cheap structural checks
 first, then the parsing and checking in a child process with its own memory, CPU and time
 budget (partnerships/core/isolation.py). A hostile PDF gets a verdict that says it is too
-complex; the web worker that received it stays free."""
+complex; the web worker that received it stays free. What the child fetches for validation
+follows the deployment's fetch policy within its network budget (signing/pdf/fetching.py)."""
 
+import dataclasses
 import hashlib
 import logging
 
@@ -10,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
 from partnerships.signing.pdf import verify
+from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
+from partnerships.signing.pdf.network import network_budget
 from partnerships.signing.pdf.structure import TOO_COMPLEX_PROBLEM, structural_problem
 from partnerships.signing.setup import SigningSetup
 from partnerships.signing.verdicts import describe
@@ -20,9 +24,16 @@ COULD_NOT_CHECK = verify.Problem("verification_failed", _("The file could not be
 BUDGET = Budget(memory_mb=768, cpu_seconds=20, wall_seconds=30)
 
 
-def _checked(pdf: bytes, options: dict) -> tuple[dict, str]:
+def budget_for(network_seconds: float) -> Budget:
+    """BUDGET, with time for the whole network budget and the checking after it."""
+    wall = max(BUDGET.wall_seconds, int(network_seconds) + 20)
+    return dataclasses.replace(BUDGET, wall_seconds=wall)
+
+
+def _checked(pdf: bytes, options: dict, policy: FetchPolicy, seconds: float) -> tuple[dict, str]:
     """In the child: the verdict, described in plain values (strings in the active language)."""
-    verdict = verify.verify_pdf(pdf, **options)
+    with network_budget(seconds), fetch_policy(policy):
+        verdict = verify.verify_pdf(pdf, **options)
     return describe(verdict), verdict.sha256
 
 
@@ -44,7 +55,14 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "revocation_mode": setup.revocation_mode,
     }
     try:
-        return run_limited(_checked, pdf, options, budget=BUDGET)
+        return run_limited(
+            _checked,
+            pdf,
+            options,
+            setup.fetch_policy,
+            setup.network_timeout,
+            budget=budget_for(setup.network_timeout),
+        )
     except LimitExceeded as exceeded:
         logger.warning("Verification of an uploaded PDF stopped: %s", exceeded.kind)
         reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM

@@ -23,6 +23,7 @@ from pyhanko.keys import load_certs_from_pemder
 
 from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.errors import SigningError
+from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy, hosts_of, urls_named_by
 from partnerships.signing.pdf.network import DEFAULT_BUDGET, network_budget
 from partnerships.signing.pdf.signers import Signer, load_pkcs12_signer, open_pkcs11_signer
 from partnerships.signing.pdf.upload import TaxCodeRule, tax_code_rule
@@ -100,6 +101,8 @@ class SigningSetup:
     public_base_url: str = ""
     # Seconds one request may wait for the TSA and the OCSP/CRL servers (see network_budget).
     network_timeout: float = DEFAULT_BUDGET
+    # SIGNING_FETCH_ALLOWED: where validation may fetch (empty: what the trust names).
+    fetch_allowed: tuple = ()
     is_demo: bool = False
     # Configuration mistakes found while reading the settings (a missing file...).
     errors: tuple = ()
@@ -113,6 +116,7 @@ class SigningSetup:
             settings.SIGNING_EXTRA_CERTIFICATES, "SIGNING_EXTRA_CERTIFICATES", errors
         )
         roots = _certificates(settings.SIGNING_TRUST_ROOTS, "SIGNING_TRUST_ROOTS", errors)
+        fetch_allowed = _fetch_entries(settings.SIGNING_FETCH_ALLOWED, errors)
         authority = None
         if settings.SIGNING_AUTHORITY_PKCS12:
             authority = Pkcs12Source(
@@ -142,6 +146,7 @@ class SigningSetup:
             "revocation_mode": settings.SIGNING_REVOCATION_MODE,
             "public_base_url": settings.PUBLIC_BASE_URL,
             "network_timeout": settings.SIGNING_NETWORK_TIMEOUT,
+            "fetch_allowed": fetch_allowed,
         }
         if authority is None and seal is None and settings.DEBUG:
             demo = demo_setup(settings.DEMO_PKI_DIR, **common)
@@ -262,13 +267,14 @@ class SigningSetup:
         if not roots:
             return verify.Verdict(sha256=digest.hexdigest(), problems=(NO_TRUST_ROOTS_PROBLEM,))
         try:
-            return verify.verify_pdf(
-                pdf,
-                trust_roots=roots,
-                other_certs=list(self.other_certs),
-                registry_seals=self.registry_seals,
-                revocation_mode=self.revocation_mode,
-            )
+            with self.network_budget():
+                return verify.verify_pdf(
+                    pdf,
+                    trust_roots=roots,
+                    other_certs=list(self.other_certs),
+                    registry_seals=self.registry_seals,
+                    revocation_mode=self.revocation_mode,
+                )
         except Exception:  # verify_pdf promises not to raise; a verdict all the same
             logger.exception("Verification crashed")
             return verify.Verdict(sha256=digest.hexdigest(), problems=(verify.problem("damaged"),))
@@ -280,10 +286,29 @@ class SigningSetup:
             return request.build_absolute_uri(path)
         return "http://127.0.0.1:8000" + path
 
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        """Where validation may fetch certificates, CRLs and OCSP responses: what
+        SIGNING_FETCH_ALLOWED names (its exact hosts even on internal addresses), else the
+        endpoints named by the configured roots, intermediates and the registry's own
+        signers' chains (on public addresses only)."""
+        if self.fetch_allowed:
+            return FetchPolicy.of(self.fetch_allowed, internal=True)
+        certificates = [*self.trust_roots, *self.other_certs]
+        for source in (self.authority, self.seal):
+            try:
+                certificates += source.certificates() if source is not None else []
+            except Exception:
+                logger.warning("Cannot read a signer's certificates", exc_info=True)
+        return FetchPolicy.of(hosts_of(urls_named_by(certificates)))
+
+    @contextmanager
     def network_budget(self):
         """Open the time budget shared by the network work of one request (signing,
-        checking, archiving): `with setup.network_budget(): ...`."""
-        return network_budget(self.network_timeout)
+        checking, archiving), and the fetch policy it follows:
+        `with setup.network_budget(): ...`."""
+        with network_budget(self.network_timeout), fetch_policy(self.fetch_policy):
+            yield
 
     def verification_url(self, mou, request=None) -> str:
         return self.public_url(reverse("public_mou", args=[mou.public_id]), request)
@@ -312,6 +337,19 @@ def _certificates(paths, variable: str, errors: list) -> list[x509.Certificate]:
             _("A certificate file named in %(variable)s cannot be read.") % {"variable": variable}
         )
         return []
+
+
+def _fetch_entries(entries, errors: list) -> tuple:
+    for entry in entries:
+        try:
+            FetchPolicy.of([entry])
+        except ValueError:
+            errors.append(
+                _("SIGNING_FETCH_ALLOWED names %(entry)s, which is not a host or an http(s) URL.")
+                % {"entry": entry}
+            )
+            return ()
+    return tuple(entries)
 
 
 def demo_setup(directory: Path, **common) -> SigningSetup | None:

@@ -10,9 +10,8 @@ from asn1crypto import x509
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from partnerships.signing.pdf.network import seconds_left
+from partnerships.signing.pdf.fetching import guarded_fetcher_backend
 
 Certificates = Iterable[x509.Certificate]
 
@@ -39,17 +38,14 @@ def validation_context(
     established when it names where to find it; "require" demands revocation data for every
     certificate; "soft-fail" accepts when the data cannot be had.
 
-    Each fetch (OCSP, CRL, certificate) waits at most what is left of the network budget
-    (signing.pdf.network); the context owns its HTTP session: close it with `aclose()`.
+    Each fetch (OCSP, CRL, certificate) goes only where the current fetch policy allows
+    and waits at most what is left of the network budget (signing.pdf.fetching and
+    .network); the context owns its HTTP session: close it with `aclose()`.
     """
     roots = list(trust_roots)
     if not roots:
         raise ValueError("A validation context needs at least one trust root.")
-    fetchers = (
-        OwnedFetcherBackend(AIOHttpFetcherBackend(per_request_timeout=seconds_left()))
-        if allow_fetching
-        else None
-    )
+    fetchers = OwnedFetcherBackend(guarded_fetcher_backend()) if allow_fetching else None
     return ValidationContext(
         fetcher_backend=fetchers,
         trust_roots=roots,

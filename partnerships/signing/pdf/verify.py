@@ -33,6 +33,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
+from partnerships.signing.pdf.fetching import revocation_unchecked
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
@@ -284,6 +285,8 @@ def trust_problem(status) -> Problem | None:
     if status.revoked:
         return problem(REVOKED)
     indication = getattr(status.trust_problem_indic, "name", None)
+    if indication == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and revocation_unchecked(status):
+        return problem(REVOCATION_UNKNOWN)  # a fetch was refused, failed or ran out of time
     for codes, code in (
         (_REVOKED_INDICATIONS, REVOKED),
         (_EXPIRED_INDICATIONS, EXPIRED),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
 from partnerships.signing.pdf.signers import load_pkcs12_signer
 from tests.factories import requires_libreoffice, sample_documents
 from tests.factories.signing import GENEROUS_NETWORK_BUDGET, PUBLIC_BASE_URL
@@ -27,8 +28,11 @@ SOFTHSM_MODULES = (
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory):
+    """The test PKI, served on the loopback: code calling the engine directly may fetch
+    from it (the pages follow SIGNING_FETCH_ALLOWED, see `signing_settings`)."""
     test_pki = start_test_pki(tmp_path_factory.mktemp("pki"))
-    yield test_pki
+    with fetch_policy(FetchPolicy.of([test_pki.base_url + "/"], internal=True)):
+        yield test_pki
     test_pki.close()
 
 
@@ -136,5 +140,6 @@ def signing_settings(settings, pki, tmp_path):
     settings.SIGNING_TSA_URL = pki.tsa_url
     settings.SIGNING_NETWORK_TIMEOUT = GENEROUS_NETWORK_BUDGET
     settings.SIGNING_TRUST_ROOTS = [str(root)]
+    settings.SIGNING_FETCH_ALLOWED = [pki.base_url + "/"]
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     return settings
