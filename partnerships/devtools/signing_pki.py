@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ARCH = "benchmark"
-PASSPHRASE = "benchmark"
+PASSPHRASE = "benchmark"  # noqa: S105  (of throw-away keys, for one run)
 SIGNERS = ("authority", "seal", "business")
 _KEYS = ("root", "ocsp", "tsa", *SIGNERS)
 
