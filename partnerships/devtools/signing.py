@@ -276,11 +276,10 @@ async def _validate_each(reader, context, statuses: list) -> None:
                 await async_validate_pdf_timestamp(embedded, validation_context=context)
             )
         else:
-            statuses.append(
-                await async_validate_pdf_signature(
-                    embedded, signer_validation_context=context, ts_validation_context=context
-                )
+            status = await async_validate_pdf_signature(
+                embedded, signer_validation_context=context, ts_validation_context=context
             )
+        statuses.append(status)
 
 
 # --- The area ---------------------------------------------------------------------------------
