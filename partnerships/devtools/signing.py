@@ -192,7 +192,16 @@ def _stock_sign(
     timestamper = HTTPTimeStamper(tsa_url) if tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper)
-    return pdf_signer.sign_pdf(writer, existing_fields_only=True).getvalue()
+
+    async def sign() -> bytes:
+        try:
+            output = await pdf_signer.async_sign_pdf(writer, existing_fields_only=True)
+        finally:
+            if context is not None:
+                await context.aclose()
+        return output.getvalue()
+
+    return asyncio.run(sign())
 
 
 def stock_certify(pdf: bytes, parties: _Parties, **profile) -> bytes:
@@ -210,15 +219,18 @@ def _stock_archive(pdf: bytes, parties: _Parties) -> bytes:
     context = ValidationContext(trust_roots=parties.trust_roots, allow_fetching=True)
 
     async def archive() -> bytes:
-        paths = []
-        for signature in writer.prev.embedded_signatures:
-            paths += await collect_validation_info(signature, context)
-        DocumentSecurityStore.supply_dss_in_writer(
-            writer, sig_contents=None, paths=paths, validation_context=context
-        )
-        output = await signers.PdfTimeStamper(
-            HTTPTimeStamper(parties.pki.tsa_url), field_name="Archive_Timestamp_1"
-        ).async_timestamp_pdf(writer, "sha256", validation_context=context)
+        try:
+            paths = []
+            for signature in writer.prev.embedded_signatures:
+                paths += await collect_validation_info(signature, context)
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer, sig_contents=None, paths=paths, validation_context=context
+            )
+            output = await signers.PdfTimeStamper(
+                HTTPTimeStamper(parties.pki.tsa_url), field_name="Archive_Timestamp_1"
+            ).async_timestamp_pdf(writer, "sha256", validation_context=context)
+        finally:
+            await context.aclose()
         return output.getvalue()
 
     return asyncio.run(archive())
