@@ -15,6 +15,7 @@ AREAS = [
     "partnerships.devtools.documents.DocumentsBenchmark",
     "partnerships.devtools.reports.ReportsBenchmark",
     "partnerships.devtools.imports.ImportsBenchmark",
+    "partnerships.devtools.signing.SigningBenchmark",
 ]
 
 

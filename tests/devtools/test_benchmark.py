@@ -131,3 +131,23 @@ def test_it_reports_the_document_figures_with_a_warm_and_a_cold_converter(world)
     assert figures["documents.cold_convert_median"]["value"] > 0
     assert 0 < figures["documents.warm_fill_convert_fields_median"]["value"] < 30_000
     assert figures["documents.warm_per_second"]["value"] > 0
+
+
+def test_it_reports_the_signing_figures_beside_stock_pyhanko(world):
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    report = json.loads(run_benchmark("--only", "signing", "--runs", "1", "--json"))
+
+    figures = {figure["name"]: figure for figure in report["figures"]}
+    assert figures["signing.mou_pages"]["value"] == 3
+    for step in ("certify", "seal", "flow"):
+        ours = figures[f"signing.{step}.median"]["value"]
+        stock = figures[f"signing.{step}.stock_median"]["value"]
+        assert 0 < ours < 60_000 and 0 < stock < 60_000
+        assert figures[f"signing.{step}.ratio_to_stock"]["value"] == round(ours / stock, 2)
+    assert figures["signing.certify.ratio_to_stock"]["target"] == "<= 0.5 ×"
+    assert figures["signing.seal.ratio_to_stock"]["target"] == "<= 0.5 ×"
+    assert figures["signing.verify.median"]["target"] == "< 40 ms"
+    assert figures["signing.verify.stock_median"]["value"] > 0
+    # The final MoU, signed by both parties and archived, verifies.
+    assert figures["signing.verify.verdict_ok"]["ok"] is True

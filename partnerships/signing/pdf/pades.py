@@ -17,6 +17,7 @@ input bytes are always a prefix of the output.
 """
 
 import io
+import time
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -57,7 +58,8 @@ _SEAL_WORDING_EN = (
 
 class _PdfSigner(signers.PdfSigner):
     """pyHanko's signer, with the signing time set by the caller: the time printed on the
-    stamp and the signing time in the CMS signed attributes are then the same instant."""
+    stamp and the signing time in the CMS signed attributes are then the same instant; and
+    with the room reserved for the signature estimated once per signer and profile."""
 
     def __init__(self, *args, signing_time: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,7 +69,54 @@ class _PdfSigner(signers.PdfSigner):
         session = super().init_signing_session(pdf_out, existing_fields_only)
         if self._signing_time is not None:
             session.system_time = self._signing_time
+        _reuse_size_estimate(session)
         return session
+
+
+# (signer's certificates, digest, PAdES, TSA, tight) → (bytes to reserve, when estimated)
+_SIZE_ESTIMATES: dict[tuple, tuple[int, float]] = {}
+_SIZE_ESTIMATE_SECONDS = 3600
+_SIZE_ESTIMATES_KEPT = 256
+
+
+def _reuse_size_estimate(session) -> None:
+    """pyHanko reserves room for the signature by making a whole dummy signature first (and,
+    with a TSA, asking it for a dummy timestamp) and adding half again. That size depends only
+    on the signer's certificates, the digest, the format and the TSA, not on the document:
+    it is estimated once per signer and profile (again after an hour, in case the TSA changed
+    its certificates), and every signature still gets pyHanko's own margin. A too-small room
+    would make pyHanko refuse to sign, never produce a bad signature."""
+    estimate = session.estimate_signature_container_size
+    signer = session.pdf_signer.signer
+
+    async def estimate_once(validation_info, tight=False):
+        if signer.signing_cert is None or (
+            validation_info is not None and validation_info.adobe_revinfo_attr is not None
+        ):
+            return await estimate(validation_info, tight)  # sized by its revocation data
+        timestamper = session.timestamper
+        key = (
+            signer.signing_cert.sha256,
+            frozenset(cert.sha256 for cert in signer.cert_registry or ()),
+            signer.embed_roots,
+            session.md_algorithm,
+            session.use_pades,
+            getattr(timestamper, "url", None) if timestamper is not None else None,
+            timestamper is not None,
+            session.pdf_signer.signature_meta.cades_signed_attr_spec is not None,
+            tight,
+        )
+        now = time.monotonic()
+        known = _SIZE_ESTIMATES.get(key)
+        if known is not None and now - known[1] < _SIZE_ESTIMATE_SECONDS:
+            return known[0]
+        size = await estimate(validation_info, tight)
+        if len(_SIZE_ESTIMATES) >= _SIZE_ESTIMATES_KEPT:
+            _SIZE_ESTIMATES.clear()
+        _SIZE_ESTIMATES[key] = (size, now)
+        return size
+
+    session.estimate_signature_container_size = estimate_once
 
 
 def _now() -> datetime:

@@ -14,12 +14,66 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from asn1crypto import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.utils.translation import gettext_lazy as _
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import Signer, SimpleSigner
 
 from partnerships.signing.pdf.errors import SigningError
 
 __all__ = ["Signer", "load_pkcs12_signer", "open_pkcs11_signer"]
+
+
+class KeyInMemorySigner(SimpleSigner):
+    """pyHanko's signer for a key held in memory, with the key parsed once.
+
+    pyHanko's SimpleSigner parses the private key from DER on every signature, and signs
+    twice per signature: once for real and once in a "dry run" that only measures how much
+    room the signature needs in the PDF. Here the key object is made on first use and kept,
+    and a dry run with an RSA key (whose signature is always as long as its modulus) returns
+    placeholder bytes of that length instead of signing, as pyHanko's PKCS#11 signer does.
+    The signature that goes into the document is made exactly as pyHanko makes it.
+    """
+
+    _private_key = None
+
+    @classmethod
+    def from_simple_signer(cls, signer: SimpleSigner) -> "KeyInMemorySigner":
+        return cls(
+            signing_cert=signer.signing_cert,
+            signing_key=signer.signing_key,
+            cert_registry=signer.cert_registry,
+            signature_mechanism=signer.signature_mechanism,
+            prefer_pss=signer.prefer_pss,
+            embed_roots=signer.embed_roots,
+        )
+
+    def _key(self):
+        if self._private_key is None:
+            self._private_key = serialization.load_der_private_key(
+                self.signing_key.dump(), password=None
+            )
+        return self._private_key
+
+    def _pkcs1v15(self, digest_algorithm: str) -> bool:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            name = mechanism.signature_algo
+        except ValueError:
+            name = mechanism["algorithm"].native
+        return name == "rsassa_pkcs1v15" and isinstance(self._key(), RSAPrivateKey)
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+        if dry_run and self._pkcs1v15(digest_algorithm):
+            return bytes(self._key().key_size // 8)
+        return self.sign_raw(data, digest_algorithm)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        if not self._pkcs1v15(digest_algorithm):  # PSS, ECDSA …: pyHanko's own way
+            return super().sign_raw(data, digest_algorithm)
+        return self._key().sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
 
 def load_pkcs12_signer(
@@ -58,7 +112,7 @@ def load_pkcs12_signer(
             _("The signing certificate file %(path)s holds no key and certificate.")
             % {"path": str(path)}
         )
-    return signer
+    return KeyInMemorySigner.from_simple_signer(signer)
 
 
 @contextmanager

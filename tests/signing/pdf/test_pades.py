@@ -200,3 +200,35 @@ def test_qpdf_finds_no_errors(flow, tmp_path):
         result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "No syntax or stream encoding errors found" in result.stdout
+
+
+# --- The room reserved for a signature, estimated once per signer and profile ---------------
+
+
+def reserved_room(pdf: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return len(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[-1].sig_object["/Contents"])
+
+
+def test_the_room_reserved_for_a_signature_follows_the_signer_and_its_chain(
+    signable_pdf, signer_for, pki
+):
+    from partnerships.signing.pdf.signers import load_pkcs12_signer
+    from tests.signing.pdf.pki import PASSPHRASE
+
+    profile = {"tsa_url": pki.tsa_url, "trust_roots": pki.trust_roots}
+    plain = signer_for("authority")
+    # The same key with a longer chain to embed: its signatures need more room.
+    chained = load_pkcs12_signer(
+        pki.pkcs12("authority"),
+        PASSPHRASE,
+        extra_certificates=[pki.cert(label) for label in ("tsa", "ocsp", "seal", "other")],
+    )
+    first = pades.certify_as_authority(signable_pdf, plain, **AUTHORITY, **profile)
+    longer = pades.certify_as_authority(signable_pdf, chained, **AUTHORITY, **profile)
+    again = pades.certify_as_authority(signable_pdf, plain, **AUTHORITY, **profile)
+
+    assert reserved_room(longer) > reserved_room(first) == reserved_room(again)
+    for pdf in (first, longer, again):
+        assert verify_pdf(pdf, trust_roots=pki.trust_roots).ok

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from partnerships.documents.engine.anchors import SIGNATURE_ANCHORS
 from partnerships.documents.engine.fields import FIELD_HEIGHT, FIELD_WIDTH, find_signature_fields
-from partnerships.signing.pdf import pades, stamps
+from partnerships.signing.pdf import pades, stamps, verify
 from partnerships.signing.pdf.pades import seal_stamp_wording
 from tests.factories import pdf_fonts, pdf_words, stamp_text
 from tests.factories.signing import AUTHORITY, VERIFICATION_URL
@@ -182,3 +182,100 @@ def test_the_signing_time_is_shown_in_vietnam_time():
     moment = datetime(2026, 11, 22, 0, 50, 28, tzinfo=UTC)
 
     assert stamps.format_signing_time(moment) == "22/11/2026 07:50:28 (GMT+7)"
+
+
+# --- What is prepared once per process never mixes one signature's stamp into another's -------
+
+OTHER_URL = "https://registry.example.org/xac-minh/2026-UBND-0002"
+OTHER_AUTHORITY = {
+    "signer_name": "Phạm Quốc Bình",
+    "position": "KT. CHỦ TỊCH - PHÓ CHỦ TỊCH",
+    "organisation": "UBND phường Kim Bảng",
+    "verification_url": OTHER_URL,
+}
+
+
+def qr_modules_of(url: str) -> set[tuple[int, int]]:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make()
+    return {(r, c) for r, line in enumerate(code.modules) for c, dark in enumerate(line) if dark}
+
+
+@pytest.fixture(scope="module")
+def two_authorities(signable_pdf, signer_for):
+    """Certifications by two authorities, one after the other in this process (A, B, A)."""
+    first = pades.certify_as_authority(signable_pdf, signer_for("authority"), **AUTHORITY)
+    other = pades.certify_as_authority(signable_pdf, signer_for("other"), **OTHER_AUTHORITY)
+    again = pades.certify_as_authority(signable_pdf, signer_for("authority"), **AUTHORITY)
+    return first, other, again
+
+
+def test_each_authority_stamp_shows_its_own_signer_and_qr_code(two_authorities):
+    first, other, again = two_authorities
+
+    other_text = one_line(stamp_text(other, "Sig_Authority"))
+    assert "Ký số bởi: Phạm Quốc Bình" in other_text
+    assert "UBND phường Kim Bảng" in other_text
+    assert "Võ Minh Tâm" not in other_text and "Bến Lức" not in other_text
+    assert qr_modules_in_stamp(other, "Sig_Authority") == qr_modules_of(OTHER_URL)
+    for pdf in (first, again):
+        text = one_line(stamp_text(pdf, "Sig_Authority"))
+        assert "Ký số bởi: Võ Minh Tâm" in text and "Phạm Quốc Bình" not in text
+        assert qr_modules_in_stamp(pdf, "Sig_Authority") == qr_modules_of(VERIFICATION_URL)
+
+
+def test_each_signature_is_made_with_its_own_key(two_authorities, pki):
+    first, other, again = two_authorities
+
+    def signer_of(pdf):
+        return PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0].signer_cert.sha256
+
+    assert signer_of(first) == signer_of(again) == pki.cert("authority").sha256
+    assert signer_of(other) == pki.cert("other").sha256
+    for pdf in two_authorities:
+        assert verify.verify_pdf(pdf, trust_roots=pki.trust_roots).ok
+
+
+def stamp_font_programs(pdf: bytes, field: str = "Sig_Authority") -> list[bytes]:
+    """The TrueType programs of the fonts the field's appearance (the stamp) uses."""
+    page_index, _box = find_signature_fields(pdf)[field]
+    page = PdfReader(io.BytesIO(pdf)).pages[page_index]
+    widget = next(a.get_object() for a in page["/Annots"] if a.get_object().get("/T") == field)
+    programs = []
+
+    def collect(xobject, depth=0):
+        resources = xobject.get("/Resources", {})
+        for font in resources.get("/Font", {}).values():
+            for descendant in font.get_object().get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                programs.append(descriptor["/FontFile2"].get_object().get_data())
+        for child in resources.get("/XObject", {}).values():
+            if depth < 4:
+                collect(child.get_object(), depth + 1)
+
+    collect(widget["/AP"]["/N"].get_object())
+    return programs
+
+
+def test_stamps_embed_the_font_subset_prepared_once_not_one_made_per_stamp(two_authorities):
+    first, other, _again = two_authorities
+
+    # Different words, the same embedded font program: nothing is subset per signature.
+    [first_font] = stamp_font_programs(first)
+    [other_font] = stamp_font_programs(other)
+    assert first_font == other_font
+
+
+def test_a_name_in_letters_outside_the_prepared_subset_is_still_shown(signable_pdf, signer_for):
+    name = "Пётр Иванович"  # Cyrillic: in the font, not in the prepared Vietnamese subset
+    certified = pades.certify_as_authority(
+        signable_pdf, signer_for("authority"), **{**AUTHORITY, "signer_name": name}
+    )
+
+    assert f"Ký số bởi: {name}" in one_line(stamp_text(certified, "Sig_Authority"))
+    [font] = stamp_font_programs(certified)
+    [prepared] = stamp_font_programs(
+        pades.certify_as_authority(signable_pdf, signer_for("authority"), **AUTHORITY)
+    )
+    assert font != prepared  # subset for this stamp, with its letters
