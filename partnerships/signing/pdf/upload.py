@@ -5,9 +5,10 @@ its USB token or its CA's signing app, and uploads the result. We accept it only
 
 1. it is the sent file plus incremental updates: the uploaded bytes start with the sent bytes;
 2. those updates add exactly one signature, in the business's field, made in the first update;
-3. nothing else changed: pyHanko's difference analysis finds nothing beyond filling that one
-   signature field, and after the signature only validation data (DSS) and document
-   timestamps, which signing tools add for long-term validation;
+3. nothing else changed: our allow-list (modifications.py) and pyHanko's difference analysis
+   find nothing beyond filling that one signature field, and after the signature only
+   validation data (DSS) and invisible document timestamps, which signing tools add for
+   long-term validation; and the pages look the same as in the signed revision (visual.py);
 4. the signature is intact and valid, its certificate chains to a configured trust root, is
    not revoked (OCSP/CRL) and was valid when checked;
 5. the certificate identifies this partner: its subject carries the partner's tax code, by a
@@ -29,7 +30,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.validation import read_certification_data
 
 from partnerships.documents.engine.fields import BUSINESS_FIELD
-from partnerships.signing.pdf import verify
+from partnerships.signing.pdf import modifications, verify, visual
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.structure import structural_problem
@@ -245,6 +246,13 @@ def check_business_upload(
             return refusal
         if verify.digest_matches(signature) is not True:
             return _refuse(SIGNATURE_BROKEN)
+        # Our allow-list (modifications.py), then what the reader sees (visual.py): each
+        # with its own reason.
+        modified = modifications.review(reader) or visual.check(
+            bytes(uploaded_pdf), reader, reader.embedded_signatures
+        )
+        if modified:
+            return _refuse_problem(modified[0])
         if not _changes_allowed(
             reader, signature, sent_revisions, certification, allow_validation_updates
         ):
