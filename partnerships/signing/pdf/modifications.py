@@ -52,10 +52,6 @@ SIGNATURE_FIELD_CHANGED = "signature_field_changed"
 TOO_MANY_OBJECTS = "too_many_objects"
 
 MESSAGES = {
-    OBJECT_CHANGED: _(
-        "Part of the document (a page, its content or another object) was changed after it "
-        "was signed."
-    ),
     NEW_ANNOTATION: _(
         "An annotation (a comment, a stamp or a drawing over the page) was added after the "
         "document was signed."
@@ -94,6 +90,10 @@ MESSAGES = {
     SIGNATURE_FIELD_CHANGED: _(
         "A signature field was changed besides being signed (its place, its page or an "
         "earlier signature)."
+    ),
+    OBJECT_CHANGED: _(
+        "Part of the document (a page, its content or another object) was changed after it "
+        "was signed."
     ),
     TOO_MANY_OBJECTS: _("The changes after the signatures are too many to be checked here."),
 }
@@ -346,9 +346,8 @@ class _Revision:
             if keys - _INFO_BOOKKEEPING:
                 self.found.add(INFO_CHANGED)
             return None
-        if _ref(_raw(self.new.root, "/Metadata")) and _key(ref) == _key(
-            _ref(_raw(self.new.root, "/Metadata"))
-        ):
+        metadata = {_ref(_raw(resolver.root, "/Metadata")) for resolver in (self.old, self.new)}
+        if _key(ref) in {_key(r) for r in metadata if r is not None}:
             before, after = _xmp_without_bookkeeping(old_obj), _xmp_without_bookkeeping(new_obj)
             if before is None or before != after:
                 self.found.add(METADATA_CHANGED)
@@ -409,6 +408,7 @@ class _Revision:
         if not unexplained:
             return
         reachable = _reachable(self.new)
+        plain_objects = False
         for ref in unexplained:
             try:
                 obj = self.new.get_object(ref)
@@ -425,7 +425,11 @@ class _Revision:
             ):
                 self.found.add(NEW_ANNOTATION)
             else:
-                self.found.add(OBJECT_CHANGED)
+                plain_objects = True
+        # A new object used by something already reported (an annotation's appearance, a
+        # field's /Rect) adds nothing to that reason; on its own it is a change.
+        if plain_objects and not self.found:
+            self.found.add(OBJECT_CHANGED)
 
 
 def _is_structure(obj) -> bool:
@@ -519,7 +523,9 @@ def _reachable(resolver) -> set[tuple[int, int]]:
                 raise _TooMany
             seen.add(key)
             try:
-                obj = obj.get_object()
+                # Through the revision's resolver: the trailer's references point at the
+                # latest version of each object.
+                obj = resolver.get_object(obj.reference)
             except Exception:  # a dangling reference: nothing behind it to reach
                 logger.debug("Dangling reference %s", key)
                 continue
