@@ -30,7 +30,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.validation import read_certification_data
 
 from partnerships.documents.engine.fields import BUSINESS_FIELD
-from partnerships.signing.pdf import modifications, verify, visual
+from partnerships.signing.pdf import embedded, modifications, verify, visual
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.structure import structural_problem
@@ -170,7 +170,14 @@ def _sent_revisions(sent_pdf: bytes) -> tuple[int, object]:
 
 def _structure(reader: PdfFileReader, sent_revisions: int):
     """The new signature, or the verdict refusing the file for its structure."""
-    new = [e for e in reader.embedded_signatures if e.signed_revision >= sent_revisions]
+    readable, unparsed = embedded.embedded_signatures(reader)
+    for broken in unparsed:
+        if broken.signed_revision == sent_revisions:  # the signature itself is damaged
+            return None, _refuse(SIGNATURE_BROKEN)
+        if broken.signed_revision is None or broken.signed_revision > sent_revisions:
+            # Its dictionary was redefined by a later update.
+            return None, _refuse_modified(reader, readable, SIGNATURE_BROKEN)
+    new = [e for e in readable if e.signed_revision >= sent_revisions]
     signatures = [e for e in new if e.sig_object_type == "/Sig"]
     if not signatures:
         return None, _refuse(NOT_SIGNED)
@@ -180,11 +187,18 @@ def _structure(reader: PdfFileReader, sent_revisions: int):
     if signature.field_name != BUSINESS_FIELD:
         return None, _refuse(WRONG_FIELD)
     if signature.signed_revision != sent_revisions:
-        # Something was added before the signature (and is covered by it).
-        return None, _refuse(MODIFIED_AFTER_SENDING)
+        # Something was added before the signature (and is covered by it), or its
+        # dictionary was redefined later.
+        return None, _refuse_modified(reader, readable, MODIFIED_AFTER_SENDING)
     if any(e.signed_revision < signature.signed_revision for e in new if e is not signature):
         return None, _refuse(MODIFIED_AFTER_SENDING)
     return signature, None
+
+
+def _refuse_modified(reader: PdfFileReader, signatures, otherwise: str) -> UploadVerdict:
+    """The allow-list's first reason (modifications.py), else `otherwise`."""
+    found = modifications.review(reader, signatures)
+    return _refuse_problem(found[0]) if found else _refuse(otherwise)
 
 
 def _changes_allowed(
@@ -248,8 +262,9 @@ def check_business_upload(
             return _refuse(SIGNATURE_BROKEN)
         # Our allow-list (modifications.py), then what the reader sees (visual.py): each
         # with its own reason.
-        modified = modifications.review(reader) or visual.check(
-            bytes(uploaded_pdf), reader, reader.embedded_signatures
+        signatures = embedded.embedded_signatures(reader)[0]
+        modified = modifications.review(reader, signatures) or visual.check(
+            bytes(uploaded_pdf), reader, signatures
         )
         if modified:
             return _refuse_problem(modified[0])
@@ -273,7 +288,7 @@ def check_business_upload(
     report = reports[0]
     if report.problems:
         found = report.problems[0]
-        if found.code in (verify.CHANGED_AFTER_SIGNING, verify.INCOMPLETE_COVERAGE):
+        if found.code == verify.CHANGED_AFTER_SIGNING:
             return _refuse(MODIFIED_AFTER_SENDING, report)
         if found.code == verify.UNREADABLE_SIGNATURE:
             return _refuse(SIGNATURE_BROKEN, report)

@@ -300,11 +300,12 @@ def annotation_in_upload(certified: bytes, signer) -> bytes:
 # --- /ByteRange, /Contents and signature wrapping --------------------------------------------
 
 
-def _last_signature_dictionary(pdf: bytes) -> tuple[int, int]:
-    """(start of the last /ByteRange's array, start of its /Contents hex string)."""
-    byte_range = pdf.rindex(b"/ByteRange")
-    contents = pdf.index(b"/Contents <", byte_range) + len(b"/Contents ")
-    return byte_range, contents
+def _signature_dictionary(pdf: bytes, *, last: bool = True) -> tuple[int, int, int]:
+    """(where its /ByteRange is, where its /Contents hex string starts and ends) for the last
+    (or first) signature; pyHanko writes /Contents first, then /ByteRange."""
+    byte_range = pdf.rindex(b"/ByteRange") if last else pdf.index(b"/ByteRange")
+    contents = pdf.rindex(b"/Contents <", 0, byte_range) + len(b"/Contents ")
+    return byte_range, contents, pdf.index(b">", contents)
 
 
 def _byte_range(pdf: bytes, at: int) -> list[int]:
@@ -312,32 +313,35 @@ def _byte_range(pdf: bytes, at: int) -> list[int]:
     return [int(v) for v in found.groups()]
 
 
+def _with_byte_range(pdf: bytes, at: int, values) -> bytes:
+    old = pdf[at : pdf.index(b"]", at) + 1]
+    new = ("/ByteRange [" + " ".join(str(v) for v in values) + "]").encode()
+    if len(new) > len(old):
+        raise ValueError("no room to rewrite the byte range")
+    return pdf[:at] + new.ljust(len(old)) + pdf[at + len(old) :]
+
+
 def contents_zeroed(pdf: bytes) -> bytes:
     """The last signature's /Contents (outside the signed bytes) overwritten with zeros."""
-    _at, contents = _last_signature_dictionary(pdf)
-    end = pdf.index(b">", contents)
+    _at, contents, end = _signature_dictionary(pdf)
     return pdf[: contents + 1] + b"0" * (end - contents - 1) + pdf[end:]
 
 
 def contents_swapped(pdf: bytes) -> bytes:
     """The last signature's /Contents replaced by the first signature's (another valid CMS
     over other bytes)."""
-    first = pdf.index(b"/Contents <", pdf.index(b"/ByteRange")) + len(b"/Contents ")
-    first_hex = pdf[first + 1 : pdf.index(b">", first)]
-    _at, contents = _last_signature_dictionary(pdf)
-    end = pdf.index(b">", contents)
+    _at, first, first_end = _signature_dictionary(pdf, last=False)
+    _at, contents, end = _signature_dictionary(pdf)
     space = end - contents - 1
-    swapped = first_hex.rstrip(b"0")[:space].ljust(space, b"0")
+    swapped = pdf[first + 1 : first_end].rstrip(b"0")[:space].ljust(space, b"0")
     return pdf[: contents + 1] + swapped + pdf[end:]
 
 
 def byte_range_edited(pdf: bytes) -> bytes:
-    """The last /ByteRange edited in place to leave bytes uncovered (same length)."""
-    at, _contents = _last_signature_dictionary(pdf)
+    """The last /ByteRange edited in place to leave the file's last byte uncovered."""
+    at, _contents, _end = _signature_dictionary(pdf)
     start, first, second, length = _byte_range(pdf, at)
-    text = pdf[at : pdf.index(b"]", at) + 1]
-    shorter = f"/ByteRange [{start} {first} {second} {length - 1}]".encode()
-    return pdf[:at] + shorter.ljust(len(text)) + pdf[at + len(text) :]
+    return _with_byte_range(pdf, at, (start, first, second, length - 1))
 
 
 def signature_dictionary_redefined(pdf: bytes, field: str, *, drop_byte_range=False) -> bytes:
@@ -346,34 +350,28 @@ def signature_dictionary_redefined(pdf: bytes, field: str, *, drop_byte_range=Fa
     writer = _writer(pdf)
     value_ref = _field(writer, field).get_object().raw_get("/V")
     value = value_ref.get_object()
-    copy = generic.DictionaryObject({k: value.raw_get(k) for k in value})
     if drop_byte_range:
-        del copy["/ByteRange"]
+        del value["/ByteRange"]
     else:
         start, first, _second, _length = (int(v) for v in value["/ByteRange"])
-        copy["/ByteRange"] = generic.ArrayObject(
+        value["/ByteRange"] = generic.ArrayObject(
             [generic.NumberObject(v) for v in (start, first, first, 0)]
         )
-    writer.objects[(value_ref.generation, value_ref.idnum)] = copy
+    writer.mark_update(value_ref)
     return _written(writer)
 
 
 def signature_wrapping(pdf: bytes) -> bytes:
-    """Signature wrapping: the last signature's second signed part moved to the end of the
-    file, its /ByteRange rewritten to point there, and other content put in its place."""
-    at, _contents = _last_signature_dictionary(pdf)
+    """Signature wrapping: the second signed part (it holds /ByteRange) is copied to the end
+    of the file and the /ByteRange in its old place points there; the old place then holds
+    what the forger wants (here another /Reason). The signed bytes are intact."""
+    at, _contents, _end = _signature_dictionary(pdf)
     start, first, second, length = _byte_range(pdf, at)
-    signed_tail = pdf[second : second + length]
-    forged_tail = (
-        signed_tail.replace(b"Nguy", b"Tran", 1) if b"Nguy" in signed_tail else signed_tail
-    )
-    moved = len(pdf) + 1
-    text = pdf[at : pdf.index(b"]", at) + 1]
-    wrapped = f"/ByteRange [{start} {first} {moved} {length}]".encode()
-    if len(wrapped) > len(text):
-        raise ValueError("no room to rewrite the byte range")
-    body = pdf[:at] + wrapped.ljust(len(text)) + pdf[at + len(text) : second]
-    return body + forged_tail + pdf[second + length :] + b"\n" + signed_tail
+    signed_part = pdf[second : second + length]
+    forged = _with_byte_range(pdf, at, (start, first, len(pdf) + 1, length))
+    reason = forged.index(b"/Reason (", second) + len(b"/Reason (")
+    forged = forged[:reason] + b"\xfe\xff\x00H\x00U\x00Y" + forged[reason + 8 :]
+    return forged + b"\n" + signed_part
 
 
 __all__ = [

@@ -14,7 +14,7 @@ from tests.signing.pdf.pki import BUSINESS_TAX_CODE
 @pytest.fixture
 def verify(pki):
     def verify(pdf):
-        return verify_pdf(pdf, trust_roots=pki.trust_roots, allow_fetching=False)
+        return verify_pdf(pdf, trust_roots=pki.trust_roots)
 
     return verify
 
@@ -169,3 +169,65 @@ def test_a_sneaky_signature_instead_of_the_businesss(verify, check, flow, signer
 
     assert check(sneaky).reason == "wrong_field"
     assert "new_signature_field" in verify(sneaky).codes
+
+
+# --- /ByteRange, /Contents, signature wrapping ------------------------------------------------
+
+FORGERIES = {
+    "contents_zeroed": (attacks.contents_zeroed, "unreadable_signature", "signature_broken"),
+    "contents_swapped": (attacks.contents_swapped, "signature_broken", "signature_broken"),
+    "byte_range_edited": (attacks.byte_range_edited, "signature_broken", "signature_broken"),
+    "byte_range_redefined": (
+        lambda pdf: attacks.signature_dictionary_redefined(pdf, attacks.BUSINESS_FIELD),
+        "signature_field_changed",
+        "signature_field_changed",
+    ),
+    "byte_range_removed": (
+        lambda pdf: attacks.signature_dictionary_redefined(
+            pdf, attacks.BUSINESS_FIELD, drop_byte_range=True
+        ),
+        "unreadable_signature",
+        "signature_field_changed",
+    ),
+    "signature_wrapping": (
+        attacks.signature_wrapping,
+        "incomplete_coverage",
+        "incomplete_coverage",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FORGERIES)
+def test_byte_range_and_contents_forgeries_are_refused(verify, check, uploaded, name):
+    forge, reason, upload_reason = FORGERIES[name]
+
+    verdict = verify(forge(uploaded))
+    refusal = check(forge(uploaded))
+
+    assert not verdict.ok
+    assert reason in verdict.codes, verdict.codes
+    assert refusal.reason == upload_reason, refusal.as_dict()
+
+
+@pytest.fixture(scope="module")
+def uploaded(flow, signer_for):
+    """The business's own signature on the sent PDF, nothing after it (B-B)."""
+    return business_signs_with(flow, signer_for("business"))
+
+
+# --- Better verdicts (item 8) -----------------------------------------------------------------
+
+
+def test_a_signature_that_cannot_be_parsed_does_not_hide_the_others(verify, uploaded):
+    verdict = verify(
+        attacks.signature_dictionary_redefined(
+            uploaded, attacks.BUSINESS_FIELD, drop_byte_range=True
+        )
+    )
+
+    authority, business = verdict.signatures
+    assert authority.signer_name == "Võ Minh Tâm"
+    assert authority.intact and authority.trusted
+    assert business.field == "Sig_Business"
+    assert [p.code for p in business.problems] == ["unreadable_signature"]
+    assert not verdict.ok

@@ -105,7 +105,7 @@ def test_it_refuses_page_content_changed_before_signing(check, flow, signer_for)
     changed = tampering.append_page_content(flow.certified)
     signed = pades.sign_as_business(changed, signer_for("business"))
 
-    assert check(signed).reason == "modified_after_sending"
+    assert check(signed).reason == "object_changed"
 
 
 def test_it_refuses_an_annotation_added_after_signing(check, uploaded):
