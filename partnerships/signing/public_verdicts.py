@@ -9,7 +9,7 @@ import logging
 from django.utils.translation import gettext_lazy as _
 
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
-from partnerships.signing.pdf import verify
+from partnerships.signing.pdf import verify, visual
 from partnerships.signing.pdf.structure import TOO_COMPLEX_PROBLEM, structural_problem
 from partnerships.signing.setup import SigningSetup
 from partnerships.signing.verdicts import describe
@@ -20,10 +20,11 @@ COULD_NOT_CHECK = verify.Problem("verification_failed", _("The file could not be
 BUDGET = Budget(memory_mb=768, cpu_seconds=20, wall_seconds=30)
 
 
-def _checked(pdf: bytes, options: dict) -> tuple[dict, str]:
-    """In the child: the verdict, described in plain values (strings in the active language)."""
+def _checked(pdf: bytes, options: dict) -> tuple[dict, str, object]:
+    """In the child: the verdict, described in plain values (strings in the active language),
+    and the render comparison, for the parent to remember (the child's memory is lost)."""
     verdict = verify.verify_pdf(pdf, **options)
-    return describe(verdict), verdict.sha256
+    return describe(verdict), verdict.sha256, visual.remembered(verdict.sha256)
 
 
 def public_verdict(pdf: bytes) -> tuple[dict, str]:
@@ -44,7 +45,10 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "revocation_mode": setup.revocation_mode,
     }
     try:
-        return run_limited(_checked, pdf, options, budget=BUDGET)
+        description, digest, comparison = run_limited(_checked, pdf, options, budget=BUDGET)
+        if comparison is not None:  # the next child, forked from here, inherits it
+            visual.remember(digest, comparison)
+        return description, digest
     except LimitExceeded as exceeded:
         logger.warning("Verification of an uploaded PDF stopped: %s", exceeded.kind)
         reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM

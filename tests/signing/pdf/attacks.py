@@ -19,6 +19,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
 
 from partnerships.documents.engine.fields import AUTHORITY_FIELD, BUSINESS_FIELD
+from tests.signing.pdf.tampering import append_page_content
 
 # Over the body text of the first page, where the pledges are.
 OVER_THE_TEXT = (90, 560, 500, 640)
@@ -213,6 +214,42 @@ def need_appearances(pdf: bytes) -> bytes:
     return _written(writer)
 
 
+def after_the_last_signature(name: str, pdf: bytes, *, tsa_url: str, signer) -> bytes:
+    """`pdf` with the change called `name` appended (see AFTER_THE_LAST_SIGNATURE);
+    `signer` makes the Sneaky Signature."""
+    if name == "overlay_through_indirect_rect":
+        return overlay_through_indirect_rect(pdf, tsa_url=tsa_url)
+    if name == "sneaky_signature":
+        return sneaky_signature(pdf, signer)
+    return {
+        "evil_annotation": evil_annotation,
+        "incremental_saving": append_page_content,
+        "info": change_info_title,
+        "xmp": change_xmp_title,
+        "version": lambda pdf: change_catalogue(pdf, "/Version", pdf_name("/2.0")),
+        "mark_info": lambda pdf: change_catalogue(
+            pdf,
+            "/MarkInfo",
+            generic.DictionaryObject({pdf_name("/Marked"): generic.BooleanObject(False)}),
+        ),
+        "need_appearances": need_appearances,
+    }[name](pdf)
+
+
+# (attack, verify_pdf's reason, the upload check's reason)
+AFTER_THE_LAST_SIGNATURE = [
+    ("overlay_through_indirect_rect", "overlay_field", "overlay_field"),
+    ("evil_annotation", "new_annotation", "new_annotation"),
+    ("sneaky_signature", "new_signature_field", "extra_signature"),
+    ("incremental_saving", "object_changed", "object_changed"),
+    ("info", "info_changed", "info_changed"),
+    ("xmp", "metadata_changed", "metadata_changed"),
+    ("version", "version_changed", "version_changed"),
+    ("mark_info", "mark_info_changed", "mark_info_changed"),
+    ("need_appearances", "need_appearances", "need_appearances"),
+]
+
+
 # --- Shadow attacks: planted in the business's signed revision, revealed later -------------
 
 
@@ -372,29 +409,3 @@ def signature_wrapping(pdf: bytes) -> bytes:
     reason = forged.index(b"/Reason (", second) + len(b"/Reason (")
     forged = forged[:reason] + b"\xfe\xff\x00H\x00U\x00Y" + forged[reason + 8 :]
     return forged + b"\n" + signed_part
-
-
-__all__ = [
-    "AUTHORITY_FIELD",
-    "BUSINESS_FIELD",
-    "annotation_in_upload",
-    "byte_range_edited",
-    "change_catalogue",
-    "change_info_title",
-    "change_xmp_title",
-    "contents_swapped",
-    "contents_zeroed",
-    "evil_annotation",
-    "need_appearances",
-    "overlay_through_indirect_rect",
-    "plant_page",
-    "plant_page_content",
-    "plant_white_box",
-    "planted_in_upload",
-    "shadow_hide",
-    "shadow_hide_and_replace",
-    "shadow_replace",
-    "signature_dictionary_redefined",
-    "signature_wrapping",
-    "sneaky_signature",
-]

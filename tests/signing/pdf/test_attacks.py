@@ -7,7 +7,7 @@ import pytest
 from partnerships.signing.pdf.upload import check_business_upload
 from partnerships.signing.pdf.verify import verify_pdf
 from tests.factories.signing import business_signs_with
-from tests.signing.pdf import attacks, tampering
+from tests.signing.pdf import attacks
 from tests.signing.pdf.pki import BUSINESS_TAX_CODE
 
 
@@ -44,47 +44,12 @@ def test_a_genuine_mou_passes_verify_and_the_upload_check(verify, check, flow, s
 
 
 def _after_the_last_signature(name, pdf, pki, signer_for):
-    return {
-        "overlay_through_indirect_rect": lambda: attacks.overlay_through_indirect_rect(
-            pdf, tsa_url=pki.tsa_url
-        ),
-        "evil_annotation": lambda: attacks.evil_annotation(pdf),
-        "sneaky_signature": lambda: attacks.sneaky_signature(pdf, signer_for("other")),
-        "incremental_saving": lambda: tampering.append_page_content(pdf),
-        "info": lambda: attacks.change_info_title(pdf),
-        "xmp": lambda: attacks.change_xmp_title(pdf),
-        "version": lambda: attacks.change_catalogue(pdf, "/Version", _name("/2.0")),
-        "mark_info": lambda: attacks.change_catalogue(pdf, "/MarkInfo", _mark_info()),
-        "need_appearances": lambda: attacks.need_appearances(pdf),
-    }[name]()
+    return attacks.after_the_last_signature(
+        name, pdf, tsa_url=pki.tsa_url, signer=signer_for("other")
+    )
 
 
-def _name(value):
-    from pyhanko.pdf_utils.generic import NameObject
-
-    return NameObject(value)
-
-
-def _mark_info():
-    from pyhanko.pdf_utils import generic
-
-    return generic.DictionaryObject({_name("/Marked"): generic.BooleanObject(False)})
-
-
-AFTER_THE_LAST_SIGNATURE = [
-    ("overlay_through_indirect_rect", "overlay_field", "overlay_field"),
-    ("evil_annotation", "new_annotation", "new_annotation"),
-    ("sneaky_signature", "new_signature_field", "extra_signature"),
-    ("incremental_saving", "object_changed", "object_changed"),
-    ("info", "info_changed", "info_changed"),
-    ("xmp", "metadata_changed", "metadata_changed"),
-    ("version", "version_changed", "version_changed"),
-    ("mark_info", "mark_info_changed", "mark_info_changed"),
-    ("need_appearances", "need_appearances", "need_appearances"),
-]
-
-
-@pytest.mark.parametrize(("attack", "reason", "upload_reason"), AFTER_THE_LAST_SIGNATURE)
+@pytest.mark.parametrize(("attack", "reason", "upload_reason"), attacks.AFTER_THE_LAST_SIGNATURE)
 def test_changes_after_the_last_signature_are_refused(
     verify, check, flow, pki, signer_for, attack, reason, upload_reason
 ):
