@@ -116,6 +116,9 @@ _XMP_BOOKKEEPING = re.compile(
     rb"""(?:\s*=\s*(?:"[^"]*"|'[^']*')|\s*>[^<]*</\1\s*>)"""
 )
 _FIELD_SIGNING_KEYS = {"/V", "/AP", "/AS"}
+# Default resources and appearance of the form: used only to draw fields without an
+# appearance (NeedAppearances is refused apart).
+_FORM_SIGNING_KEYS = {"/DR", "/DA"}
 _ANNOTATION_KEYS = {"/Annots"}
 _DSS_ARRAYS = ("/Certs", "/OCSPs", "/CRLs")
 _VRI_ENTRIES = ("/Cert", "/OCSP", "/CRL", "/TS")
@@ -308,6 +311,7 @@ class _Revision:
             self.found.add(SIGNATURE_FIELD_CHANGED)
             return None
         timestamp = self.signature.sig_object_type == "/DocTimeStamp"
+        field = self.new.get_object(field_ref)  # as this revision left it
         if self.existed(field_ref):
             if timestamp:  # a timestamp goes in a field of its own
                 self.found.add(SIGNATURE_FIELD_CHANGED)
@@ -315,14 +319,14 @@ class _Revision:
             old_field = self.old.get_object(field_ref)
             if _raw(old_field, "/V") is not None:
                 self.found.add(SIGNATURE_FIELD_CHANGED)
-            self._allow_appearance(self.signature.sig_field)
+            self._allow_appearance(field)
             return _key(field_ref)
         if not timestamp:
             self.found.add(NEW_SIGNATURE_FIELD)
-        elif not _invisible(self.signature.sig_field):
+        elif not _invisible(field):
             self.found.add(OVERLAY_FIELD)
         # Reported above if it is not allowed: its widget and appearance add nothing more.
-        self._allow_appearance(self.signature.sig_field)
+        self._allow_appearance(field)
         self.allowed_new.add(_key(field_ref))
         self.new_widgets.add(_key(field_ref))
         return None
@@ -354,6 +358,8 @@ class _Revision:
             return None
         form_value = _raw(self.new.root, "/AcroForm")
         if _ref(form_value) and _key(ref) == _key(_ref(form_value)):
+            if signed_field is not None:  # signing tools set the form's default resources
+                keys -= _FORM_SIGNING_KEYS
             return self._judge_form(old_obj, new_obj, keys)
         if _is_fields_array(self.new, ref):
             return self._judge_appended(old_obj, new_obj, NEW_FIELD)
