@@ -225,6 +225,7 @@ class _Revision:
     reader: PdfFileReader
     number: int
     signature: object | None  # the EmbeddedPdfSignature made in this revision, if any
+    first_signed: int  # the revision of the authority's certification
 
     def __post_init__(self):
         self.old = self.reader.get_historical_resolver(self.number - 1)
@@ -238,39 +239,42 @@ class _Revision:
 
     # --- Roles of the objects in the new revision ---
 
-    def _dss_objects(self, resolver) -> set[tuple[int, int]]:
-        """The DSS dictionary and its own arrays, VRI dictionaries and data streams."""
-        found = set()
+    def _dss_objects(self, resolver) -> tuple[set, set]:
+        """(the DSS dictionary, its arrays, VRI dictionaries: containers that validation data
+        updates rewrite; the data streams they list, written once)."""
+        containers, leaves = set(), set()
+
+        def take(value, *, leaf_list: bool) -> None:
+            if _ref(value):
+                containers.add(_key(_ref(value)))
+            if leaf_list:
+                leaves.update(_key(r) for r in _refs_in(value) if r is not None)
+
         try:
             dss_value = _raw(resolver.root, "/DSS")
             if dss_value is None:
-                return found
-            if _ref(dss_value):
-                found.add(_key(_ref(dss_value)))
+                return containers, leaves
+            take(dss_value, leaf_list=False)
             dss = dss_value.get_object()
             for name in _DSS_ARRAYS:
-                value = _raw(dss, name)
-                if _ref(value):
-                    found.add(_key(_ref(value)))
-                found |= {_key(r) for r in _refs_in(value) if r is not None}
+                take(_raw(dss, name), leaf_list=True)
             vri_value = _raw(dss, "/VRI")
             if vri_value is None:
-                return found
-            if _ref(vri_value):
-                found.add(_key(_ref(vri_value)))
-            for entry_name in vri_value.get_object():
-                entry_value = _raw(vri_value.get_object(), entry_name)
-                if _ref(entry_value):
-                    found.add(_key(_ref(entry_value)))
-                entry = entry_value.get_object()
+                return containers, leaves
+            take(vri_value, leaf_list=False)
+            vri = vri_value.get_object()
+            for entry_name in vri:
+                take(_raw(vri, entry_name), leaf_list=False)
+                entry = _raw(vri, entry_name).get_object()
                 for name in _VRI_ENTRIES:
                     value = _raw(entry, name)
-                    if _ref(value):
-                        found.add(_key(_ref(value)))
-                    found |= {_key(r) for r in _refs_in(value) if r is not None}
+                    if isinstance(value, generic.IndirectObject) and name == "/TS":
+                        leaves.add(_key(value.reference))
+                    else:
+                        take(value, leaf_list=True)
         except Exception:
             logger.info("Unreadable DSS in revision %s", self.number, exc_info=True)
-        return found
+        return containers, leaves - containers
 
     def review(self) -> set[str]:
         changed = self.reader.xrefs.explicit_refs_in_revision(self.number)
@@ -279,14 +283,23 @@ class _Revision:
         if self.reader.xrefs.refs_freed_in_revision(self.number):
             self.found.add(OBJECT_CHANGED)
         self._review_trailer()
-        new_dss, old_dss = self._dss_objects(self.new), self._dss_objects(self.old)
-        self.allowed_new |= new_dss
+        new_containers, new_leaves = self._dss_objects(self.new)
+        old_containers, _old_leaves = self._dss_objects(self.old)
+        self.allowed_new |= new_containers | new_leaves
+        # A DSS container may be rewritten only if validation data made it: an older object
+        # (a page's resources…) listed in the DSS by an earlier update is no container.
+        rewritable = {
+            key
+            for key in old_containers & new_containers
+            if self.reader.xrefs.get_introducing_revision(generic.Reference(*key))
+            > self.first_signed
+        }
         signed_field = self._review_signature(changed)
         for ref in sorted(changed, key=_key):
             if not self.existed(ref):
                 continue
             old_obj, new_obj = self.old.get_object(ref), self.new.get_object(ref)
-            if _same(old_obj, new_obj) or (_key(ref) in old_dss and _key(ref) in new_dss):
+            if _same(old_obj, new_obj) or _key(ref) in rewritable:
                 continue
             self._judge_change(ref, old_obj, new_obj, signed_field)
         added = [ref for ref in changed if not self.existed(ref)]
@@ -560,7 +573,9 @@ def review(reader: PdfFileReader, signatures=None) -> list[Problem]:
     found: set[str] = set()
     try:
         for number in range(certifications[0].signed_revision + 1, reader.xrefs.total_revisions):
-            found |= _Revision(reader, number, by_revision.get(number)).review()
+            found |= _Revision(
+                reader, number, by_revision.get(number), certifications[0].signed_revision
+            ).review()
     except _TooMany:
         found.add(TOO_MANY_OBJECTS)
     except Exception:

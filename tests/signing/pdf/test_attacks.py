@@ -196,3 +196,10 @@ def test_a_signature_that_cannot_be_parsed_does_not_hide_the_others(verify, uplo
     assert business.field == "Sig_Business"
     assert [p.code for p in business.problems] == ["unreadable_signature"]
     assert not verdict.ok
+
+
+def test_a_page_smuggled_into_the_validation_data_is_no_validation_data(verify, flow):
+    verdict = verify(attacks.dss_smuggled_page_change(flow.archived))
+
+    assert "object_changed" in verdict.codes
+    assert "visible_difference" in verdict.codes
