@@ -11,7 +11,7 @@ import logging
 from django.utils.translation import gettext_lazy as _
 
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
-from partnerships.signing.pdf import verify
+from partnerships.signing.pdf import verify, visual
 from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
 from partnerships.signing.pdf.network import network_budget
 from partnerships.signing.pdf.structure import TOO_COMPLEX_PROBLEM, structural_problem
@@ -30,11 +30,14 @@ def budget_for(network_seconds: float) -> Budget:
     return dataclasses.replace(BUDGET, wall_seconds=wall)
 
 
-def _checked(pdf: bytes, options: dict, policy: FetchPolicy, seconds: float) -> tuple[dict, str]:
-    """In the child: the verdict, described in plain values (strings in the active language)."""
+def _checked(
+    pdf: bytes, options: dict, policy: FetchPolicy, seconds: float
+) -> tuple[dict, str, object]:
+    """In the child: the verdict, described in plain values (strings in the active language),
+    and the render comparison, for the parent to remember (the child's memory is lost)."""
     with network_budget(seconds), fetch_policy(policy):
         verdict = verify.verify_pdf(pdf, **options)
-    return describe(verdict), verdict.sha256
+    return describe(verdict), verdict.sha256, visual.remembered(verdict.sha256)
 
 
 def public_verdict(pdf: bytes) -> tuple[dict, str]:
@@ -55,7 +58,7 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "revocation_mode": setup.revocation_mode,
     }
     try:
-        return run_limited(
+        description, digest, comparison = run_limited(
             _checked,
             pdf,
             options,
@@ -63,6 +66,9 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
             setup.network_timeout,
             budget=budget_for(setup.network_timeout),
         )
+        if comparison is not None:  # the next child, forked from here, inherits it
+            visual.remember(digest, comparison)
+        return description, digest
     except LimitExceeded as exceeded:
         logger.warning("Verification of an uploaded PDF stopped: %s", exceeded.kind)
         reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM

@@ -61,8 +61,33 @@ def verify_page(request):
     if request.method == "POST":
         sha256, status = _check_upload(request, context)
         if sha256 is not None:
-            context["matches"] = _public_mous().filter(pdf_revisions__sha256=sha256)
+            context["matches"] = _stored_as(sha256)
     return render(request, "verification/verify.html", context, status=status)
+
+
+MAX_MATCHES = 10
+
+
+def _stored_as(sha256: str) -> list[dict]:
+    """The MoUs of which this file (by SHA-256) is a stored PDF revision: {"mou", "final",
+    "sequence"}, the final signed revision said as such."""
+    stored = (
+        PdfRevision.objects.filter(sha256=sha256, mou__in=_public_mous())
+        .select_related("mou")
+        .defer("pdf")
+        .order_by("mou_id", "sequence")[:MAX_MATCHES]
+    )
+    found = []
+    for revision in stored:
+        final = revisions.final_revision(revision.mou)
+        found.append(
+            {
+                "mou": revision.mou,
+                "final": final is not None and final.pk == revision.pk,
+                "sequence": revision.sequence,
+            }
+        )
+    return found
 
 
 @never_cache

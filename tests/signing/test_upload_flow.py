@@ -18,7 +18,7 @@ from partnerships.models import (
 )
 from partnerships.signing.pdf import pades
 from tests.factories.signing import anonymous, certify, invite, page_text, signer_get, upload
-from tests.signing.pdf import tampering
+from tests.signing.pdf import attacks, tampering
 
 
 @pytest.fixture
@@ -94,7 +94,19 @@ def test_the_business_uploads_the_pdf_it_signed_and_the_mou_is_signed(
             lambda prepared, signer_for: tampering.append_page_content(
                 pades.sign_as_business(prepared, signer_for("business"))
             ),
-            "The document was changed besides being signed",
+            "Part of the document (a page, its content or another object) was changed",
+        ),
+        (
+            lambda prepared, signer_for: attacks.planted_in_upload(
+                prepared, signer_for("business"), attacks.plant_white_box
+            )[0],
+            "A signed part of the file holds hidden objects that nothing uses",
+        ),
+        (
+            lambda prepared, signer_for: attacks.annotation_in_upload(
+                prepared, signer_for("business")
+            ),
+            "An annotation (a comment, a stamp or a drawing over the page) was added",
         ),
         (
             lambda prepared, signer_for: pades.sign_as_business(prepared, signer_for("revoked")),
@@ -103,7 +115,16 @@ def test_the_business_uploads_the_pdf_it_signed_and_the_mou_is_signed(
         (lambda prepared, signer_for: prepared, "The file has no new signature"),
         (lambda prepared, signer_for: b"PK\x03\x04 not a pdf", "The file is not a PDF."),
     ],
-    ids=["tampered", "another business", "page changed", "revoked", "unsigned", "not a pdf"],
+    ids=[
+        "tampered",
+        "another business",
+        "page changed",
+        "planted objects",
+        "annotation",
+        "revoked",
+        "unsigned",
+        "not a pdf",
+    ],
 )
 def test_an_upload_that_is_not_the_signed_pdf_is_refused_and_nothing_changes(
     invited, signer_for, make_upload, message

@@ -63,6 +63,24 @@ def test_the_verify_page_explains_each_signature_of_a_signed_mou(signed_mou):
     assert reverse("public_mou", args=[signed_mou.public_id]) in page
 
 
+def test_the_verify_page_says_whether_the_file_is_an_mous_stored_final_pdf(signed_mou):
+    number = signed_mou.document_number
+    earlier_pdf = bytes(PdfRevision.objects.get(mou=signed_mou, sequence=1).pdf)
+
+    final = page_text(post_pdf(reverse("verify"), final_pdf(signed_mou)))
+    earlier = page_text(post_pdf(reverse("verify"), earlier_pdf))
+    other = page_text(
+        post_pdf(reverse("verify"), tampering.append_annotation(final_pdf(signed_mou)))
+    )
+
+    assert f"This file is the final signed PDF of MoU {number}" in final
+    assert reverse("public_mou", args=[signed_mou.public_id]) in final
+    assert f"This file is revision 1 of the PDF of MoU {number}" in earlier
+    assert "not its final signed version" in earlier
+    assert "This file is not a PDF stored in this registry" in other
+    assert reverse("public_mou", args=[signed_mou.public_id]) not in other
+
+
 def test_the_verify_page_says_why_a_tampered_file_fails(signed_mou):
     response = post_pdf(reverse("verify"), tampering.append_page_content(final_pdf(signed_mou)))
 

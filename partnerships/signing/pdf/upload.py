@@ -5,9 +5,10 @@ its USB token or its CA's signing app, and uploads the result. We accept it only
 
 1. it is the sent file plus incremental updates: the uploaded bytes start with the sent bytes;
 2. those updates add exactly one signature, in the business's field, made in the first update;
-3. nothing else changed: pyHanko's difference analysis finds nothing beyond filling that one
-   signature field, and after the signature only validation data (DSS) and document
-   timestamps, which signing tools add for long-term validation;
+3. nothing else changed: our allow-list (modifications.py) and pyHanko's difference analysis
+   find nothing beyond filling that one signature field, and after the signature only
+   validation data (DSS) and invisible document timestamps, which signing tools add for
+   long-term validation; and the pages look the same as in the signed revision (visual.py);
 4. the signature is intact and valid, its certificate chains to a configured trust root, is
    not revoked (OCSP/CRL) and was valid when checked;
 5. the certificate identifies this partner: its subject carries the partner's tax code, by a
@@ -29,7 +30,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.validation import read_certification_data
 
 from partnerships.documents.engine.fields import BUSINESS_FIELD
-from partnerships.signing.pdf import verify
+from partnerships.signing.pdf import embedded, modifications, verify, visual
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.structure import structural_problem
@@ -169,7 +170,14 @@ def _sent_revisions(sent_pdf: bytes) -> tuple[int, object]:
 
 def _structure(reader: PdfFileReader, sent_revisions: int):
     """The new signature, or the verdict refusing the file for its structure."""
-    new = [e for e in reader.embedded_signatures if e.signed_revision >= sent_revisions]
+    readable, unparsed = embedded.embedded_signatures(reader)
+    for broken in unparsed:
+        if broken.signed_revision == sent_revisions:  # the signature itself is damaged
+            return None, _refuse(SIGNATURE_BROKEN)
+        if broken.signed_revision is None or broken.signed_revision > sent_revisions:
+            # Its dictionary was redefined by a later update.
+            return None, _refuse_modified(reader, readable, SIGNATURE_BROKEN)
+    new = [e for e in readable if e.signed_revision >= sent_revisions]
     signatures = [e for e in new if e.sig_object_type == "/Sig"]
     if not signatures:
         return None, _refuse(NOT_SIGNED)
@@ -179,11 +187,18 @@ def _structure(reader: PdfFileReader, sent_revisions: int):
     if signature.field_name != BUSINESS_FIELD:
         return None, _refuse(WRONG_FIELD)
     if signature.signed_revision != sent_revisions:
-        # Something was added before the signature (and is covered by it).
-        return None, _refuse(MODIFIED_AFTER_SENDING)
+        # Something was added before the signature (and is covered by it), or its
+        # dictionary was redefined later.
+        return None, _refuse_modified(reader, readable, MODIFIED_AFTER_SENDING)
     if any(e.signed_revision < signature.signed_revision for e in new if e is not signature):
         return None, _refuse(MODIFIED_AFTER_SENDING)
     return signature, None
+
+
+def _refuse_modified(reader: PdfFileReader, signatures, otherwise: str) -> UploadVerdict:
+    """The allow-list's first reason (modifications.py), else `otherwise`."""
+    found = modifications.review(reader, signatures)
+    return _refuse_problem(found[0]) if found else _refuse(otherwise)
 
 
 def _changes_allowed(
@@ -245,6 +260,14 @@ def check_business_upload(
             return refusal
         if verify.digest_matches(signature) is not True:
             return _refuse(SIGNATURE_BROKEN)
+        # Our allow-list (modifications.py), then what the reader sees (visual.py): each
+        # with its own reason.
+        signatures = embedded.embedded_signatures(reader)[0]
+        modified = modifications.review(reader, signatures) or visual.check(
+            bytes(uploaded_pdf), reader, signatures
+        )
+        if modified:
+            return _refuse_problem(modified[0])
         if not _changes_allowed(
             reader, signature, sent_revisions, certification, allow_validation_updates
         ):
@@ -265,7 +288,7 @@ def check_business_upload(
     report = reports[0]
     if report.problems:
         found = report.problems[0]
-        if found.code in (verify.CHANGED_AFTER_SIGNING, verify.INCOMPLETE_COVERAGE):
+        if found.code == verify.CHANGED_AFTER_SIGNING:
             return _refuse(MODIFIED_AFTER_SENDING, report)
         if found.code == verify.UNREADABLE_SIGNATURE:
             return _refuse(SIGNATURE_BROKEN, report)

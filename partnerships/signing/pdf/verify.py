@@ -20,7 +20,6 @@ from datetime import datetime
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -33,24 +32,16 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
+from partnerships.signing.pdf import embedded as embedded_signatures
+from partnerships.signing.pdf import modifications, visual
 from partnerships.signing.pdf.fetching import revocation_unchecked
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
+from partnerships.signing.pdf.problems import Problem, interpolate  # noqa: F401 (re-exported)
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
 logger = logging.getLogger(__name__)
 
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why something is not right: a stable `code` and a translatable `message`."""
-
-    code: str
-    message: object  # a lazy translation; str() gives it in the active language
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": str(self.message)}
 
 
 # --- Reasons --------------------------------------------------------------------------------
@@ -105,10 +96,6 @@ MESSAGES = {
 
 def problem(code: str) -> Problem:
     return Problem(code, MESSAGES[code])
-
-
-# A message with its values filled in when it is shown, in the language active then.
-interpolate = lazy(lambda message, values: str(message) % values, str)
 
 
 # --- What the verdict says --------------------------------------------------------------------
@@ -215,11 +202,11 @@ def open_signed_pdf(pdf: bytes) -> tuple[PdfFileReader | None, Problem | None]:
         if reader.encrypted:
             return None, problem(ENCRYPTED)
         reader.root  # noqa: B018  (reads the catalogue: fails here on a broken file)
-        signatures = reader.embedded_signatures
+        readable, unparsed = embedded_signatures.embedded_signatures(reader)
     except Exception:
         logger.info("Unreadable PDF", exc_info=True)
         return None, problem(DAMAGED)
-    if not signatures:
+    if not readable and not unparsed:
         return reader, problem(NO_SIGNATURES)
     return reader, None
 
@@ -518,9 +505,10 @@ def verify_reader(
         allow_fetching=allow_fetching,
         revocation_mode=revocation_mode,
     )
-    signatures = reader.embedded_signatures if only is None else list(only)
+    readable, unparsed = embedded_signatures.embedded_signatures(reader)
+    signatures = readable if only is None else list(only)
     results = run_within_budget(lambda: _validate_all(signatures, context))
-    timestamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
+    timestamps = [e for e in readable if e.sig_object_type == "/DocTimeStamp"]
     seals = {cert.sha256 for cert in registry_seals}
     reports = [
         _report(e, s, reader=reader, dss_at=dss_at, timestamps=timestamps, seals=seals)
@@ -536,6 +524,12 @@ def verify_reader(
         and last_signature.modification_level not in _UNMODIFIED
     ):
         problems.append(problem(MODIFIED_AFTER_LAST_SIGNATURE))
+    if only is None:
+        # A signature that cannot be parsed is listed with the others, in signing order.
+        reports += [_unreadable(signature) for signature in unparsed]
+        reports.sort(key=lambda r: (r.signed_revision is None, r.signed_revision or 0))
+        # Our allow-list of what may follow each signature (modifications.py).
+        problems += modifications.review(reader, readable)
     return reports, problems
 
 
@@ -567,6 +561,9 @@ def verify_pdf(
             allow_fetching=allow_fetching,
             revocation_mode=revocation_mode,
         )
+        # Defence in depth: what the reader sees is what the last signer signed (visual.py).
+        readable, _unparsed = embedded_signatures.embedded_signatures(reader)
+        problems += visual.check(bytes(pdf), reader, readable)
     except NetworkTimeout:
         return Verdict(sha256=digest, problems=(problem(NETWORK_TIMEOUT),))
     except Exception:

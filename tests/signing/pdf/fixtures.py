@@ -12,10 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from partnerships.signing.pdf import pades
 from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
 from partnerships.signing.pdf.signers import load_pkcs12_signer
 from tests.factories import requires_libreoffice, sample_documents
-from tests.factories.signing import GENEROUS_NETWORK_BUDGET, PUBLIC_BASE_URL
+from tests.factories.signing import (
+    AUTHORITY,
+    BUSINESS,
+    GENEROUS_NETWORK_BUDGET,
+    PUBLIC_BASE_URL,
+    VERIFICATION_URL,
+    Flow,
+)
 from tests.signing.pdf.pki import PASSPHRASE, start_test_pki
 
 SOFTHSM_MODULES = (
@@ -143,3 +151,28 @@ def signing_settings(settings, pki, tmp_path):
     settings.SIGNING_FETCH_ALLOWED = [pki.base_url + "/"]
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     return settings
+
+
+@pytest.fixture(scope="session")
+def flow(pki, signable_pdf, signer_for) -> Flow:
+    profile = {"tsa_url": pki.tsa_url, "trust_roots": pki.trust_roots}
+    certified = pades.certify_as_authority(
+        signable_pdf, signer_for("authority"), **AUTHORITY, **profile
+    )
+    business_signed = pades.sign_as_business(
+        certified, signer_for("business"), **BUSINESS, **profile
+    )
+    return Flow(
+        signable=signable_pdf,
+        certified=certified,
+        business_signed=business_signed,
+        archived=pades.add_archive_timestamp(business_signed, **profile),
+        sealed=pades.sign_with_registry_seal(
+            certified,
+            signer_for("seal"),
+            person_name="Nguyễn Thị Hoa",
+            company_name="Công ty May Bến Lức",
+            verification_url=VERIFICATION_URL,
+            **profile,
+        ),
+    )
