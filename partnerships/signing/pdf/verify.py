@@ -359,7 +359,7 @@ def _report(embedded, status, *, reader, dss_at, timestamps, seals: set[bytes]) 
     docmdp = embedded.docmdp_level
     claimed = embedded.sig_object.get("/Name")
     return SignatureReport(
-        field=embedded.field_name,
+        field=str(embedded.field_name),  # a plain str: the report crosses processes
         kind=kind,
         signer_name=_name(cert),
         signer_subject=cert.subject.human_friendly,
@@ -418,7 +418,7 @@ def _unreadable(embedded) -> SignatureReport:
         cert = None
     broken = digest_matches(embedded) is False
     return SignatureReport(
-        field=getattr(embedded, "field_name", "") or "",
+        field=str(getattr(embedded, "field_name", "") or ""),
         kind="timestamp" if embedded.sig_object_type == "/DocTimeStamp" else "signature",
         signer_name=_name(cert) if cert is not None else "",
         signer_subject=cert.subject.human_friendly if cert is not None else "",
