@@ -96,9 +96,7 @@ def ensure_demo_tsa(directory: Path) -> Path:
     key_file.touch(mode=0o600)
     # Written last: its presence means the TSA is complete.
     key_file.write_bytes(
-        key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return directory
 
@@ -119,7 +117,7 @@ def _handler(stamper):
     from asn1crypto import tsp
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             if not 0 < length <= MAX_REQUEST_BYTES:
                 self.send_error(413 if length else 400)

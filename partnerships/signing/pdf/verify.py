@@ -33,6 +33,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
+from partnerships.signing.pdf import ltv
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
@@ -141,6 +142,8 @@ class SignatureReport:
     # Not serialised: for callers that need more (e.g. the upload check's tax code rule).
     certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
     signed_revision: int | None = field(default=None, repr=False, compare=False)
+    # Judged at this time, an archive timestamp's (ltv), when it is no longer valid today.
+    validated_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -168,6 +171,7 @@ class SignatureReport:
             "covers_whole_file": self.covers_whole_file,
             "pades_level": self.pades_level,
             "registry_seal": self.registry_seal,
+            "validated_at": self.validated_at.isoformat() if self.validated_at else None,
             "ok": self.ok,
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -495,9 +499,12 @@ def verify_reader(
     allow_fetching: bool = True,
     revocation_mode: str = "hard-fail",
     only: Iterable | None = None,
+    moment: datetime | None = None,
+    crls: Iterable = (),
 ) -> tuple[list[SignatureReport], list[Problem]]:
     """The per-signature reports and document problems of an opened, signed PDF (of the
-    embedded signatures in `only`, when given)."""
+    embedded signatures in `only`, when given), validated at `moment` (now when None); a
+    signature no longer valid then is judged at the time of an archive timestamp over it."""
     dss_by_revision = {}
 
     def dss_at(revision: int | None):
@@ -507,24 +514,35 @@ def verify_reader(
 
     # Validation data embedded in the document (B-LT) counts, besides what is fetched.
     embedded = dss_at(None) or _EmbeddedValidationData([], [], [])
-    context = validation_context(
-        trust_roots,
-        other_certs=[*other_certs, *embedded.certs],
-        ocsps=embedded.ocsps,
-        crls=embedded.crls,
-        allow_fetching=allow_fetching,
-        revocation_mode=revocation_mode,
-    )
+    trust_roots, other_certs = list(trust_roots), list(other_certs)
+
+    def context_at(when: datetime | None):
+        return validation_context(
+            trust_roots,
+            other_certs=[*other_certs, *embedded.certs],
+            ocsps=embedded.ocsps,
+            crls=[*embedded.crls, *crls],
+            allow_fetching=allow_fetching,
+            revocation_mode=revocation_mode,
+            moment=when,
+        )
+
     signatures = reader.embedded_signatures if only is None else list(only)
-    results = run_within_budget(lambda: _validate_all(signatures, context))
+    results = run_within_budget(lambda: _validate_all(signatures, context_at(moment)))
     timestamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
     seals = {cert.sha256 for cert in registry_seals}
-    reports = [
-        _report(e, s, reader=reader, dss_at=dss_at, timestamps=timestamps, seals=seals)
-        if s is not None
-        else _unreadable(e)
-        for e, s in results
-    ]
+
+    def report_of(e, s):
+        if s is None:
+            return _unreadable(e)
+        return _report(e, s, reader=reader, dss_at=dss_at, timestamps=timestamps, seals=seals)
+
+    def revalidate(index: int, when: datetime) -> SignatureReport:
+        e = results[index][0]
+        [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when)))
+        return report_of(e, s)
+
+    reports = ltv.judge_at_archive_time([report_of(e, s) for e, s in results], revalidate)
     problems = []
     last_signature = next((r for r in reversed(reports) if r.kind == "signature"), None)
     if (
@@ -544,12 +562,15 @@ def verify_pdf(
     registry_seals: Iterable[x509.Certificate] = (),
     allow_fetching: bool = True,
     revocation_mode: str = "hard-fail",
+    moment: datetime | None = None,
+    crls: Iterable = (),
 ) -> Verdict:
-    """Check every signature in `pdf` against `trust_roots`; never raises on bad input.
+    """Check every signature in `pdf` against `trust_roots`, at `moment` (now when None);
+    never raises on bad input.
 
     `registry_seals`: the registry's seal certificates, so that a signature made with one is
     reported as such. `allow_fetching`: ask OCSP responders and CRL servers (else only what
-    the document embeds counts).
+    the document embeds, and `crls`, count).
     """
     digest = hashlib.sha256(pdf if isinstance(pdf, bytes | bytearray) else b"").hexdigest()
     reader, failure = open_signed_pdf(pdf)
@@ -563,6 +584,8 @@ def verify_pdf(
             registry_seals=registry_seals,
             allow_fetching=allow_fetching,
             revocation_mode=revocation_mode,
+            moment=moment,
+            crls=crls,
         )
     except NetworkTimeout:
         return Verdict(sha256=digest, problems=(problem(NETWORK_TIMEOUT),))

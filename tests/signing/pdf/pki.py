@@ -87,6 +87,9 @@ def _signer_cert(*, valid_from: datetime, valid_to: datetime, **extra) -> dict:
 
 def certomancer_config(now: datetime) -> dict:
     long_ago, far_ahead = now - timedelta(days=3 * 365), now + timedelta(days=10 * 365)
+    # The root and the TSA outlive the signers' certificates, as real ones do: an archive
+    # timestamp keeps a completed MoU verifiable after its signers' certificates expire.
+    lifetime = now + timedelta(days=25 * 365)
     signer_from = now - timedelta(days=365)
     ca_usage = {
         "id": "key_usage",
@@ -143,7 +146,7 @@ def certomancer_config(now: datetime) -> dict:
                     "root": {
                         "subject": "root",
                         "issuer": "root",
-                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(far_ahead)},
+                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(lifetime)},
                         "extensions": [
                             {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
                             ca_usage,
@@ -190,7 +193,7 @@ def certomancer_config(now: datetime) -> dict:
                     },
                     "tsa": {
                         "issuer": "root",
-                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(far_ahead)},
+                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(lifetime)},
                         "extensions": [
                             {
                                 "id": "key_usage",
