@@ -60,3 +60,20 @@ def judge_at_archive_time(reports: list, revalidate: Revalidate) -> list:
         if again is not None and again.ok:
             reports[index] = replace(again, validated_at=moment)
     return reports
+
+
+def last_archive_expiry(pdf: bytes) -> datetime | None:
+    """When the certificate of the last document timestamp in `pdf` expires; None when the
+    PDF has no document timestamp (or it cannot be read)."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        timestamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
+        if not timestamps:
+            return None
+        return timestamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
+    except Exception:
+        return None
