@@ -14,7 +14,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from asn1crypto import crl as asn1_crl
@@ -33,13 +33,11 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
-from partnerships.signing.pdf import ltv
+from partnerships.signing.pdf import levels, ltv
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
 logger = logging.getLogger(__name__)
-
-PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
 @dataclass(frozen=True)
@@ -235,17 +233,6 @@ class _EmbeddedValidationData:
     ocsps: list
     crls: list
 
-    def has_revocation_data_for(self, cert: x509.Certificate) -> bool:
-        """An OCSP response about `cert`, or a CRL of its issuer."""
-        for response in self.ocsps:
-            try:
-                for single in response.basic_ocsp_response["tbs_response_data"]["responses"]:
-                    if single["cert_id"]["serial_number"].native == cert.serial_number:
-                        return True
-            except (ValueError, KeyError, TypeError):
-                continue
-        return any(crl.issuer == cert.issuer for crl in self.crls)
-
 
 def _embedded_data(reader: PdfFileReader, revision: int | None = None):
     """The DSS of the document (or of one of its revisions), or None."""
@@ -312,26 +299,6 @@ _COVERAGE_NAMES = {
 }
 
 
-def _pades_level(embedded, status, dss_at, timestamps: list) -> str | None:
-    """The PAdES baseline level the document gives this signature (ETSI EN 319 142-1):
-    B-T needs a signature or document timestamp, B-LT revocation data for the signer in the
-    DSS, B-LTA a document timestamp over a revision whose DSS already held that data."""
-    if str(embedded.sig_object.get("/SubFilter", "")) != PADES_SUBFILTER:
-        return None
-    later_timestamps = [ts for ts in timestamps if ts.signed_revision > embedded.signed_revision]
-    if status.timestamp_validity is None and not later_timestamps:
-        return "B-B"
-    cert = embedded.signer_cert
-    latest = dss_at(None)
-    if latest is None or not latest.has_revocation_data_for(cert):
-        return "B-T"
-    for timestamp in later_timestamps:
-        then = dss_at(timestamp.signed_revision)
-        if then is not None and then.has_revocation_data_for(cert):
-            return "B-LTA"
-    return "B-LT"
-
-
 def _signing_time(status) -> tuple[datetime | None, str | None]:
     timestamp = getattr(status, "timestamp_validity", None)
     if timestamp is not None and timestamp.intact and timestamp.valid and timestamp.trusted:
@@ -364,7 +331,7 @@ def _name(cert: x509.Certificate) -> str:
     return cert.subject.native.get("common_name") or cert.subject.human_friendly
 
 
-def _report(embedded, status, *, reader, dss_at, timestamps, seals: set[bytes]) -> SignatureReport:
+def _report(embedded, status, *, reader, seals: set[bytes]) -> SignatureReport:
     kind = "timestamp" if embedded.sig_object_type == "/DocTimeStamp" else "signature"
     cert = status.signing_cert
     signed_at, time_source = _signing_time(status)
@@ -391,9 +358,7 @@ def _report(embedded, status, *, reader, dss_at, timestamps, seals: set[bytes]) 
         changes_permitted=status.docmdp_ok,
         coverage=_COVERAGE_NAMES.get(status.coverage),
         covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        pades_level=(
-            _pades_level(embedded, status, dss_at, timestamps) if kind == "signature" else None
-        ),
+        pades_level=None,  # set once every timestamp is judged (levels.pades_level)
         registry_seal=cert.sha256 in seals,
         problems=tuple(_problems(status)),
         certificate=cert,
@@ -529,20 +494,35 @@ def verify_reader(
 
     signatures = reader.embedded_signatures if only is None else list(only)
     results = run_within_budget(lambda: _validate_all(signatures, context_at(moment)))
-    timestamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
     seals = {cert.sha256 for cert in registry_seals}
 
     def report_of(e, s):
         if s is None:
             return _unreadable(e)
-        return _report(e, s, reader=reader, dss_at=dss_at, timestamps=timestamps, seals=seals)
+        return _report(e, s, reader=reader, seals=seals)
+
+    statuses = [s for _e, s in results]
 
     def revalidate(index: int, when: datetime) -> SignatureReport:
         e = results[index][0]
         [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when)))
+        statuses[index] = s
         return report_of(e, s)
 
     reports = ltv.judge_at_archive_time([report_of(e, s) for e, s in results], revalidate)
+    # The level counts only what passed validation (timestamps, revocation data).
+    valid_timestamps = [r.signed_revision for r in reports if r.kind == "timestamp" and r.ok]
+    reports = [
+        replace(
+            report,
+            pades_level=levels.pades_level(
+                e, status, dss_at=dss_at, valid_timestamps=valid_timestamps
+            ),
+        )
+        if report.kind == "signature" and status is not None and report.intact
+        else report
+        for report, (e, _s), status in zip(reports, results, statuses, strict=True)
+    ]
     problems = []
     last_signature = next((r for r in reversed(reports) if r.kind == "signature"), None)
     if (
