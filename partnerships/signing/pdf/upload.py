@@ -10,7 +10,10 @@ its USB token or its CA's signing app, and uploads the result. We accept it only
    timestamps, which signing tools add for long-term validation;
 4. the signature is intact and valid, its certificate chains to a configured trust root, is
    not revoked (OCSP/CRL) and was valid when checked;
-5. the certificate identifies this partner: its subject carries the partner's tax code, by a
+5. the certificate fits the profile of a business's signing certificate (profile.py: not
+   self-signed, valid already, key usage and extended key usage for signing documents,
+   exactly one tax code);
+6. the certificate identifies this partner: its subject carries the partner's tax code, by a
    rule the deployment configures (`tax_code_rule`).
 
 Otherwise the verdict names the first reason found, in that order.
@@ -21,6 +24,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from asn1crypto import x509
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +33,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.validation import read_certification_data
 
 from partnerships.documents.engine.fields import BUSINESS_FIELD
-from partnerships.signing.pdf import verify
+from partnerships.signing.pdf import profile, verify
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.structure import structural_problem
@@ -100,7 +104,7 @@ class UploadVerdict:
 
 
 def _refuse(code: str, signature: SignatureReport | None = None, **params) -> UploadVerdict:
-    message = MESSAGES[code] if code in MESSAGES else verify.MESSAGES[code]
+    message = {**verify.MESSAGES, **profile.MESSAGES, **MESSAGES}[code]
     if params:
         message = verify.interpolate(message, params)
     return UploadVerdict(accepted=False, reason=code, message=message, signature=signature)
@@ -146,6 +150,8 @@ def tax_code_rule(
                     return True
         return False
 
+    # Every tax code the certificate names by the same rule (a certificate may name one).
+    rule.codes = lambda cert: profile.tax_codes(cert, pattern, attributes)
     return rule
 
 
@@ -263,6 +269,16 @@ def check_business_upload(
         logger.warning("Uploaded PDF could not be checked", exc_info=True)
         return _refuse(DAMAGED)
     report = reports[0]
+    # The certificate profile first: its reasons are more precise than pyHanko's.
+    codes_named = getattr(tax_code_rule, "codes", None)
+    if report.certificate is not None:
+        found = profile.business_certificate_problem(
+            report.certificate,
+            at=datetime.now(UTC),
+            codes_named=codes_named(report.certificate) if codes_named else None,
+        )
+        if found is not None:
+            return _refuse(found, report)
     if report.problems:
         found = report.problems[0]
         if found.code in (verify.CHANGED_AFTER_SIGNING, verify.INCOMPLETE_COVERAGE):

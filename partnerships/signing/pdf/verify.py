@@ -15,7 +15,7 @@ import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -33,7 +33,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
-from partnerships.signing.pdf import levels, ltv
+from partnerships.signing.pdf import levels, ltv, profile
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
@@ -274,6 +274,10 @@ def trust_problem(status) -> Problem | None:
         return None
     if status.revoked:
         return problem(REVOKED)
+    # Said precisely when the certificate itself shows it (pyHanko: "untrusted", "unusable").
+    detail = profile.trust_detail(status.signing_cert, at=datetime.now(UTC))
+    if detail is not None:
+        return Problem(detail, profile.MESSAGES[detail])
     indication = getattr(status.trust_problem_indic, "name", None)
     for codes, code in (
         (_REVOKED_INDICATIONS, REVOKED),
