@@ -16,6 +16,7 @@ The architecture:
           │          ├─ two_codes   same company's UID and another serialNumber tax code
           │          ├─ future      same company, valid from next month
           │          ├─ encipher_only same company, key usage keyEncipherment only
+          │          ├─ revoked_later same company, to be revoked a year from now
           │          └─ seal        the registry's seal
           └─ tsa (time stamping)
 """
@@ -51,6 +52,7 @@ KEY_LABELS = (
     "two_codes",
     "future",
     "encipher_only",
+    "revoked_later",
 )
 
 
@@ -163,7 +165,7 @@ def certomancer_config(now: datetime) -> dict:
                             "user-id": f"MST:{BUSINESS_TAX_CODE}",
                             "common-name": f"Nguyễn Thị Hoa ({label})",
                         }
-                        for label in ("server_only", "future", "encipher_only")
+                        for label in ("server_only", "future", "encipher_only", "revoked_later")
                     },
                     "two_codes": {
                         "organization-name": "Công ty May Bến Lức",
@@ -272,6 +274,14 @@ def certomancer_config(now: datetime) -> dict:
                         },
                     ),
                     "two_codes": _signer_cert(valid_from=signer_from, valid_to=far_ahead),
+                    "revoked_later": _signer_cert(
+                        valid_from=signer_from,
+                        valid_to=far_ahead,
+                        revocation={
+                            "revoked-since": _iso(now + timedelta(days=365)),
+                            "reason": "key_compromise",
+                        },
+                    ),
                     "future": _signer_cert(valid_from=now + timedelta(days=30), valid_to=far_ahead),
                     "encipher_only": _signer_cert(
                         valid_from=signer_from,

@@ -53,3 +53,31 @@ def test_without_an_archive_timestamp_the_signatures_expire(flow, pki):
     # The signers' chain has expired by then (pyHanko finds no valid path: "untrusted").
     assert verdict.codes & {"expired", "untrusted"}
     assert all(s.validated_at is None for s in verdict.signatures)
+
+
+def test_a_certificate_revoked_after_the_archive_timestamp_does_not_undo_the_mou(
+    flow, pki, signer_for
+):
+    profile = {"tsa_url": pki.tsa_url, "trust_roots": pki.trust_roots}
+    signed = pades.sign_as_business(flow.certified, signer_for("revoked_later"), **profile)
+    archived = pades.add_archive_timestamp(signed, **profile)
+    # Two years on: the certificate was revoked a year from now, as the CRLs then say.
+    two_years_ahead = datetime.now(UTC) + timedelta(days=2 * 365)
+    crls_then = [
+        pki.arch.service_registry.get_crl(ServiceLabel(issuer), at_time=two_years_ahead)
+        for issuer in ("root", "interm")
+    ]
+
+    def verdict(pdf):
+        return verify_pdf(
+            pdf,
+            trust_roots=pki.trust_roots,
+            moment=two_years_ahead,
+            allow_fetching=False,
+            crls=crls_then,
+        )
+
+    assert "revoked" in verdict(signed).codes
+    archived_verdict = verdict(archived)
+    assert archived_verdict.ok, archived_verdict.as_dict()
+    assert archived_verdict.signatures[1].validated_at == archived_verdict.signatures[2].signed_at
