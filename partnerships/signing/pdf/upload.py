@@ -8,11 +8,11 @@ its USB token or its CA's signing app, and uploads the result. We accept it only
 3. nothing else changed: pyHanko's difference analysis finds nothing beyond filling that one
    signature field, and after the signature only validation data (DSS) and document
    timestamps, which signing tools add for long-term validation;
-4. the signature is intact and valid, its certificate chains to a configured trust root, is
-   not revoked (OCSP/CRL) and was valid when checked;
-5. the certificate fits the profile of a business's signing certificate (profile.py: not
+4. the certificate fits the profile of a business's signing certificate (profile.py: not
    self-signed, valid already, key usage and extended key usage for signing documents,
    exactly one tax code);
+5. the signature is intact and valid, its certificate chains to a configured trust root, is
+   not revoked (OCSP/CRL) and was valid when checked;
 6. the certificate identifies this partner: its subject carries the partner's tax code, by a
    rule the deployment configures (`tax_code_rule`).
 
