@@ -3,8 +3,8 @@ demo root, and refuses what is not a small timestamp request."""
 
 import asyncio
 import hashlib
-import urllib.error
-import urllib.request
+import http.client
+from urllib.parse import urlsplit
 
 import pytest
 from pyhanko.keys import load_cert_from_pemder
@@ -30,7 +30,9 @@ def test_it_issues_timestamps_under_its_demo_root(tmp_path):
 @pytest.mark.parametrize(("body", "status"), [(b"not a request", 400), (b"x" * 20000, 413)])
 def test_it_refuses_what_is_not_a_small_timestamp_request(tmp_path, body, status):
     with serve_demo_tsa(tmp_path) as url:
-        request = urllib.request.Request(url, data=body, method="POST")
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == status
+        address = urlsplit(url)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.request("POST", "/", body=body)
+        answer = connection.getresponse().status
+        connection.close()
+    assert answer == status
