@@ -287,6 +287,9 @@ SIGNING_MAX_UPLOAD_MB = env_int("SIGNING_MAX_UPLOAD_MB", 20)
 MAX_REQUEST_BODY_MB = env_int("MAX_REQUEST_BODY_MB", 2 * SIGNING_MAX_UPLOAD_MB)
 # The demo PKI made by seed_demo; used only with DEBUG=1 when no signer is configured.
 DEMO_PKI_DIR = Path(os.environ.get("DEMO_PKI_DIR", BASE_DIR / "var" / "demo-pki"))
+# The demo's time-stamping authority (manage.py run_demo_tsa), used with the demo PKI when
+# SIGNING_TSA_URL is not set.
+DEMO_TSA_PORT = env_int("DEMO_TSA_PORT", 8790)
 
 # Background work: the database backend in production, run by `manage.py run_worker`.
 # Two queues, so that imports cannot starve document rendering: "default" (renderings, emails,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, loads demo data and starts the app on http://127.0.0.1:8000, with the
-# background worker and a warm LibreOffice converter beside it (all stopped on Ctrl-C).
+# background worker, a warm LibreOffice converter and the demo time-stamping authority
+# beside it (all stopped on Ctrl-C).
 # Development mode (DEBUG=1, SQLite in the project folder unless DATABASE_URL is set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ trap cleanup EXIT INT TERM
 
 # The warm converter makes document previews fast; without it they still work, cold.
 $PY manage.py run_converter &
+children+=($!)
+# The DEMO time-stamping authority: signatures made in the demo are PAdES B-T, completed
+# MoUs get an archive timestamp (B-LTA).
+$PY manage.py run_demo_tsa &
 children+=($!)
 # Two workers, one per queue, so a long import never holds up a rendering: documents (draft
 # saved, "Prepare documents"), emails and recounts; and imports. Each also sweeps stale work.

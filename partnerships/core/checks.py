@@ -31,3 +31,21 @@ def refuse_to_start_without_mail() -> None:
     errors = run_checks(tags=["mail"], include_deployment_checks=True)
     if errors:
         raise ImproperlyConfigured("; ".join(f"{error.msg} {error.hint}" for error in errors))
+
+
+@register("signing", deploy=True)
+def check_timestamps_are_made(app_configs=None, **kwargs):
+    """With DEBUG off, a time-stamping authority must be configured: without it signatures
+    carry only the signer's claimed time (PAdES B-B) and completed MoUs get no archive
+    timestamp, so they stop verifying once the signers' certificates expire."""
+    if settings.DEBUG or settings.SIGNING_TSA_URL:
+        return []
+    return [
+        Error(
+            "SIGNING_TSA_URL is not set and DEBUG is off: signatures would carry no trusted "
+            "time and completed MoUs no archive timestamp (no long-term validation).",
+            hint="Set SIGNING_TSA_URL to the RFC 3161 time-stamping authority of your "
+            "certification authority.",
+            id="partnerships.E020",
+        )
+    ]

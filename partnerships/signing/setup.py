@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pyhanko.keys import load_certs_from_pemder
 
+from partnerships.signing.demo_tsa import TSA_ROOT_FILE, demo_tsa_url
 from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy, hosts_of, urls_named_by
@@ -149,7 +150,11 @@ class SigningSetup:
             "fetch_allowed": fetch_allowed,
         }
         if authority is None and seal is None and settings.DEBUG:
-            demo = demo_setup(settings.DEMO_PKI_DIR, **common)
+            # The demo's own TSA (manage.py run_demo_tsa), unless another is configured.
+            demo = demo_setup(
+                settings.DEMO_PKI_DIR,
+                **common | {"tsa_url": common["tsa_url"] or demo_tsa_url(settings.DEMO_TSA_PORT)},
+            )
             if demo is not None:
                 return demo
         return cls(
@@ -358,7 +363,10 @@ def demo_setup(directory: Path, **common) -> SigningSetup | None:
     if not manifest.is_file():
         return None
     data = json.loads(manifest.read_text())
-    root = list(load_certs_from_pemder([Path(directory) / data["root"]]))
+    root_files = [Path(directory) / data["root"]]
+    if (Path(directory) / TSA_ROOT_FILE).is_file():  # the demo TSA's (demo_tsa)
+        root_files.append(Path(directory) / TSA_ROOT_FILE)
+    root = list(load_certs_from_pemder(root_files))
     passphrase = data["passphrase"]
     common.setdefault("tax_code_rule", tax_code_rule())
     common.setdefault("public_base_url", "")

@@ -128,7 +128,11 @@ def test_every_signed_demo_mou_carries_both_real_signatures(seeded_demo, db):
         final = mou.pdf_revisions.order_by("-sequence").first()
         verdict = setup.verify(bytes(final.pdf))
         assert verdict.ok, (mou.document_number, verdict.as_dict())
-        assert [s.registry_seal for s in verdict.signatures] == [False, True]
+        signatures = [s for s in verdict.signatures if s.kind == "signature"]
+        assert [s.registry_seal for s in signatures] == [False, True]
+        # Timestamped by the demo TSA, and closed by an archive timestamp.
+        assert all(s.time_source == "timestamp" for s in signatures)
+        assert [s.kind for s in verdict.signatures] == ["signature", "signature", "timestamp"]
         assert set(Signature.objects.filter(mou=mou).values_list("method", flat=True)) == {
             "demo",
             "registry_seal",

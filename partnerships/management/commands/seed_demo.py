@@ -8,6 +8,7 @@ passwords are only set (and printed) when a user is created.
 """
 
 import secrets
+from contextlib import ExitStack
 from datetime import timedelta
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from partnerships.mous import lifecycle
 from partnerships.signing import authority as signing_authority
 from partnerships.signing import business as signing_business
 from partnerships.signing.demo_pki import ensure_demo_pki
+from partnerships.signing.demo_tsa import serve_demo_tsa
 from partnerships.signing.revisions import current_basis
 from partnerships.signing.setup import SigningSetup, demo_setup
 
@@ -184,7 +186,8 @@ class Command(BaseCommand):
     def handle(self, *args, password=None, **options):
         self._setup = None
         self.placed = 0
-        with transaction.atomic():
+        # The demo TSA seed_demo serves itself while it signs (closed at the end).
+        with ExitStack() as self._demo_tsa, transaction.atomic():
             authorities = self._authorities()
             partners = self._partners(authorities)
             self._users(authorities, partners, password)
@@ -359,7 +362,11 @@ class Command(BaseCommand):
     def _signing_setup(self) -> SigningSetup:
         if self._setup is None:
             directory = ensure_demo_pki(settings.DEMO_PKI_DIR)
-            self._setup = demo_setup(directory, public_base_url=settings.PUBLIC_BASE_URL)
+            # Its own TSA on a free port: no clash with run_demo_tsa or a parallel run.
+            tsa_url = self._demo_tsa.enter_context(serve_demo_tsa(directory))
+            self._setup = demo_setup(
+                directory, public_base_url=settings.PUBLIC_BASE_URL, tsa_url=tsa_url
+            )
         return self._setup
 
     def _advance(self, mou: Mou, wanted: str, plan=None) -> None:

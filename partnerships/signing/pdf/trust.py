@@ -5,6 +5,7 @@ must not leak from one document's check into another's).
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from asn1crypto import x509
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -31,12 +32,17 @@ def validation_context(
     revocation_mode: str = "hard-fail",
     crls=(),
     ocsps=(),
+    moment: datetime | None = None,
 ) -> ValidationContext:
     """A context that trusts exactly `trust_roots` (never the operating system's list).
 
     `revocation_mode`: "hard-fail" refuses a certificate whose revocation status cannot be
     established when it names where to find it; "require" demands revocation data for every
     certificate; "soft-fail" accepts when the data cannot be had.
+
+    `moment`: the time to validate at (now when None). Revocation data issued after it
+    still counts (`retroactive_revinfo`): a certificate revoked after `moment` was not
+    revoked at `moment`, and a revocation before it is listed all the same.
 
     Each fetch (OCSP, CRL, certificate) goes only where the current fetch policy allows
     and waits at most what is left of the network budget (signing.pdf.fetching and
@@ -54,4 +60,6 @@ def validation_context(
         revocation_mode=revocation_mode,
         crls=list(crls),
         ocsps=list(ocsps),
+        moment=moment,
+        retroactive_revinfo=moment is not None,
     )

@@ -9,9 +9,12 @@ its USB token or its CA's signing app, and uploads the result. We accept it only
    find nothing beyond filling that one signature field, and after the signature only
    validation data (DSS) and invisible document timestamps, which signing tools add for
    long-term validation; and the pages look the same as in the signed revision (visual.py);
-4. the signature is intact and valid, its certificate chains to a configured trust root, is
+4. the certificate fits the profile of a business's signing certificate (profile.py: not
+   self-signed, valid already, key usage and extended key usage for signing documents,
+   exactly one tax code);
+5. the signature is intact and valid, its certificate chains to a configured trust root, is
    not revoked (OCSP/CRL) and was valid when checked;
-5. the certificate identifies this partner: its subject carries the partner's tax code, by a
+6. the certificate identifies this partner: its subject carries the partner's tax code, by a
    rule the deployment configures (`tax_code_rule`).
 
 Otherwise the verdict names the first reason found, in that order.
@@ -22,6 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from asn1crypto import x509
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +34,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.validation import read_certification_data
 
 from partnerships.documents.engine.fields import BUSINESS_FIELD
-from partnerships.signing.pdf import embedded, modifications, verify, visual
+from partnerships.signing.pdf import embedded, modifications, profile, verify, visual
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.structure import structural_problem
@@ -101,7 +105,7 @@ class UploadVerdict:
 
 
 def _refuse(code: str, signature: SignatureReport | None = None, **params) -> UploadVerdict:
-    message = MESSAGES[code] if code in MESSAGES else verify.MESSAGES[code]
+    message = {**verify.MESSAGES, **profile.MESSAGES, **MESSAGES}[code]
     if params:
         message = verify.interpolate(message, params)
     return UploadVerdict(accepted=False, reason=code, message=message, signature=signature)
@@ -147,6 +151,8 @@ def tax_code_rule(
                     return True
         return False
 
+    # Every tax code the certificate names by the same rule (a certificate may name one).
+    rule.codes = lambda cert: profile.tax_codes(cert, pattern, attributes)
     return rule
 
 
@@ -286,6 +292,16 @@ def check_business_upload(
         logger.warning("Uploaded PDF could not be checked", exc_info=True)
         return _refuse(DAMAGED)
     report = reports[0]
+    # The certificate profile first: its reasons are more precise than pyHanko's.
+    codes_named = getattr(tax_code_rule, "codes", None)
+    if report.certificate is not None:
+        found = profile.business_certificate_problem(
+            report.certificate,
+            at=datetime.now(UTC),
+            codes_named=codes_named(report.certificate) if codes_named else None,
+        )
+        if found is not None:
+            return _refuse(found, report)
     if report.problems:
         found = report.problems[0]
         if found.code == verify.CHANGED_AFTER_SIGNING:

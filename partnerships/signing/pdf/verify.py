@@ -14,8 +14,8 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -33,15 +33,13 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
 from partnerships.signing.pdf import embedded as embedded_signatures
-from partnerships.signing.pdf import modifications, visual
+from partnerships.signing.pdf import levels, ltv, modifications, profile, visual
 from partnerships.signing.pdf.fetching import revocation_unchecked
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.problems import Problem, interpolate  # noqa: F401 (re-exported)
 from partnerships.signing.pdf.trust import SIGNER_KEY_USAGE, validation_context
 
 logger = logging.getLogger(__name__)
-
-PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
 # --- Reasons --------------------------------------------------------------------------------
@@ -129,6 +127,8 @@ class SignatureReport:
     # Not serialised: for callers that need more (e.g. the upload check's tax code rule).
     certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
     signed_revision: int | None = field(default=None, repr=False, compare=False)
+    # Judged at this time, an archive timestamp's (ltv), when it is no longer valid today.
+    validated_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -156,6 +156,7 @@ class SignatureReport:
             "covers_whole_file": self.covers_whole_file,
             "pades_level": self.pades_level,
             "registry_seal": self.registry_seal,
+            "validated_at": self.validated_at.isoformat() if self.validated_at else None,
             "ok": self.ok,
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -219,17 +220,6 @@ class _EmbeddedValidationData:
     ocsps: list
     crls: list
 
-    def has_revocation_data_for(self, cert: x509.Certificate) -> bool:
-        """An OCSP response about `cert`, or a CRL of its issuer."""
-        for response in self.ocsps:
-            try:
-                for single in response.basic_ocsp_response["tbs_response_data"]["responses"]:
-                    if single["cert_id"]["serial_number"].native == cert.serial_number:
-                        return True
-            except (ValueError, KeyError, TypeError):
-                continue
-        return any(crl.issuer == cert.issuer for crl in self.crls)
-
 
 def _embedded_data(reader: PdfFileReader, revision: int | None = None):
     """The DSS of the document (or of one of its revisions), or None."""
@@ -271,6 +261,10 @@ def trust_problem(status) -> Problem | None:
         return None
     if status.revoked:
         return problem(REVOKED)
+    # Said precisely when the certificate itself shows it (pyHanko: "untrusted", "unusable").
+    detail = profile.trust_detail(status.signing_cert, at=datetime.now(UTC))
+    if detail is not None:
+        return Problem(detail, profile.MESSAGES[detail])
     indication = getattr(status.trust_problem_indic, "name", None)
     if indication == "CERTIFICATE_CHAIN_GENERAL_FAILURE" and revocation_unchecked(status):
         return problem(REVOCATION_UNKNOWN)  # a fetch was refused, failed or ran out of time
@@ -296,26 +290,6 @@ _COVERAGE_NAMES = {
     SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "contiguous_block",
     SignatureCoverageLevel.UNCLEAR: "unclear",
 }
-
-
-def _pades_level(embedded, status, dss_at, timestamps: list) -> str | None:
-    """The PAdES baseline level the document gives this signature (ETSI EN 319 142-1):
-    B-T needs a signature or document timestamp, B-LT revocation data for the signer in the
-    DSS, B-LTA a document timestamp over a revision whose DSS already held that data."""
-    if str(embedded.sig_object.get("/SubFilter", "")) != PADES_SUBFILTER:
-        return None
-    later_timestamps = [ts for ts in timestamps if ts.signed_revision > embedded.signed_revision]
-    if status.timestamp_validity is None and not later_timestamps:
-        return "B-B"
-    cert = embedded.signer_cert
-    latest = dss_at(None)
-    if latest is None or not latest.has_revocation_data_for(cert):
-        return "B-T"
-    for timestamp in later_timestamps:
-        then = dss_at(timestamp.signed_revision)
-        if then is not None and then.has_revocation_data_for(cert):
-            return "B-LTA"
-    return "B-LT"
 
 
 def _signing_time(status) -> tuple[datetime | None, str | None]:
@@ -350,7 +324,7 @@ def _name(cert: x509.Certificate) -> str:
     return cert.subject.native.get("common_name") or cert.subject.human_friendly
 
 
-def _report(embedded, status, *, reader, dss_at, timestamps, seals: set[bytes]) -> SignatureReport:
+def _report(embedded, status, *, reader, seals: set[bytes]) -> SignatureReport:
     kind = "timestamp" if embedded.sig_object_type == "/DocTimeStamp" else "signature"
     cert = status.signing_cert
     signed_at, time_source = _signing_time(status)
@@ -377,9 +351,7 @@ def _report(embedded, status, *, reader, dss_at, timestamps, seals: set[bytes]) 
         changes_permitted=status.docmdp_ok,
         coverage=_COVERAGE_NAMES.get(status.coverage),
         covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        pades_level=(
-            _pades_level(embedded, status, dss_at, timestamps) if kind == "signature" else None
-        ),
+        pades_level=None,  # set once every timestamp is judged (levels.pades_level)
         registry_seal=cert.sha256 in seals,
         problems=tuple(_problems(status)),
         certificate=cert,
@@ -485,9 +457,12 @@ def verify_reader(
     allow_fetching: bool = True,
     revocation_mode: str = "hard-fail",
     only: Iterable | None = None,
+    moment: datetime | None = None,
+    crls: Iterable = (),
 ) -> tuple[list[SignatureReport], list[Problem]]:
     """The per-signature reports and document problems of an opened, signed PDF (of the
-    embedded signatures in `only`, when given)."""
+    embedded signatures in `only`, when given), validated at `moment` (now when None); a
+    signature no longer valid then is judged at the time of an archive timestamp over it."""
     dss_by_revision = {}
 
     def dss_at(revision: int | None):
@@ -497,24 +472,50 @@ def verify_reader(
 
     # Validation data embedded in the document (B-LT) counts, besides what is fetched.
     embedded = dss_at(None) or _EmbeddedValidationData([], [], [])
-    context = validation_context(
-        trust_roots,
-        other_certs=[*other_certs, *embedded.certs],
-        ocsps=embedded.ocsps,
-        crls=embedded.crls,
-        allow_fetching=allow_fetching,
-        revocation_mode=revocation_mode,
-    )
+    trust_roots, other_certs = list(trust_roots), list(other_certs)
+
+    def context_at(when: datetime | None):
+        return validation_context(
+            trust_roots,
+            other_certs=[*other_certs, *embedded.certs],
+            ocsps=embedded.ocsps,
+            crls=[*embedded.crls, *crls],
+            allow_fetching=allow_fetching,
+            revocation_mode=revocation_mode,
+            moment=when,
+        )
+
     readable, unparsed = embedded_signatures.embedded_signatures(reader)
     signatures = readable if only is None else list(only)
-    results = run_within_budget(lambda: _validate_all(signatures, context))
-    timestamps = [e for e in readable if e.sig_object_type == "/DocTimeStamp"]
+    results = run_within_budget(lambda: _validate_all(signatures, context_at(moment)))
     seals = {cert.sha256 for cert in registry_seals}
+
+    def report_of(e, s):
+        if s is None:
+            return _unreadable(e)
+        return _report(e, s, reader=reader, seals=seals)
+
+    statuses = [s for _e, s in results]
+
+    def revalidate(index: int, when: datetime) -> SignatureReport:
+        e = results[index][0]
+        [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when)))
+        statuses[index] = s
+        return report_of(e, s)
+
+    reports = ltv.judge_at_archive_time([report_of(e, s) for e, s in results], revalidate)
+    # The level counts only what passed validation (timestamps, revocation data).
+    valid_timestamps = [r.signed_revision for r in reports if r.kind == "timestamp" and r.ok]
     reports = [
-        _report(e, s, reader=reader, dss_at=dss_at, timestamps=timestamps, seals=seals)
-        if s is not None
-        else _unreadable(e)
-        for e, s in results
+        replace(
+            report,
+            pades_level=levels.pades_level(
+                e, status, dss_at=dss_at, valid_timestamps=valid_timestamps
+            ),
+        )
+        if report.kind == "signature" and status is not None and report.intact
+        else report
+        for report, (e, _s), status in zip(reports, results, statuses, strict=True)
     ]
     problems = []
     last_signature = next((r for r in reversed(reports) if r.kind == "signature"), None)
@@ -541,12 +542,15 @@ def verify_pdf(
     registry_seals: Iterable[x509.Certificate] = (),
     allow_fetching: bool = True,
     revocation_mode: str = "hard-fail",
+    moment: datetime | None = None,
+    crls: Iterable = (),
 ) -> Verdict:
-    """Check every signature in `pdf` against `trust_roots`; never raises on bad input.
+    """Check every signature in `pdf` against `trust_roots`, at `moment` (now when None);
+    never raises on bad input.
 
     `registry_seals`: the registry's seal certificates, so that a signature made with one is
     reported as such. `allow_fetching`: ask OCSP responders and CRL servers (else only what
-    the document embeds counts).
+    the document embeds, and `crls`, count).
     """
     digest = hashlib.sha256(pdf if isinstance(pdf, bytes | bytearray) else b"").hexdigest()
     reader, failure = open_signed_pdf(pdf)
@@ -560,6 +564,8 @@ def verify_pdf(
             registry_seals=registry_seals,
             allow_fetching=allow_fetching,
             revocation_mode=revocation_mode,
+            moment=moment,
+            crls=crls,
         )
         # Defence in depth: what the reader sees is what the last signer signed (visual.py).
         readable, _unparsed = embedded_signatures.embedded_signatures(reader)

@@ -12,6 +12,11 @@ The architecture:
           │          ├─ other       Lê Văn Sơn, Công ty Đá Kim Bảng, UID=MST:0700000001
           │          ├─ revoked     same company as `business`, revoked last month
           │          ├─ expired     same company as `business`, expired last year
+          │          ├─ server_only same company, extended key usage serverAuth only (critical)
+          │          ├─ two_codes   same company's UID and another serialNumber tax code
+          │          ├─ future      same company, valid from next month
+          │          ├─ encipher_only same company, key usage keyEncipherment only
+          │          ├─ revoked_later same company, to be revoked a year from now
           │          └─ seal        the registry's seal
           └─ tsa (time stamping)
 """
@@ -43,6 +48,11 @@ KEY_LABELS = (
     "revoked",
     "expired",
     "seal",
+    "server_only",
+    "two_codes",
+    "future",
+    "encipher_only",
+    "revoked_later",
 )
 
 
@@ -50,7 +60,20 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _signer_cert(*, valid_from: datetime, valid_to: datetime, **extra) -> dict:
+def _signer_cert(
+    *,
+    valid_from: datetime,
+    valid_to: datetime,
+    key_usage=("digital_signature", "non_repudiation"),
+    extended_key_usage=None,
+    **extra,
+) -> dict:
+    # As Vietnamese CAs issue them (and poppler 22.12's pdfsig reports a stale NSS error as
+    # "Unknown issue with Certificate" for a certificate without it).
+    extended_key_usage = extended_key_usage or {
+        "id": "extended_key_usage",
+        "value": ["client_auth", "email_protection"],
+    }
     return {
         "issuer": "interm",
         "validity": {"valid-from": _iso(valid_from), "valid-to": _iso(valid_to)},
@@ -58,14 +81,9 @@ def _signer_cert(*, valid_from: datetime, valid_to: datetime, **extra) -> dict:
             {
                 "id": "key_usage",
                 "critical": True,
-                "smart-value": {
-                    "schema": "key-usage",
-                    "params": ["digital_signature", "non_repudiation"],
-                },
+                "smart-value": {"schema": "key-usage", "params": list(key_usage)},
             },
-            # As Vietnamese CAs issue them (and poppler 22.12's pdfsig reports a stale NSS
-            # error as "Unknown issue with Certificate" for a certificate without it).
-            {"id": "extended_key_usage", "value": ["client_auth", "email_protection"]},
+            extended_key_usage,
             {
                 "id": "crl_distribution_points",
                 "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["interm"]}},
@@ -87,6 +105,9 @@ def _signer_cert(*, valid_from: datetime, valid_to: datetime, **extra) -> dict:
 
 def certomancer_config(now: datetime) -> dict:
     long_ago, far_ahead = now - timedelta(days=3 * 365), now + timedelta(days=10 * 365)
+    # The root and the TSA outlive the signers' certificates, as real ones do: an archive
+    # timestamp keeps a completed MoU verifiable after its signers' certificates expire.
+    lifetime = now + timedelta(days=25 * 365)
     signer_from = now - timedelta(days=365)
     ca_usage = {
         "id": "key_usage",
@@ -138,12 +159,26 @@ def certomancer_config(now: datetime) -> dict:
                         "organization-name": "DEMO Registry",
                         "common-name": "DEMO Registry Seal",
                     },
+                    **{
+                        label: {
+                            "organization-name": "Công ty May Bến Lức",
+                            "user-id": f"MST:{BUSINESS_TAX_CODE}",
+                            "common-name": f"Nguyễn Thị Hoa ({label})",
+                        }
+                        for label in ("server_only", "future", "encipher_only", "revoked_later")
+                    },
+                    "two_codes": {
+                        "organization-name": "Công ty May Bến Lức",
+                        "user-id": f"MST:{BUSINESS_TAX_CODE}",
+                        "serial-number": OTHER_TAX_CODE,
+                        "common-name": "Nguyễn Thị Hoa (two_codes)",
+                    },
                 },
                 "certs": {
                     "root": {
                         "subject": "root",
                         "issuer": "root",
-                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(far_ahead)},
+                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(lifetime)},
                         "extensions": [
                             {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
                             ca_usage,
@@ -190,7 +225,7 @@ def certomancer_config(now: datetime) -> dict:
                     },
                     "tsa": {
                         "issuer": "root",
-                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(far_ahead)},
+                        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(lifetime)},
                         "extensions": [
                             {
                                 "id": "key_usage",
@@ -228,6 +263,30 @@ def certomancer_config(now: datetime) -> dict:
                     ),
                     "expired": _signer_cert(
                         valid_from=long_ago, valid_to=now - timedelta(days=365)
+                    ),
+                    "server_only": _signer_cert(
+                        valid_from=signer_from,
+                        valid_to=far_ahead,
+                        extended_key_usage={
+                            "id": "extended_key_usage",
+                            "critical": True,
+                            "value": ["server_auth"],
+                        },
+                    ),
+                    "two_codes": _signer_cert(valid_from=signer_from, valid_to=far_ahead),
+                    "revoked_later": _signer_cert(
+                        valid_from=signer_from,
+                        valid_to=far_ahead,
+                        revocation={
+                            "revoked-since": _iso(now + timedelta(days=365)),
+                            "reason": "key_compromise",
+                        },
+                    ),
+                    "future": _signer_cert(valid_from=now + timedelta(days=30), valid_to=far_ahead),
+                    "encipher_only": _signer_cert(
+                        valid_from=signer_from,
+                        valid_to=far_ahead,
+                        key_usage=("key_encipherment",),
                     ),
                 },
                 "services": {
