@@ -19,7 +19,7 @@ import traceback
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -27,12 +27,14 @@ from partnerships.authorities.permissions import can_import_placements, can_repo
 from partnerships.core.privacy import decrypt_bytes, encrypt_bytes
 from partnerships.formats import day
 from partnerships.models import (
+    Confirmation,
     ConsentScope,
     ImportBatch,
     ImportStatus,
     Mou,
     Person,
     Placement,
+    PlacementStatus,
     sha256_hex,
 )
 from partnerships.mous.lifecycle import record_event
@@ -237,37 +239,121 @@ def _save_rows(batch: ImportBatch) -> tuple[int, int, int]:
             raise ImportRefused("data_changed", number=mou.document_number)
     people = _people_for(rows, user)
     recorded = set(
-        Placement.objects.filter(person_id__in=[person.pk for person in people.values()])
+        # Only people registered before may have placements already.
+        Placement.objects.filter(person_id__in=people.registered)
         .exclude(confirmation="rejected")
         .values_list("person_id", "pledge_id", "start_date")
     )
     from partnerships.placements.services import confirmed_on_entry
 
     confirmation = {mou_id: confirmed_on_entry(user, mou) for mou_id, mou in mous.items()}
+    now = timezone.now()
     placements, skipped = [], 0
     for row in rows:
-        person = people[row["id_hash"]]
+        person_id = people[row["id_hash"]]
         start = date.fromisoformat(row["start_date"])
-        if (person.pk, row["pledge"], start) in recorded:
+        if (person_id, row["pledge"], start) in recorded:
             skipped += 1  # recorded by someone else since the preview
             continue
+        decision = confirmation[row["mou"]]
+        decided_by = decision.get("decided_by")
         placements.append(
-            Placement(
-                person=person,
-                pledge_id=row["pledge"],
-                kind=row["kind"],
-                start_date=start,
-                occupation=row["occupation"],
-                monthly_wage=row["monthly_wage"],
-                contract_type=row["contract_type"],
-                reported_by=user,
-                import_batch=batch,
-                **confirmation[row["mou"]],
+            (
+                person_id,
+                row["pledge"],
+                row["kind"],
+                start,
+                row["occupation"],
+                row["monthly_wage"],
+                row["contract_type"],
+                PlacementStatus.ACTIVE,
+                "",
+                decision.get("confirmation", Confirmation.REPORTED),
+                decided_by.pk if decided_by else None,
+                decision.get("decided_at"),
+                "",
+                user.pk,
+                now,
+                batch.pk,
             )
         )
-    Placement.objects.bulk_create(placements, batch_size=BULK_BATCH)
-    people_added = sum(1 for person in people.values() if getattr(person, "_added", False))
-    return people_added, len(placements), skipped
+    _insert(Placement, PLACEMENT_FIELDS, placements)
+    return people.added, len(placements), skipped
+
+
+# Written with plain multi-row INSERTs (the values are built above from checked rows):
+# bulk_create's preparation of every field of every object was a third of an import.
+PLACEMENT_FIELDS = (
+    "person",
+    "pledge",
+    "kind",
+    "start_date",
+    "occupation",
+    "monthly_wage",
+    "contract_type",
+    "status",
+    "end_reason",
+    "confirmation",
+    "decided_by",
+    "decided_at",
+    "rejection_reason",
+    "reported_by",
+    "reported_at",
+    "import_batch",
+)
+PERSON_FIELDS = (
+    "id_hash",
+    "full_name_encrypted",
+    "target_group",
+    "gender",
+    "birth_year",
+    "birth_decade",
+    "commune",
+    "owning_authority",
+    "consent_given_on",
+    "consent_scope",
+    "created_by",
+    "created_at",
+)
+
+
+def _insert(model, names: tuple[str, ...], rows: list[tuple], *, returning: str | None = None):
+    """INSERT the rows, BULK_BATCH at a time; with `returning`, the values of that column
+    for the rows inserted, in order (PostgreSQL and SQLite 3.35+ both return them)."""
+    fields = [model._meta.get_field(name) for name in names]
+    adapters = [_adapter(field) for field in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {connection.ops.quote_name(returning)}" if returning else ""
+    returned = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BULK_BATCH):
+            chunk = rows[start : start + BULK_BATCH]
+            params = [
+                adapt(value) if adapt else value
+                for row in chunk
+                for adapt, value in zip(adapters, row, strict=True)
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - names only, values bound
+                + ", ".join([marks] * len(chunk))
+                + tail,
+                params,
+            )
+            if returning:
+                returned.extend(value for (value,) in cursor.fetchall())
+    return returned
+
+
+def _adapter(field):
+    """What the database driver needs for a date or a moment (SQLite takes text)."""
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    if internal == "DateField":
+        return connection.ops.adapt_datefield_value
+    return None
 
 
 def _locked_mous(rows: list[dict]):
@@ -275,41 +361,55 @@ def _locked_mous(rows: list[dict]):
     return Mou.objects.select_for_update().filter(pk__in=ids).select_related("authority")
 
 
-def _people_for(rows: list[dict], user) -> dict[str, Person]:
-    """The person of every row by ID hash: those registered (maybe meanwhile), and the new
-    ones, inserted in bulk."""
+class _People(dict):
+    """Person ids by ID hash, and how many of them this import added."""
+
+    added = 0
+    registered: list[int] = []
+
+
+def _people_for(rows: list[dict], user) -> _People:
+    """The person id of every row by ID hash: those registered (maybe meanwhile), and the
+    new ones, inserted in bulk."""
     hashes = list({row["id_hash"] for row in rows})
-    people = {}
+    people = _People()
     for start in range(0, len(hashes), 900):
-        for person in Person.objects.filter(id_hash__in=hashes[start : start + 900]).only(
-            "id", "id_hash"
-        ):
-            people[person.id_hash] = person
-    new_people = []
+        people.update(
+            Person.objects.filter(id_hash__in=hashes[start : start + 900]).values_list(
+                "id_hash", "id"
+            )
+        )
+    people.registered = list(people.values())
+    now = timezone.now()
+    new_people, new_hashes, seen = [], [], set()
     for row in rows:
         details = row.get("person")
-        if row["id_hash"] in people:
+        if row["id_hash"] in people or row["id_hash"] in seen:
             continue
         if details is None:
             # Registered at the preview, gone now: their consent was withdrawn meanwhile.
             raise ImportRefused("changed_meanwhile")
-        person = Person(
-            id_hash=row["id_hash"],
-            full_name_encrypted=details["name"],
-            target_group_id=details["target_group"],
-            gender=details["gender"],
-            birth_year=details["birth_year"],
-            birth_decade=Person.decade_of(details["birth_year"]),
-            commune_id=details["commune"],
-            owning_authority_id=details["owner"],
-            consent_given_on=date.fromisoformat(details["consent_given_on"]),
-            consent_scope=ConsentScope.PLACEMENT,
-            created_by=user,
+        new_hashes.append(row["id_hash"])
+        seen.add(row["id_hash"])
+        new_people.append(
+            (
+                row["id_hash"],
+                details["name"],
+                details["target_group"],
+                details["gender"],
+                details["birth_year"],
+                Person.decade_of(details["birth_year"]),
+                details["commune"],
+                details["owner"],
+                date.fromisoformat(details["consent_given_on"]),
+                ConsentScope.PLACEMENT,
+                user.pk,
+                now,
+            )
         )
-        person._added = True
-        people[row["id_hash"]] = person
-        new_people.append(person)
-    Person.objects.bulk_create(new_people, batch_size=BULK_BATCH)
+    ids = _insert(Person, PERSON_FIELDS, new_people, returning="id")
+    people.update(zip(new_hashes, ids, strict=True))
+    people.added = len(new_people)
     return people
 
 
