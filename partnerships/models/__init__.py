@@ -47,10 +47,11 @@ from partnerships.models.signing import (
     SigningCode,
     SigningInvitation,
 )
-from partnerships.models.tallies import TALLY_COUNTS, DeliveryTally
+from partnerships.models.tallies import GROUP_TALLY_COUNTS, TALLY_COUNTS, DeliveryTally, GroupTally
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",
+    "GROUP_TALLY_COUNTS",
     "TALLY_COUNTS",
     "Assessment",
     "AuditEvent",
@@ -64,6 +65,7 @@ __all__ = [
     "DeliveryTally",
     "DocumentTemplate",
     "Gender",
+    "GroupTally",
     "ImportBatch",
     "ImportStatus",
     "InvitationOutcome",

@@ -13,6 +13,7 @@ placements.
 from django.db import models
 
 from partnerships.models.mous import Pledge
+from partnerships.models.parties import TargetGroup
 
 TALLY_COUNTS = (
     "reported",
@@ -49,3 +50,43 @@ class DeliveryTally(models.Model):
 
     def __str__(self) -> str:
         return f"pledge {self.pledge_id} as of {self.as_of}"
+
+
+GROUP_TALLY_COUNTS = ("delivered", "eligible_6", "retained_6")
+
+
+class GroupTally(models.Model):
+    """A pledge line's delivery split by the people's target group and gender: the report
+    by target group reads these (about two rows a line) instead of the placements and their
+    people.
+
+    Recounted with the line's DeliveryTally, in the same transaction, and valid exactly when
+    that tally is: the same triggers outdate both (placements written, and a person's gender
+    or target group changed, migration 0021). The foreign keys have no database
+    constraint: the recount writes these rows while writers may hold a pledge line's lock,
+    and a constraint check would wait for it (reports/tallies.py explains why it must
+    never wait); Django still deletes them with their line.
+    """
+
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="group_tallies", db_constraint=False
+    )
+    target_group = models.ForeignKey(
+        TargetGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    gender = models.CharField(max_length=10)
+    delivered = models.PositiveIntegerField(default=0)
+    eligible_6 = models.PositiveIntegerField(default=0)
+    retained_6 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "delivery tally by target group and gender"
+        verbose_name_plural = "delivery tallies by target group and gender"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge", "target_group", "gender"], name="one_group_tally_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"pledge {self.pledge_id}, {self.target_group_id}, {self.gender}"

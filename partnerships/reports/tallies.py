@@ -28,7 +28,14 @@ from django.db.models import DateField, F, Value
 from django.utils import timezone
 from django_tasks import task
 
-from partnerships.models import TALLY_COUNTS, DeliveryTally, Pledge
+from partnerships.models import (
+    GROUP_TALLY_COUNTS,
+    TALLY_COUNTS,
+    DeliveryTally,
+    GroupTally,
+    Placement,
+    Pledge,
+)
 from partnerships.placements.delivery import delivery_annotations
 
 # The date the triggers give a tally whose placements changed: never "today".
@@ -127,7 +134,50 @@ def _recount(pledge_ids: list[int], *, as_of: date) -> int:
             f"WHERE {table}.{_column('pledge')} = counted.counted_pledge",
             params,
         )
-        return cursor.rowcount
+        recounted = cursor.rowcount
+    _recount_groups(pledge_ids, as_of=as_of)
+    return recounted
+
+
+def _recount_groups(pledge_ids: list[int], *, as_of: date) -> None:
+    """The same lines' GroupTally rows (models.tallies), in the same transaction: zeroed,
+    then each (line, target group, gender) counted written over its row (inserted if new).
+    No row is deleted and no foreign key is checked (see GroupTally)."""
+    table = connection.ops.quote_name(GroupTally._meta.db_table)
+    pledge, group, gender = (
+        connection.ops.quote_name(GroupTally._meta.get_field(name).column)
+        for name in ("pledge", "target_group", "gender")
+    )
+    counts = [connection.ops.quote_name(name) for name in GROUP_TALLY_COUNTS]
+    annotations = delivery_annotations(as_of=as_of)
+    select, params = (
+        Placement.objects.filter(pledge_id__in=pledge_ids)
+        .order_by()
+        .values(
+            counted_pledge=F("pledge"),
+            counted_group=F("person__target_group"),
+            counted_gender=F("person__gender"),
+        )
+        .annotate(**{f"counted_{name}": annotations[name] for name in GROUP_TALLY_COUNTS})
+        .query.sql_with_params()
+    )
+    marks = ", ".join(["%s"] * len(pledge_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # noqa: S608 - names only, values bound
+            + ", ".join(f"{count} = 0" for count in counts)
+            + f" WHERE {pledge} IN ({marks})",
+            pledge_ids,
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({pledge}, {group}, {gender}, {', '.join(counts)}) "  # noqa: S608
+            "SELECT counted.counted_pledge, counted.counted_group, counted.counted_gender, "
+            + ", ".join(f"counted.counted_{name}" for name in GROUP_TALLY_COUNTS)
+            + f" FROM ({select}) AS counted WHERE TRUE "
+            f"ON CONFLICT ({pledge}, {group}, {gender}) DO UPDATE SET "
+            + ", ".join(f"{count} = excluded.{count}" for count in counts),
+            params,
+        )
 
 
 def _column(field_name: str) -> str:
