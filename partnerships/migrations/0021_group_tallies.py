@@ -68,8 +68,9 @@ def outdate_every_tally(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """Delivery per pledge line split by target group and gender, for the report by target
-    group; kept with the line's delivery tally."""
+    """Delivery per pledge line split by target group and gender, and by the quarter the
+    placements started in, for the reports by target group and by quarter; kept with the
+    line's delivery tally."""
 
     dependencies = [
         ("partnerships", "0015_builtin_templates_with_signature_anchors"),
@@ -91,6 +92,23 @@ class Migration(migrations.Migration):
                 "verbose_name": "delivery tally by target group and gender",
                 "verbose_name_plural": "delivery tallies by target group and gender",
                 "constraints": [models.UniqueConstraint(fields=("pledge", "target_group", "gender"), name="one_group_tally_per_key")],
+            },
+        ),
+        migrations.CreateModel(
+            name="PeriodTally",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField()),
+                ("quarter", models.PositiveSmallIntegerField()),
+                ("delivered", models.PositiveIntegerField(default=0)),
+                ("eligible_6", models.PositiveIntegerField(default=0)),
+                ("retained_6", models.PositiveIntegerField(default=0)),
+                ("pledge", models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name="period_tallies", to="partnerships.pledge")),
+            ],
+            options={
+                "verbose_name": "delivery tally by quarter",
+                "verbose_name_plural": "delivery tallies by quarter",
+                "constraints": [models.UniqueConstraint(fields=("pledge", "year", "quarter"), name="one_period_tally_per_key")],
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

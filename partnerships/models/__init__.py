@@ -47,7 +47,13 @@ from partnerships.models.signing import (
     SigningCode,
     SigningInvitation,
 )
-from partnerships.models.tallies import GROUP_TALLY_COUNTS, TALLY_COUNTS, DeliveryTally, GroupTally
+from partnerships.models.tallies import (
+    GROUP_TALLY_COUNTS,
+    TALLY_COUNTS,
+    DeliveryTally,
+    GroupTally,
+    PeriodTally,
+)
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",
@@ -77,6 +83,7 @@ __all__ = [
     "Partner",
     "PartnerStatus",
     "PdfRevision",
+    "PeriodTally",
     "Person",
     "Placement",
     "PlacementStatus",

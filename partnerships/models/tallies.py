@@ -90,3 +90,30 @@ class GroupTally(models.Model):
 
     def __str__(self) -> str:
         return f"pledge {self.pledge_id}, {self.target_group_id}, {self.gender}"
+
+
+class PeriodTally(models.Model):
+    """A pledge line's delivery split by the quarter its placements started in: the report
+    per quarter reads these instead of the placements. Kept exactly as GroupTally is (same
+    recount, same validity, no database constraint on the line)."""
+
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="period_tallies", db_constraint=False
+    )
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    delivered = models.PositiveIntegerField(default=0)
+    eligible_6 = models.PositiveIntegerField(default=0)
+    retained_6 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "delivery tally by quarter"
+        verbose_name_plural = "delivery tallies by quarter"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pledge", "year", "quarter"], name="one_period_tally_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"pledge {self.pledge_id}, {self.year} Q{self.quarter}"

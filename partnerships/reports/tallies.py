@@ -25,6 +25,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import DateField, F, Value
+from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django_tasks import task
 
@@ -33,6 +34,7 @@ from partnerships.models import (
     TALLY_COUNTS,
     DeliveryTally,
     GroupTally,
+    PeriodTally,
     Placement,
     Pledge,
 )
@@ -135,46 +137,58 @@ def _recount(pledge_ids: list[int], *, as_of: date) -> int:
             params,
         )
         recounted = cursor.rowcount
-    _recount_groups(pledge_ids, as_of=as_of)
+    _recount_breakdowns(pledge_ids, as_of=as_of)
     return recounted
 
 
-def _recount_groups(pledge_ids: list[int], *, as_of: date) -> None:
-    """The same lines' GroupTally rows (models.tallies), in the same transaction: zeroed,
-    then each (line, target group, gender) counted written over its row (inserted if new).
-    No row is deleted and no foreign key is checked (see GroupTally)."""
-    table = connection.ops.quote_name(GroupTally._meta.db_table)
-    pledge, group, gender = (
-        connection.ops.quote_name(GroupTally._meta.get_field(name).column)
-        for name in ("pledge", "target_group", "gender")
+def _recount_breakdowns(pledge_ids: list[int], *, as_of: date) -> None:
+    """The same lines' GroupTally and PeriodTally rows (models.tallies), in the same
+    transaction: zeroed, then each key counted written over its row (inserted if new). No
+    row is deleted and no foreign key is checked (see GroupTally)."""
+    _recount_breakdown(
+        GroupTally,
+        pledge_ids,
+        {"target_group": F("person__target_group"), "gender": F("person__gender")},
+        as_of=as_of,
     )
-    counts = [connection.ops.quote_name(name) for name in GROUP_TALLY_COUNTS]
+    _recount_breakdown(
+        PeriodTally,
+        pledge_ids,
+        {"year": ExtractYear("start_date"), "quarter": ExtractQuarter("start_date")},
+        as_of=as_of,
+    )
+
+
+def _recount_breakdown(model, pledge_ids: list[int], keys: dict, *, as_of: date) -> None:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    key_columns = [quote(model._meta.get_field(name).column) for name in ["pledge", *keys]]
+    counts = [quote(name) for name in GROUP_TALLY_COUNTS]
     annotations = delivery_annotations(as_of=as_of)
     select, params = (
         Placement.objects.filter(pledge_id__in=pledge_ids)
         .order_by()
         .values(
-            counted_pledge=F("pledge"),
-            counted_group=F("person__target_group"),
-            counted_gender=F("person__gender"),
+            counted_pledge=F("pledge"), **{f"counted_{name}": key for name, key in keys.items()}
         )
         .annotate(**{f"counted_{name}": annotations[name] for name in GROUP_TALLY_COUNTS})
         .query.sql_with_params()
+    )
+    selected = ", ".join(
+        f"counted.counted_{name}" for name in ["pledge", *keys, *GROUP_TALLY_COUNTS]
     )
     marks = ", ".join(["%s"] * len(pledge_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET "  # noqa: S608 - names only, values bound
             + ", ".join(f"{count} = 0" for count in counts)
-            + f" WHERE {pledge} IN ({marks})",
+            + f" WHERE {key_columns[0]} IN ({marks})",
             pledge_ids,
         )
         cursor.execute(
-            f"INSERT INTO {table} ({pledge}, {group}, {gender}, {', '.join(counts)}) "  # noqa: S608
-            "SELECT counted.counted_pledge, counted.counted_group, counted.counted_gender, "
-            + ", ".join(f"counted.counted_{name}" for name in GROUP_TALLY_COUNTS)
-            + f" FROM ({select}) AS counted WHERE TRUE "
-            f"ON CONFLICT ({pledge}, {group}, {gender}) DO UPDATE SET "
+            f"INSERT INTO {table} ({', '.join(key_columns + counts)}) "  # noqa: S608
+            f"SELECT {selected} FROM ({select}) AS counted WHERE TRUE "
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
             + ", ".join(f"{count} = excluded.{count}" for count in counts),
             params,
         )
