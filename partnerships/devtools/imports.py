@@ -1,6 +1,7 @@
 """Bulk placement import: the time to read and check, then save, an XLSX of 10,000 valid rows.
 
-Target: 10,000 rows import in under 10 seconds. The file is built against the
+Target: 10,000 rows import in under 3 seconds (function calls of the import service, the
+background steps included, not the upload request). The file is built against the
 signed and active MoUs the benchmark's authority staff user may report on, and goes through
 the import service as an upload would (upload -> read and check -> confirm -> save), with
 the background steps run in this process so they can be timed:
@@ -20,6 +21,7 @@ from openpyxl import Workbook
 
 from partnerships.authorities.permissions import can_report_placement
 from partnerships.devtools.base import (
+    FUNCTION,
     Benchmark,
     Figure,
     Session,
@@ -41,7 +43,7 @@ from partnerships.models import (
 from partnerships.placements.imports import service
 from partnerships.placements.imports.columns import COLUMNS
 
-TOTAL_TARGET_S = 10
+TOTAL_TARGET_S = 3
 # MoUs generated when this area runs alone, enough for a realistic spread of pledge lines.
 MIN_MOUS = 200
 # Far from the national IDs of the generated placements (placement_data.FIRST_NATIONAL_ID).
@@ -96,10 +98,11 @@ class ImportsBenchmark(Benchmark):
 
         yield Figure("imports.rows", added, "rows")
         yield Figure("imports.file_kb", round(len(data) / 1024), "KB")
-        yield Figure("imports.read_and_check", round(read_seconds, 3), "s")
-        yield Figure("imports.save", round(save_seconds, 3), "s")
+        timed = {"how": FUNCTION, "runs": 1}  # one import: a second of the same file is refused
+        yield Figure("imports.read_and_check", round(read_seconds, 3), "s", **timed)
+        yield Figure("imports.save", round(save_seconds, 3), "s", **timed)
         yield Figure.under(
-            "imports.total", round(read_seconds + save_seconds, 3), "s", TOTAL_TARGET_S
+            "imports.total", round(read_seconds + save_seconds, 3), "s", TOTAL_TARGET_S, **timed
         )
 
 
