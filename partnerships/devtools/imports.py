@@ -77,7 +77,7 @@ class ImportsBenchmark(Benchmark):
         placements_before = Placement.objects.count()
 
         session.log("Timing the import: reading and checking…")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         batch = service.upload(user=user, file_name="benchmark.xlsx", data=data)
         batch = service.read(batch.pk, today=today)  # no-op if the task backend already ran it
         read_seconds = time.perf_counter() - started
@@ -92,6 +92,9 @@ class ImportsBenchmark(Benchmark):
         service.confirm(batch=batch, user=user)
         batch = service.run(batch.pk)
         save_seconds = time.perf_counter() - started
+        # This process's CPU time: on a busy machine the wall clock also counts waiting
+        # for a core (and, on PostgreSQL, leaves out the server's own work).
+        cpu_seconds = time.process_time() - cpu
         added = Placement.objects.count() - placements_before
         if batch.status != ImportStatus.IMPORTED or added != rows:
             raise RuntimeError(f"imports: saved {added} of {rows} rows ({batch.error_code})")
@@ -104,6 +107,7 @@ class ImportsBenchmark(Benchmark):
         yield Figure.under(
             "imports.total", round(read_seconds + save_seconds, 3), "s", TOTAL_TARGET_S, **timed
         )
+        yield Figure("imports.total_cpu", round(cpu_seconds, 3), "s", **timed)
 
 
 def _open_lines(user, today: date) -> list[tuple[Mou, object, int, list[str]]]:
