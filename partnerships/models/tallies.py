@@ -7,7 +7,8 @@ deleted, however that happens (a service, an import, the admin, raw SQL). The wo
 daily command recount outdated rows, missing ones (new lines) and those of an earlier day
 (retention moves with the calendar), in place, from the rule in
 partnerships.placements.delivery; until then readers count those lines from their
-placements.
+placements. GroupTally and PeriodTally split a line's delivery by target group and gender,
+and by the quarter placements started in, recounted with it.
 """
 
 from django.db import models

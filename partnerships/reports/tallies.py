@@ -11,6 +11,11 @@ The counts are those of partnerships.placements.delivery.delivery_annotations(),
 the database (UPDATE … FROM (SELECT … GROUP BY)): the rule stays in one place, and no count
 passes through Python.
 
+With each line, in the same transaction, its delivery split by target group and gender
+(GroupTally) and by quarter started (PeriodTally) is written (zeroed, then upserted: no row
+deleted), for the reports by target group and by quarter. Those rows are valid exactly when
+the line's DeliveryTally is for the day read; readers count the other lines live.
+
 Why it cannot deadlock with a placement being confirmed: the confirmation locks the
 placement, its pledge line and MoU, then (through the triggers of migration 0006) the
 line's tally row. The recount locks nothing but tally rows, in pledge order, skipping any
