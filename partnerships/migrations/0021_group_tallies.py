@@ -85,8 +85,8 @@ class Migration(migrations.Migration):
                 ("delivered", models.PositiveIntegerField(default=0)),
                 ("eligible_6", models.PositiveIntegerField(default=0)),
                 ("retained_6", models.PositiveIntegerField(default=0)),
-                ("pledge", models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name="group_tallies", to="partnerships.pledge")),
-                ("target_group", models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="partnerships.targetgroup")),
+                ("pledge", models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="group_tallies", to="partnerships.pledge")),
+                ("target_group", models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="partnerships.targetgroup")),
             ],
             options={
                 "verbose_name": "delivery tally by target group and gender",
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                 ("delivered", models.PositiveIntegerField(default=0)),
                 ("eligible_6", models.PositiveIntegerField(default=0)),
                 ("retained_6", models.PositiveIntegerField(default=0)),
-                ("pledge", models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name="period_tallies", to="partnerships.pledge")),
+                ("pledge", models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="period_tallies", to="partnerships.pledge")),
             ],
             options={
                 "verbose_name": "delivery tally by quarter",

@@ -69,11 +69,17 @@ class GroupTally(models.Model):
     never wait); Django still deletes them with their line.
     """
 
+    # No index of their own: the unique key (pledge, target group, gender) serves lookups by
+    # line, and each index is one more write per row in the daily recount.
     pledge = models.ForeignKey(
-        Pledge, on_delete=models.CASCADE, related_name="group_tallies", db_constraint=False
+        Pledge,
+        on_delete=models.CASCADE,
+        related_name="group_tallies",
+        db_constraint=False,
+        db_index=False,
     )
     target_group = models.ForeignKey(
-        TargetGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        TargetGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     gender = models.CharField(max_length=10)
     delivered = models.PositiveIntegerField(default=0)
@@ -99,7 +105,11 @@ class PeriodTally(models.Model):
     recount, same validity, no database constraint on the line)."""
 
     pledge = models.ForeignKey(
-        Pledge, on_delete=models.CASCADE, related_name="period_tallies", db_constraint=False
+        Pledge,
+        on_delete=models.CASCADE,
+        related_name="period_tallies",
+        db_constraint=False,
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
