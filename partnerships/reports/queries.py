@@ -114,14 +114,18 @@ class Figures:
         raise AttributeError(name)
 
 
-def totals(pledges: QuerySet[Pledge], *, as_of: date, by_gender: bool = False) -> Figures:
+def totals(
+    pledges: QuerySet[Pledge], *, as_of: date, by_gender: bool = False, counts: dict | None = None
+) -> Figures:
     """A report's footer: one aggregate query over every filtered line (and, by gender,
-    one over their placements)."""
+    the lines' counts by group and gender: `counts` if the page has them already)."""
     figures = Figures(**pledges.order_by().aggregate(**_line_figures(as_of=as_of)))
     if by_gender:
         extra = dict.fromkeys(_gender_names(), 0)
-        for (_group, gender), counts in group_gender_counts(pledges, as_of=as_of).items():
-            for name, value in counts.items():
+        if counts is None:
+            counts = group_gender_counts(pledges, as_of=as_of)
+        for (_group, gender), figures_of_key in counts.items():
+            for name, value in figures_of_key.items():
                 extra[f"{name}_{gender}"] += value
         figures.extra = extra
     return figures
@@ -332,10 +336,11 @@ def authority_rows(
     return rows
 
 
-def group_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
+def group_rows(pledges: QuerySet[Pledge], *, as_of: date, counts: dict | None = None) -> list[Row]:
     """One row per target group: places pledged on the lines that name the group (a line
     for several groups counts under each), and the people delivered from the group, by
-    gender, with retention at 6 months."""
+    gender, with retention at 6 months (`counts`: group_gender_counts(), if the page has
+    them already)."""
     links = Pledge.target_groups.through.objects.filter(pledge__in=pledges.values("pk"))
     groups: dict = {}
     for row in (
@@ -344,9 +349,11 @@ def group_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
         .annotate(lines=Count("pledge"), pledged=Coalesce(Sum("pledge__quantity"), 0))
     ):
         groups.setdefault(row.pop("targetgroup"), {}).update(row)
-    for (group_id, gender), counts in group_gender_counts(pledges, as_of=as_of).items():
+    if counts is None:
+        counts = group_gender_counts(pledges, as_of=as_of)
+    for (group_id, gender), figures_of_key in counts.items():
         figures = groups.setdefault(group_id, {})
-        for name, value in counts.items():
+        for name, value in figures_of_key.items():
             figures[name] = figures.get(name, 0) + value
             figures[f"{name}_{gender}"] = value
     empty = dict.fromkeys(_gender_names(), 0)
