@@ -1,6 +1,7 @@
 """Bulk placement import: the time to read and check, then save, an XLSX of 10,000 valid rows.
 
-Target: 10,000 rows import in under 10 seconds. The file is built against the
+Target: 10,000 rows import in under 3 seconds (function calls of the import service, the
+background steps included, not the upload request). The file is built against the
 signed and active MoUs the benchmark's authority staff user may report on, and goes through
 the import service as an upload would (upload -> read and check -> confirm -> save), with
 the background steps run in this process so they can be timed:
@@ -20,6 +21,7 @@ from openpyxl import Workbook
 
 from partnerships.authorities.permissions import can_report_placement
 from partnerships.devtools.base import (
+    FUNCTION,
     Benchmark,
     Figure,
     Session,
@@ -42,7 +44,7 @@ from partnerships.placements.imports import service
 from partnerships.placements.imports.columns import COLUMNS
 from partnerships.placements.lookups import forget_lookups
 
-TOTAL_TARGET_S = 10
+TOTAL_TARGET_S = 3
 # MoUs generated when this area runs alone, enough for a realistic spread of pledge lines.
 MIN_MOUS = 200
 # Far from the national IDs of the generated placements (placement_data.FIRST_NATIONAL_ID).
@@ -77,7 +79,7 @@ class ImportsBenchmark(Benchmark):
 
         session.log("Timing the import: reading and checking…")
         forget_lookups(user)  # run as often as wanted: its file is not a day's questions
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         batch = service.upload(user=user, file_name="benchmark.xlsx", data=data)
         batch = service.read(batch.pk, today=today)  # no-op if the task backend already ran it
         read_seconds = time.perf_counter() - started
@@ -92,17 +94,22 @@ class ImportsBenchmark(Benchmark):
         service.confirm(batch=batch, user=user)
         batch = service.run(batch.pk)
         save_seconds = time.perf_counter() - started
+        # This process's CPU time: on a busy machine the wall clock also counts waiting
+        # for a core (and, on PostgreSQL, leaves out the server's own work).
+        cpu_seconds = time.process_time() - cpu
         added = Placement.objects.count() - placements_before
         if batch.status != ImportStatus.IMPORTED or added != rows:
             raise RuntimeError(f"imports: saved {added} of {rows} rows ({batch.error_code})")
 
         yield Figure("imports.rows", added, "rows")
         yield Figure("imports.file_kb", round(len(data) / 1024), "KB")
-        yield Figure("imports.read_and_check", round(read_seconds, 3), "s")
-        yield Figure("imports.save", round(save_seconds, 3), "s")
+        timed = {"how": FUNCTION, "runs": 1}  # one import: a second of the same file is refused
+        yield Figure("imports.read_and_check", round(read_seconds, 3), "s", **timed)
+        yield Figure("imports.save", round(save_seconds, 3), "s", **timed)
         yield Figure.under(
-            "imports.total", round(read_seconds + save_seconds, 3), "s", TOTAL_TARGET_S
+            "imports.total", round(read_seconds + save_seconds, 3), "s", TOTAL_TARGET_S, **timed
         )
+        yield Figure("imports.total_cpu", round(cpu_seconds, 3), "s", **timed)
 
 
 def _open_lines(user, today: date) -> list[tuple[Mou, object, int, list[str]]]:

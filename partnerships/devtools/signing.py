@@ -42,6 +42,7 @@ from partnerships.devtools.documents import _context
 from partnerships.devtools.signing_pki import PASSPHRASE, start_pki
 from partnerships.documents.engine.fields import AUTHORITY_FIELD, BUSINESS_FIELD
 from partnerships.signing.pdf import pades, verify
+from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
 from partnerships.signing.pdf.signers import load_pkcs12_signer
 
 STAMPED_RATIO_TARGET = 0.5
@@ -330,8 +331,11 @@ class SigningBenchmark(Benchmark):
                 session.log("No signing figures: certomancer is not installed (`test` extra).")
                 yield Figure("signing.unavailable", 1, "flag")
                 return
+            # Its own loopback PKI is the one place validation may fetch from here.
+            allowed = FetchPolicy.of([pki.base_url + "/"], internal=True)
             try:
-                yield from self._figures(session, pdf, _Parties(pki))
+                with fetch_policy(allowed):
+                    yield from self._figures(session, pdf, _Parties(pki))
             finally:
                 pki.close()
 

@@ -49,11 +49,18 @@ from partnerships.models.signing import (
     SigningCode,
     SigningInvitation,
 )
-from partnerships.models.tallies import TALLY_COUNTS, DeliveryTally
+from partnerships.models.tallies import (
+    GROUP_TALLY_COUNTS,
+    TALLY_COUNTS,
+    DeliveryTally,
+    GroupTally,
+    PeriodTally,
+)
 from partnerships.models.workers import WorkerHeartbeat
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",
+    "GROUP_TALLY_COUNTS",
     "TALLY_COUNTS",
     "Assessment",
     "AuditEvent",
@@ -67,6 +74,7 @@ __all__ = [
     "DeliveryTally",
     "DocumentTemplate",
     "Gender",
+    "GroupTally",
     "IdentityConflict",
     "ImportBatch",
     "ImportStatus",
@@ -80,6 +88,7 @@ __all__ = [
     "Partner",
     "PartnerStatus",
     "PdfRevision",
+    "PeriodTally",
     "Person",
     "Placement",
     "PlacementStatus",

@@ -14,10 +14,11 @@ narrow that queryset; each report then groups it its own way:
 
 Delivery and retention per line come from the tallies (reports/tallies.py; a line whose
 tally is not for the day is counted from its placements), so rows and totals read pledge
-lines, not placements. The
-reports by target group, gender and quarter need each placement's person or date and
-count placements directly. Totals (`totals`) are one aggregate query whatever the number of
-rows; a group's figures are never added up in Python.
+lines, not placements. The report by target group and gender reads the lines' tallies split
+by group and gender (GroupTally), the report by quarter their tallies by quarter started
+(PeriodTally); each counts only the lines not recounted for the day from their placements:
+two grouped queries of a few rows each, added together. Totals
+(`totals`) are one aggregate query whatever the number of rows.
 """
 
 from collections.abc import Iterable
@@ -31,9 +32,12 @@ from partnerships.authorities.hierarchy import AuthorityTree
 from partnerships.authorities.permissions import visible_mous
 from partnerships.core.shares import ratio
 from partnerships.models import (
+    GROUP_TALLY_COUNTS,
     Gender,
+    GroupTally,
     Mou,
     MouState,
+    PeriodTally,
     Placement,
     Pledge,
     TargetGroup,
@@ -78,20 +82,6 @@ def _delivery(*, as_of: date, extra: dict | None = None) -> dict:
     }
 
 
-def _by_gender(*, as_of: date) -> dict:
-    counts = {}
-    for gender in Gender.values:
-        is_gender = Q(person__gender=gender)
-        counts[f"delivered_{gender}"] = Count("pk", filter=confirmed_filter() & is_gender)
-        counts[f"eligible_6_{gender}"] = Count(
-            "pk", filter=eligible_filter(RETENTION_MONTHS, as_of=as_of) & is_gender
-        )
-        counts[f"retained_6_{gender}"] = Count(
-            "pk", filter=retained_filter(RETENTION_MONTHS, as_of=as_of) & is_gender
-        )
-    return counts
-
-
 # --- Figures ---
 
 
@@ -124,17 +114,58 @@ class Figures:
         raise AttributeError(name)
 
 
-def totals(pledges: QuerySet[Pledge], *, as_of: date, by_gender: bool = False) -> Figures:
+def totals(
+    pledges: QuerySet[Pledge], *, as_of: date, by_gender: bool = False, counts: dict | None = None
+) -> Figures:
     """A report's footer: one aggregate query over every filtered line (and, by gender,
-    one over their placements)."""
+    the lines' counts by group and gender: `counts` if the page has them already)."""
     figures = Figures(**pledges.order_by().aggregate(**_line_figures(as_of=as_of)))
     if by_gender:
-        figures.extra = (
-            Placement.objects.filter(pledge__in=pledges.values("pk"))
-            .order_by()
-            .aggregate(**_by_gender(as_of=as_of))
-        )
+        extra = dict.fromkeys(_gender_names(), 0)
+        if counts is None:
+            counts = group_gender_counts(pledges, as_of=as_of)
+        for (_group, gender), figures_of_key in counts.items():
+            for name, value in figures_of_key.items():
+                extra[f"{name}_{gender}"] += value
+        figures.extra = extra
     return figures
+
+
+def _gender_names() -> list[str]:
+    return [f"{name}_{gender}" for gender in Gender.values for name in GROUP_TALLY_COUNTS]
+
+
+def group_gender_counts(pledges: QuerySet[Pledge], *, as_of: date) -> dict:
+    """{(target group id, gender): {delivered, eligible_6, retained_6}} over these lines:
+    from the GroupTally rows of lines whose tally is for `as_of`, plus, for the other lines
+    (changed since the last recount, or every line before the day's), from their
+    placements. Two grouped queries; their dozen rows added here."""
+    fresh_lines = pledges.filter(tally__as_of=as_of).values("pk")
+    other_lines = pledges.filter(
+        Q(tally__isnull=True) | Q(tally__as_of__lt=as_of) | Q(tally__as_of__gt=as_of)
+    ).values("pk")
+    counts: dict = {}
+
+    def add(key, row):
+        into = counts.setdefault(key, dict.fromkeys(GROUP_TALLY_COUNTS, 0))
+        for name in GROUP_TALLY_COUNTS:
+            into[name] += row[name] or 0
+
+    for row in (
+        GroupTally.objects.filter(pledge__in=fresh_lines)
+        .order_by()
+        .values("target_group", "gender")
+        .annotate(**{name: Sum(name) for name in GROUP_TALLY_COUNTS})
+    ):
+        add((row["target_group"], row["gender"]), row)
+    for row in (
+        Placement.objects.filter(pledge__in=other_lines)
+        .order_by()
+        .values("person__target_group", "person__gender")
+        .annotate(**_delivery(as_of=as_of))
+    ):
+        add((row["person__target_group"], row["person__gender"]), row)
+    return counts
 
 
 # --- Per MoU: one row per pledge line ---
@@ -311,10 +342,11 @@ def authority_rows(
     return rows
 
 
-def group_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
+def group_rows(pledges: QuerySet[Pledge], *, as_of: date, counts: dict | None = None) -> list[Row]:
     """One row per target group: places pledged on the lines that name the group (a line
     for several groups counts under each), and the people delivered from the group, by
-    gender, with retention at 6 months."""
+    gender, with retention at 6 months (`counts`: group_gender_counts(), if the page has
+    them already)."""
     links = Pledge.target_groups.through.objects.filter(pledge__in=pledges.values("pk"))
     groups: dict = {}
     for row in (
@@ -323,15 +355,14 @@ def group_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[Row]:
         .annotate(lines=Count("pledge"), pledged=Coalesce(Sum("pledge__quantity"), 0))
     ):
         groups.setdefault(row.pop("targetgroup"), {}).update(row)
-    delivery = (
-        Placement.objects.filter(pledge__in=pledges.values("pk"))
-        .order_by()
-        .values("person__target_group")
-        .annotate(**_delivery(as_of=as_of, extra=_by_gender(as_of=as_of)))
-    )
-    for row in delivery:
-        groups.setdefault(row.pop("person__target_group"), {}).update(row)
-    empty = dict.fromkeys(_by_gender(as_of=as_of), 0)
+    if counts is None:
+        counts = group_gender_counts(pledges, as_of=as_of)
+    for (group_id, gender), figures_of_key in counts.items():
+        figures = groups.setdefault(group_id, {})
+        for name, value in figures_of_key.items():
+            figures[name] = figures.get(name, 0) + value
+            figures[f"{name}_{gender}"] = value
+    empty = dict.fromkeys(_gender_names(), 0)
     rows = []
     for group in TargetGroup.objects.filter(Q(is_active=True) | Q(pk__in=list(groups))):
         rows.append(_row(empty | groups.get(group.pk, {}), key=group.code, label=str(group)))
@@ -353,33 +384,31 @@ class PeriodRow(Row):
 
 def period_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[PeriodRow]:
     """One row per quarter, from the first an MoU is in force (or a placement starts) to
-    the current one: two grouped queries (the MoUs' terms and pledged places; placements
-    per MoU and quarter), then a walk over the quarters in Python."""
+    the current one: the MoUs' terms and pledged places (one grouped query), the delivery by
+    quarter started and quarter the MoU's term ends (`_started_by_quarter`), then a walk
+    over the quarters in Python.
+
+    What an MoU in force in a quarter had delivered by its end: its placements started in
+    that quarter or before (a placement starts within its MoU's term, so the MoU was then
+    already in force), counted while the MoU's term has not ended before the quarter."""
     terms = [
-        (row["mou_id"], row["start"], row["end"], row["pledged"])
+        (row["start"], row["end"], row["pledged"])
         for row in pledges.order_by()
         .values("mou_id", start=F("mou__term_start"), end=F("mou__term_end"))
         .annotate(pledged=Coalesce(Sum("quantity"), 0))
         if row["start"] is not None
     ]
     started: dict[tuple[int, int], dict] = {}
-    delivered_by_mou: dict[int, list[tuple[tuple[int, int], int]]] = {}
-    for row in (
-        Placement.objects.filter(pledge__in=pledges.values("pk"))
-        .order_by()
-        .values(
-            mou_key=F("pledge__mou_id"),
-            year=ExtractYear("start_date"),
-            quarter=ExtractQuarter("start_date"),
+    # (quarter started, quarter the MoU's term ends or None) -> delivered
+    delivered_until: dict[tuple[tuple[int, int], tuple[int, int] | None], int] = {}
+    for key, ends, counts in _started_by_quarter(pledges, as_of=as_of):
+        figures = started.setdefault(key, dict.fromkeys(GROUP_TALLY_COUNTS, 0))
+        for name in GROUP_TALLY_COUNTS:
+            figures[name] += counts[name] or 0
+        delivered_until[key, ends] = delivered_until.get((key, ends), 0) + (
+            counts["delivered"] or 0
         )
-        .annotate(**_delivery(as_of=as_of))
-    ):
-        key = (row.pop("year"), row.pop("quarter"))
-        delivered_by_mou.setdefault(row.pop("mou_key"), []).append((key, row["delivered"]))
-        figures = started.setdefault(key, {})
-        for name, value in row.items():
-            figures[name] = figures.get(name, 0) + value
-    keys = [_quarter_of(start) for _mou, start, _end, _pledged in terms] + list(started)
+    keys = [_quarter_of(start) for start, _end, _pledged in terms] + list(started)
     if not keys:
         return []
     last = max([*started, _quarter_of(as_of)]) if started else _quarter_of(as_of)
@@ -387,30 +416,58 @@ def period_rows(pledges: QuerySet[Pledge], *, as_of: date) -> list[PeriodRow]:
     for year, quarter in _quarters(min(keys), max(last, min(keys))):
         first_day, last_day = _quarter_bounds(year, quarter)
         in_force = [
-            (mou, pledged)
-            for mou, start, end, pledged in terms
+            pledged
+            for start, end, pledged in terms
             if start <= last_day and (end is None or end >= first_day)
         ]
         to_date = sum(
             count
-            for mou, _pledged in in_force
-            for key, count in delivered_by_mou.get(mou, [])
-            if key <= (year, quarter)
+            for (key, ends), count in delivered_until.items()
+            if key <= (year, quarter) and (ends is None or ends >= (year, quarter))
         )
-        figures = dict(started.get((year, quarter), {}))
+        figures = started.get((year, quarter), {})
         rows.append(
             PeriodRow(
-                pledged=sum(pledged for _mou, pledged in in_force),
+                pledged=sum(in_force),
                 mous=len(in_force),
-                delivered=figures.pop("delivered", 0),
-                eligible_6=figures.pop("eligible_6", 0),
-                retained_6=figures.pop("retained_6", 0),
+                delivered=figures.get("delivered", 0),
+                eligible_6=figures.get("eligible_6", 0),
+                retained_6=figures.get("retained_6", 0),
                 delivered_to_date=to_date,
                 key=f"{year}-Q{quarter}",
                 label=f"{year} Q{quarter}",
             )
         )
     return rows
+
+
+def _started_by_quarter(pledges: QuerySet[Pledge], *, as_of: date):
+    """(quarter started, quarter the MoU's term ends, counts) over these lines: from the
+    PeriodTally rows of lines whose tally is for `as_of`, and from the placements of the
+    other lines. Two grouped queries of a few hundred rows at most."""
+    fresh_lines = pledges.filter(tally__as_of=as_of).values("pk")
+    other_lines = pledges.filter(
+        Q(tally__isnull=True) | Q(tally__as_of__lt=as_of) | Q(tally__as_of__gt=as_of)
+    ).values("pk")
+    ends = {
+        "end_year": ExtractYear("pledge__mou__term_end"),
+        "end_quarter": ExtractQuarter("pledge__mou__term_end"),
+    }
+    tallied = (
+        PeriodTally.objects.filter(pledge__in=fresh_lines)
+        .order_by()
+        .values("year", "quarter", **ends)
+        .annotate(**{name: Sum(name) for name in GROUP_TALLY_COUNTS})
+    )
+    counted = (
+        Placement.objects.filter(pledge__in=other_lines)
+        .order_by()
+        .values(year=ExtractYear("start_date"), quarter=ExtractQuarter("start_date"), **ends)
+        .annotate(**_delivery(as_of=as_of))
+    )
+    for row in [*tallied, *counted]:
+        end = (row["end_year"], row["end_quarter"]) if row["end_year"] is not None else None
+        yield (row["year"], row["quarter"]), end, row
 
 
 def _quarter_of(day: date) -> tuple[int, int]:

@@ -11,6 +11,11 @@ The counts are those of partnerships.placements.delivery.delivery_annotations(),
 the database (UPDATE … FROM (SELECT … GROUP BY)): the rule stays in one place, and no count
 passes through Python.
 
+With each line, in the same transaction, its delivery split by target group and gender
+(GroupTally) and by quarter started (PeriodTally) is written (zeroed, then upserted: no row
+deleted), for the reports by target group and by quarter. Those rows are valid exactly when
+the line's DeliveryTally is for the day read; readers count the other lines live.
+
 Why it cannot deadlock with a placement being confirmed: the confirmation locks the
 placement, its pledge line and MoU, then (through the triggers of migration 0006) the
 line's tally row. The recount locks nothing but tally rows, in pledge order, skipping any
@@ -25,10 +30,19 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import DateField, F, Value
+from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django_tasks import task
 
-from partnerships.models import TALLY_COUNTS, DeliveryTally, Pledge
+from partnerships.models import (
+    GROUP_TALLY_COUNTS,
+    TALLY_COUNTS,
+    DeliveryTally,
+    GroupTally,
+    PeriodTally,
+    Placement,
+    Pledge,
+)
 from partnerships.placements.delivery import delivery_annotations
 
 # The date the triggers give a tally whose placements changed: never "today".
@@ -127,7 +141,62 @@ def _recount(pledge_ids: list[int], *, as_of: date) -> int:
             f"WHERE {table}.{_column('pledge')} = counted.counted_pledge",
             params,
         )
-        return cursor.rowcount
+        recounted = cursor.rowcount
+    _recount_breakdowns(pledge_ids, as_of=as_of)
+    return recounted
+
+
+def _recount_breakdowns(pledge_ids: list[int], *, as_of: date) -> None:
+    """The same lines' GroupTally and PeriodTally rows (models.tallies), in the same
+    transaction: zeroed, then each key counted written over its row (inserted if new). No
+    row is deleted and no foreign key is checked (see GroupTally)."""
+    _recount_breakdown(
+        GroupTally,
+        pledge_ids,
+        {"target_group": F("person__target_group"), "gender": F("person__gender")},
+        as_of=as_of,
+    )
+    _recount_breakdown(
+        PeriodTally,
+        pledge_ids,
+        {"year": ExtractYear("start_date"), "quarter": ExtractQuarter("start_date")},
+        as_of=as_of,
+    )
+
+
+def _recount_breakdown(model, pledge_ids: list[int], keys: dict, *, as_of: date) -> None:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    key_columns = [quote(model._meta.get_field(name).column) for name in ["pledge", *keys]]
+    counts = [quote(name) for name in GROUP_TALLY_COUNTS]
+    annotations = delivery_annotations(as_of=as_of)
+    select, params = (
+        Placement.objects.filter(pledge_id__in=pledge_ids)
+        .order_by()
+        .values(
+            counted_pledge=F("pledge"), **{f"counted_{name}": key for name, key in keys.items()}
+        )
+        .annotate(**{f"counted_{name}": annotations[name] for name in GROUP_TALLY_COUNTS})
+        .query.sql_with_params()
+    )
+    selected = ", ".join(
+        f"counted.counted_{name}" for name in ["pledge", *keys, *GROUP_TALLY_COUNTS]
+    )
+    marks = ", ".join(["%s"] * len(pledge_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # noqa: S608 - names only, values bound
+            + ", ".join(f"{count} = 0" for count in counts)
+            + f" WHERE {key_columns[0]} IN ({marks})",
+            pledge_ids,
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(key_columns + counts)}) "  # noqa: S608
+            f"SELECT {selected} FROM ({select}) AS counted WHERE TRUE "
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+            + ", ".join(f"{count} = excluded.{count}" for count in counts),
+            params,
+        )
 
 
 def _column(field_name: str) -> str:

@@ -214,8 +214,10 @@ def authority_report(request):
 @role_required
 def group_report(request):
     report = _Report(request)
-    rows = queries.group_rows(report.pledges, as_of=report.as_of)
-    totals = queries.totals(report.pledges, as_of=report.as_of, by_gender=True)
+    # Counted once for the rows and the footer.
+    counts = queries.group_gender_counts(report.pledges, as_of=report.as_of)
+    rows = queries.group_rows(report.pledges, as_of=report.as_of, counts=counts)
+    totals = queries.totals(report.pledges, as_of=report.as_of, by_gender=True, counts=counts)
     if report.export:
         return report_exports.groups(rows, totals, file_format=report.export)
     table = GroupReportTable(rows, totals=totals)

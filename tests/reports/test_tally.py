@@ -118,6 +118,7 @@ def test_the_triggers_are_in_place(db):
         "partnerships_tally_after_insert",
         "partnerships_tally_after_update",
         "partnerships_tally_after_delete",
+        "partnerships_tally_after_person_update",
     }
 
 

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from partnerships.devtools import Figure, Session, registered
-from partnerships.devtools.base import WARM_UP_RUNS, whole_number
+from partnerships.devtools.base import DEFAULT_RUNS, WARM_UP_RUNS, whole_number
 from partnerships.devtools.database import throwaway_database
 from partnerships.devtools.web import PageError, page_settings
 
@@ -33,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--runs",
             type=whole_number(minimum=1),
-            default=15,
-            help="Timed runs per figure, after warm-up requests (default 15).",
+            default=DEFAULT_RUNS,
+            help=f"Timed runs per figure, after warm-up requests (default {DEFAULT_RUNS}).",
         )
         parser.add_argument(
             "--only",
@@ -93,7 +93,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"# {machine['database']} · {machine['cpu']} ({machine['cpus']} CPUs) · "
             f"DEBUG={machine['debug']} · load {machine['load_average_before'][0]} · "
-            f"median and p95 of {machine['runs']} runs"
+            f"medians and p95s of n runs (default {machine['runs']}) · "
+            "[request]: a full request through the Django test client and every middleware; "
+            "[function]: a direct call"
         )
         for figure in figures:
             line = figure.line()

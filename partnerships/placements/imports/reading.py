@@ -18,7 +18,10 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from lxml import etree
+
 from partnerships.core.archives import ArchiveLimits, ArchiveTooLarge, check_archive
+from partnerships.placements.imports import sheet
 from partnerships.placements.imports.columns import COLUMNS, header_aliases, header_key
 from partnerships.placements.imports.errors import ImportRefused
 
@@ -129,26 +132,21 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         if "xl/workbook.xml" not in archive.namelist():
             raise ImportRefused("file_type")
         check_archive(archive, XLSX_LIMITS)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-        sheet_path = getattr(sheet, "_worksheet_path", None)
+        sheet_path = sheet.first_sheet_path(archive)
         _refuse_huge_dimension(archive, sheet_path)
         _refuse_merged_cells(archive, sheet_path)
     except ArchiveTooLarge as exc:
         raise ImportRefused("xlsx_too_large") from exc
     except ImportRefused:
         raise
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError, OSError) as exc:
         raise ImportRefused("xlsx_unreadable") from exc
-    return _xlsx_cells(workbook, sheet)
+    return _xlsx_cells(archive, sheet_path)
 
 
 def _sheet_paths(archive: zipfile.ZipFile, sheet_path: str | None) -> list[str]:
@@ -194,14 +192,21 @@ def _refuse_merged_cells(archive: zipfile.ZipFile, sheet_path: str | None) -> No
             raise ImportRefused("xlsx_merged", cells=shown + (", …" if len(merges) > 3 else ""))
 
 
-def _xlsx_cells(workbook, sheet) -> Iterator[tuple[int, list]]:
+def _xlsx_cells(archive: zipfile.ZipFile, sheet_path: str) -> Iterator[tuple[int, list]]:
+    """The sheet's rows from row 1 (see sheet.py); columns beyond MAX_COLUMNS unread."""
     try:
-        # Read-only rows come one per sheet row from row 1, gaps filled with empty cells.
-        # Columns beyond MAX_COLUMNS are not read at all (nor filled in when empty).
-        for number, row in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
-            for cell in row:
-                if cell.data_type == "f":
-                    raise ImportRefused("xlsx_formulas", cell=cell.coordinate)
-            yield number, [cell.value for cell in row]
+        yield from sheet.rows(archive, sheet_path, max_columns=MAX_COLUMNS)
+    except sheet.FormulaFound as found:
+        raise ImportRefused("xlsx_formulas", cell=found.coordinate) from None
+    except (
+        zipfile.BadZipFile,
+        etree.XMLSyntaxError,
+        KeyError,
+        IndexError,
+        ValueError,
+        OverflowError,
+        OSError,
+    ) as exc:
+        raise ImportRefused("xlsx_unreadable") from exc
     finally:
-        workbook.close()
+        archive.close()

@@ -201,6 +201,10 @@ class _Context:
         self.first_seen: dict = {}  # (hash, pledge id, start) -> first row number
         self.person_in_file: dict = {}  # hash -> (first row number, (name, gender, year))
         self.named: set[str] = set()  # new people's hashes whose name is already prepared
+        # Per MoU, judged once for the whole file: may the user report on it, who manages
+        # its people and where they live.
+        self.open_for_user: dict[int, bool] = {}
+        self.owners: dict[int, tuple] = {}
 
     @classmethod
     def load(cls, user, parsed: list[ParsedRow]) -> "_Context":
@@ -263,7 +267,7 @@ class _Context:
             for mou in self.mous.get((year, number), [])
             if code in (None, mou.authority.code, mou.sent_authority_code or None)
         ]
-        open_ones = [mou for mou in matching if can_report_placement(self.user, mou)]
+        open_ones = [mou for mou in matching if self._open(mou)]
         if len(open_ones) > 1:
             return (
                 None,
@@ -281,6 +285,17 @@ class _Context:
             params = {"number": mou.document_number, "line": line}
             return mou, None, Problem("pledge_unknown", params, "pledge_line")
         return mou, pledge, None
+
+    def _open(self, mou: Mou) -> bool:
+        if mou.pk not in self.open_for_user:
+            self.open_for_user[mou.pk] = can_report_placement(self.user, mou)
+        return self.open_for_user[mou.pk]
+
+    def _owner(self, mou: Mou) -> tuple:
+        if mou.pk not in self.owners:
+            owner = owner_for(mou)
+            self.owners[mou.pk] = (owner, commune_for(owner))
+        return self.owners[mou.pk]
 
     def unknown_target_group(self, value: str) -> Problem:
         return Problem(
@@ -328,7 +343,7 @@ class _Context:
         values = row.values
         id_hash = values["id_hash"]
         new_person = id_hash not in self.named
-        owner = owner_for(mou)
+        owner, commune = self._owner(mou)
         prepared = {
             "row": row.number,
             "mou": mou.pk,
@@ -342,7 +357,6 @@ class _Context:
         }
         if new_person:
             self.named.add(id_hash)
-            commune = commune_for(owner)
             prepared["person"] = {
                 "name": encrypt_name(values["full_name"]),
                 "gender": values["gender"],
