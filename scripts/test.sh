@@ -22,6 +22,7 @@ SECRET_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')" DEBUG=
   PERSON_ID_HMAC_KEY="$($PY -c 'import secrets; print(secrets.token_urlsafe(32))')" \
   PERSON_NAME_KEY="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
   ALLOWED_HOSTS=registry.example.org EMAIL_HOST=smtp.example.org \
+  SIGNING_TSA_URL=https://tsa.example.org/tsr \
   $PY manage.py check --deploy --fail-level WARNING
 
 echo "== tests on SQLite"
