@@ -93,11 +93,12 @@ def test_anyone_checks_the_signed_pdf_a_tampered_copy_and_the_qr_codes_page(
     assert vi("This is the certification signature (the first, by the authority).") in (
         signatures.first.inner_text()
     )
-    registered = page.locator("main p.card", has_text=mou.document_number)
+    registered = page.get_by_test_id("stored-match")
     assert one_line(registered.inner_text()).startswith(
         one_line(
             vi(
-                "This file is a document of MoU %(number)s in this registry.",
+                "This file is the final signed PDF of MoU %(number)s, exactly as the registry"
+                " stores it (same SHA-256).",
                 number=mou.document_number,
             )
         )
