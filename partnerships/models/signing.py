@@ -22,8 +22,14 @@ from partnerships.models.parties import Contact
 
 
 def new_public_id() -> str:
-    """The random identifier in an MoU's public verification URL (never its database id)."""
-    return secrets.token_urlsafe(12)
+    """The random identifier in an MoU's public verification URL (never its database id).
+
+    Never one that starts with "-": people paste it into commands such as `manage.py mou_pdf`,
+    whose argument parser would take it for an option (one id in 64 did)."""
+    while True:
+        identifier = secrets.token_urlsafe(12)
+        if not identifier.startswith("-"):
+            return identifier
 
 
 def token_digest(token: str) -> str:

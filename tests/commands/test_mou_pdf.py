@@ -150,3 +150,23 @@ def test_there_is_no_final_pdf_before_both_parties_signed(world, tmp_path):
     for option in ("final", "certificate"):
         with pytest.raises(CommandError, match="not signed by both parties"):
             mou_pdf("1/BGN-UBND", out=str(tmp_path / "x.pdf"), **{option: True})
+
+
+def test_new_public_identifiers_never_look_like_an_option(monkeypatch):
+    from partnerships.models import signing
+
+    drawn = iter(["-looks-like-an-option", "Ab3_xyz"])
+    monkeypatch.setattr(signing.secrets, "token_urlsafe", lambda size: next(drawn))
+
+    assert signing.new_public_id() == "Ab3_xyz"
+
+
+def test_an_older_identifier_starting_with_a_dash_is_read_after_a_double_dash(world, tmp_path):
+    other = make_mou(world.thanh_loi, world.garment, number=1)
+    type(other).objects.filter(pk=other.pk).update(public_id="-Xy12")
+    add_document(other, pdf=b"%PDF-1.7 dashed")
+    out = tmp_path / "dashed.pdf"
+
+    mou_pdf("--out", str(out), "--", "-Xy12")
+
+    assert out.read_bytes() == b"%PDF-1.7 dashed"

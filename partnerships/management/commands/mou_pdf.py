@@ -95,7 +95,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "mou", help="Document number (12/BGN-UBND), public identifier, or id:DATABASE_ID"
+            "mou",
+            help=(
+                "Document number (12/BGN-UBND), public identifier, or id:DATABASE_ID "
+                "(put -- before an older identifier that starts with -)"
+            ),
         )
         parser.add_argument("--out", required=True, help="File to write")
         parser.add_argument("--authority", help="Part of the authority's name, to disambiguate")
