@@ -238,9 +238,25 @@ REGISTRY_EMAIL_SENDER_NAME = os.environ.get("REGISTRY_EMAIL_SENDER_NAME", "Sổ 
 
 # Seconds a DOCX to PDF conversion may take before LibreOffice is killed.
 DOCUMENT_CONVERSION_TIMEOUT = env_int("DOCUMENT_CONVERSION_TIMEOUT", 60)
+# The warm converters `manage.py run_converter` keeps running: CONVERTER_POOL_SIZE
+# unoservers (one LibreOffice each, converting one document at a time) on consecutive ports
+# from UNOSERVER_PORT. Each rendering takes a free one; run as many `run_worker --queue-name
+# default` processes as converters, so that each worker has one (README, "Performance").
+UNOSERVER_HOST = os.environ.get("UNOSERVER_HOST") or "127.0.0.1"
+UNOSERVER_PORT = env_int("UNOSERVER_PORT", 2003)
+CONVERTER_POOL_SIZE = env_int("CONVERTER_POOL_SIZE", 1)
+if CONVERTER_POOL_SIZE < 1:
+    raise ImproperlyConfigured("CONVERTER_POOL_SIZE must be at least 1")
+CONVERTER_PORTS = [UNOSERVER_PORT + offset for offset in range(CONVERTER_POOL_SIZE)]
 
 # --- Electronic signatures (see partnerships/signing/setup.py and the README) ---
-# The authority's signer: a PKCS#12 file, or a key on a PKCS#11 token (HSM, USB token).
+# Each authority's own signer (PKCS#12 file or PKCS#11 key) and the rule its certificate must
+# meet: a JSON file (partnerships/signing/authority_signers.py). An authority without one
+# signs by download, its USB token and upload.
+SIGNING_AUTHORITIES_FILE = os.environ.get("SIGNING_AUTHORITIES_FILE", "")
+# A single signer for every authority without its own: a PKCS#12 file, or a key on a PKCS#11
+# token (HSM, USB token). Used only with SIGNING_AUTHORITY_SHARED=1.
+SIGNING_AUTHORITY_SHARED = env_bool("SIGNING_AUTHORITY_SHARED", False)
 SIGNING_AUTHORITY_PKCS12 = os.environ.get("SIGNING_AUTHORITY_PKCS12", "")
 SIGNING_AUTHORITY_PKCS12_PASSPHRASE = os.environ.get("SIGNING_AUTHORITY_PKCS12_PASSPHRASE", "")
 SIGNING_AUTHORITY_PKCS11_MODULE = os.environ.get("SIGNING_AUTHORITY_PKCS11_MODULE", "")
@@ -278,6 +294,11 @@ if SIGNING_REVOCATION_MODE not in {"hard-fail", "soft-fail", "require"}:
 # and in invitation emails, e.g. https://registry.example.gov.vn (no trailing slash).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 SIGNING_INVITATION_DAYS = env_int("SIGNING_INVITATION_DAYS", 14)
+# Days a business has to record what came of a referral before it expires and the place it
+# held opens again (expire_referrals, and the sweeper).
+REFERRAL_EXPIRY_DAYS = env_int("REFERRAL_EXPIRY_DAYS", 30)
+if REFERRAL_EXPIRY_DAYS < 1:
+    raise ImproperlyConfigured("REFERRAL_EXPIRY_DAYS must be at least 1.")
 # The signer's page shows the PDF as page images, rendered once per PDF (by its SHA-256).
 SIGNING_PAGE_IMAGES_DIR = Path(
     os.environ.get("SIGNING_PAGE_IMAGES_DIR", BASE_DIR / "var" / "page-images")
@@ -314,6 +335,9 @@ TASKS = {
 # The sweeper (run by every worker this often, and by `manage.py sweep_stale_tasks` from cron)
 # gives a final state to work left behind by a dead worker or stuck past its limit.
 TASK_SWEEP_INTERVAL = env_int("TASK_SWEEP_INTERVAL", 60)
+# How long an idle worker waits before it looks for new work again (`run_worker --interval`):
+# a rendering waits for this much at most before it starts. One indexed query per look.
+WORKER_POLL_INTERVAL = env_int("WORKER_POLL_MS", 200) / 1000
 # Workers write a heartbeat this often; three missed beats and the worker counts as dead.
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 10)
 # Seconds a rendering may wait and run in all; any task (an import) may run at most TASK_TIME_LIMIT.

@@ -6,11 +6,14 @@ from partnerships.authorities import views as partners
 from partnerships.dashboard import views as dashboard
 from partnerships.documents import template_views as templates
 from partnerships.documents import views as documents
+from partnerships.events import views as events
 from partnerships.mous import review_views as reviews
 from partnerships.mous import views as mous
 from partnerships.placements import people_views as people
 from partnerships.placements import views as placements
 from partnerships.placements.imports import views as imports
+from partnerships.referrals import views as referrals
+from partnerships.reports import funnel_views as funnel_pages
 from partnerships.reports import views as report_pages
 from partnerships.signing import invitation_views as invitation
 from partnerships.signing import verification_views as verification
@@ -33,6 +36,7 @@ urlpatterns = [
     path("mous/<int:pk>/edit/", mous.mou_edit, name="mou_edit"),
     path("mous/<int:pk>/reviews/", reviews.review_create, name="review_create"),
     path("mous/<int:pk>/documents/", documents.document_prepare, name="document_prepare"),
+    path("mous/<int:pk>/documents/status/", documents.document_status, name="document_status"),
     path(
         "mous/<int:pk>/documents/<int:document_pk>.<str:extension>",
         documents.document_download,
@@ -42,6 +46,11 @@ urlpatterns = [
     path("mous/<int:pk>/placements/", placements.mou_placements, name="mou_placements"),
     path("mous/<int:pk>/placements/new/", placements.placement_report, name="placement_report"),
     path("mous/<int:pk>/signing/certify/", signing.mou_certify, name="mou_certify"),
+    path(
+        "mous/<int:pk>/signing/authority-upload/",
+        signing.mou_authority_upload,
+        name="mou_authority_upload",
+    ),
     path("mous/<int:pk>/signing/invite/", signing.mou_invite, name="mou_invite"),
     path(
         "mous/<int:pk>/signing/business/", signing.mou_sign_as_business, name="mou_sign_as_business"
@@ -84,6 +93,14 @@ urlpatterns = [
     ),
     path("people/", people.person_list, name="person_list"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
+    path("people/<int:pk>/refer/", referrals.person_refer, name="person_refer"),
+    path("referrals/", referrals.referral_list, name="referral_list"),
+    path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
+    path(
+        "referrals/<int:pk>/<slug:outcome>/",
+        referrals.referral_outcome,
+        name="referral_outcome",
+    ),
     path(
         "people/<int:pk>/withdraw-consent/",
         people.person_withdraw_consent,
@@ -119,11 +136,17 @@ urlpatterns = [
     path("signing/decline/", invitation.invitation_decline, name="invitation_decline"),
     path("verify/", verification.verify_page, name="verify"),
     path("v/<str:public_id>/", verification.public_mou, name="public_mou"),
+    path("events/", events.event_list, name="event_list"),
+    path("events/new/", events.event_create, name="event_create"),
+    path("events/<int:pk>/", events.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
     path("reports/mous/", report_pages.mou_report, name="report_mous"),
     path("reports/partners/", report_pages.partner_report, name="report_partners"),
     path("reports/authorities/", report_pages.authority_report, name="report_authorities"),
     path("reports/groups/", report_pages.group_report, name="report_groups"),
     path("reports/periods/", report_pages.period_report, name="report_periods"),
     path("reports/province/", report_pages.province_summary, name="report_province"),
+    path("reports/funnel/", funnel_pages.funnel_report, name="report_funnel"),
+    path("reports/cohorts/", funnel_pages.cohort_report, name="report_cohorts"),
     path("admin/", admin.site.urls),
 ]

@@ -15,17 +15,22 @@ children=()
 cleanup() { for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-# The warm converter makes document previews fast; without it they still work, cold.
-$PY manage.py run_converter &
+# The warm converters make document previews fast; without them they still work, cold.
+# CONVERTER_POOL_SIZE of them (default 1), each with a worker of the default queue below.
+converters="${CONVERTER_POOL_SIZE:-1}"
+$PY manage.py run_converter --instances "$converters" &
 children+=($!)
 # The DEMO time-stamping authority: signatures made in the demo are PAdES B-T, completed
 # MoUs get an archive timestamp (B-LTA).
 $PY manage.py run_demo_tsa &
 children+=($!)
-# Two workers, one per queue, so a long import never holds up a rendering: documents (draft
-# saved, "Prepare documents"), emails and recounts; and imports. Each also sweeps stale work.
-$PY manage.py run_worker --queue-name default &
-children+=($!)
+# Workers, per queue, so a long import never holds up a rendering: documents (draft saved,
+# "Prepare documents"), emails and recounts, one per converter; and imports. Each also sweeps
+# stale work.
+for _ in $(seq "$converters"); do
+  $PY manage.py run_worker --queue-name default &
+  children+=($!)
+done
 $PY manage.py run_worker --queue-name imports &
 children+=($!)
 

@@ -15,6 +15,7 @@ authority (UserProfile.authority); business representatives for a partner
 from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from partnerships.authorities.hierarchy import AuthorityTree
 from partnerships.models import (
@@ -140,18 +141,34 @@ def _in_scope(authority_id: int, scope: set[int] | None) -> bool:
 # --- MoUs ---
 
 
+NOTHING_VISIBLE = None
+
+
+def visible_mou_condition(user, *, prefix: str = "") -> Q | None:
+    """The MoUs the user may see, as a condition on rows reaching the MoU through `prefix`
+    ("" on MoUs, "mou__" on pledge lines); an empty Q for everything, None for nothing.
+    visible_mous() is this condition on MoUs; reports put it on the lines themselves, so
+    the database joins each line to its MoU once instead of also testing a subquery."""
+    if not roles_of(user):
+        return NOTHING_VISIBLE
+    scope = authority_scope(user)
+    if scope is None:
+        return Q()
+    condition = Q(**{f"{prefix}authority_id__in": scope})
+    partner_id = _user_partner_id(user)
+    if has_role(user, Role.BUSINESS_REPRESENTATIVE) and partner_id:
+        condition |= Q(**{f"{prefix}partner_id": partner_id}) & ~Q(
+            **{f"{prefix}state": MouState.DRAFT}
+        )
+    return condition
+
+
 def visible_mous(user, queryset: QuerySet[Mou] | None = None) -> QuerySet[Mou]:
     """The one filter every MoU list, detail and export goes through."""
     queryset = Mou.objects.all() if queryset is None else queryset
-    if not roles_of(user):
+    condition = visible_mou_condition(user)
+    if condition is NOTHING_VISIBLE:
         return queryset.none()
-    scope = authority_scope(user)
-    if scope is None:
-        return queryset
-    condition = Q(authority_id__in=scope)
-    partner_id = _user_partner_id(user)
-    if has_role(user, Role.BUSINESS_REPRESENTATIVE) and partner_id:
-        condition |= Q(partner_id=partner_id) & ~Q(state=MouState.DRAFT)
     return queryset.filter(condition)
 
 
@@ -237,6 +254,64 @@ def can_edit_partner(user, partner: Partner) -> bool:
     if not (is_administrator(user) or has_role(user, Role.AUTHORITY_STAFF)):
         return False
     return _in_scope(partner.registered_by_id, _staff_scope(user))
+
+
+# --- Dialogue and job-fair events (counts only, never names) ---
+#
+# - Staff record events for their authority and the authorities under it, and edit those
+#   events, as they draft MoUs (a dissolved body's events are looked after by its successor).
+# - Officials see the events of their province; administrators see and edit every event.
+# - A business representative sees the events its business attended (listed as present):
+#   the figures of a meeting it took part in, nothing of other events.
+
+
+def visible_events(user, queryset=None):
+    """The one filter every event list, report and export goes through."""
+    from partnerships.models import Event
+
+    queryset = Event.objects.all() if queryset is None else queryset
+    if not roles_of(user):
+        return queryset.none()
+    scope = authority_scope(user)
+    if scope is None:
+        return queryset
+    condition = Q(authority_id__in=scope)
+    partner_id = user_partner_id(user)
+    if partner_id:
+        # A subquery, not a join: an event with several businesses stays one row.
+        condition |= Q(
+            pk__in=Event.partners.through.objects.filter(partner_id=partner_id).values("event_id")
+        )
+    return queryset.filter(condition)
+
+
+def can_record_events(user) -> bool:
+    return can_create_mou(user)
+
+
+def authorities_holding_events(user) -> QuerySet[Authority]:
+    """Authorities on whose behalf the user may record events (not dissolved ones)."""
+    return authorities_for_drafting(user)
+
+
+def can_manage_event(user, event) -> bool:
+    return _in_scope(event.authority_id, _staff_scope(user)) and (
+        is_administrator(user) or has_role(user, Role.AUTHORITY_STAFF)
+    )
+
+
+def mous_for_events(user) -> QuerySet[Mou]:
+    """MoUs the user may list as signed at an event they record: those they manage (the
+    service then keeps those of the area of the authority holding the event)."""
+    scope = _staff_scope(user)
+    queryset = visible_mous(user)
+    return queryset if scope is None else queryset.filter(authority_id__in=scope)
+
+
+def event_authority_scope(user, authority_id: int) -> set[int]:
+    """The authorities whose MoUs an event held by `authority_id` may list as signed there:
+    the holder, those under it and the dissolved bodies it succeeded."""
+    return authority_tree(user).subtree(authority_id)
 
 
 def can_see_province_summary(user) -> bool:
@@ -438,3 +513,73 @@ def may_decide_placement(user, placement, action_name: str) -> bool:
     """Whether `user` may confirm or reject this reported placement (state aside)."""
     rule = PLACEMENT_ACTION_RULES.get(action_name)
     return rule is not None and rule(user, placement)
+
+
+# --- Referrals (a person introduced to one business for one pledge line) ---
+#
+# - Staff of the person's managing authority refer them, and see their referrals.
+# - Staff managing the MoU see the referrals to its lines (no names).
+# - The business sees the referrals to its own MoUs and records what happened; it sees the
+#   person's name and contact only while the referral is in progress or after a hire, and
+#   never once the person withdrew consent (the name is erased then).
+# - Administrators see the rows (no names); officials see counts only.
+
+
+def can_refer(user, person) -> bool:
+    """Staff of the authority that manages the person (as for seeing the name)."""
+    return can_see_identity(user, person)
+
+
+def visible_referrals(user, queryset=None):
+    """The one filter every referral list and detail goes through."""
+    from partnerships.models import Referral
+
+    queryset = Referral.objects.all() if queryset is None else queryset
+    if not roles_of(user):
+        return queryset.none()
+    if is_administrator(user):
+        return queryset
+    condition = Q(pk__in=[])
+    if has_role(user, Role.AUTHORITY_STAFF):
+        condition |= Q(person__owning_authority_id__in=identity_scope(user))
+        condition |= Q(pledge__mou__authority_id__in=_staff_scope(user))
+    partner_id = _user_partner_id(user)
+    if has_role(user, Role.BUSINESS_REPRESENTATIVE) and partner_id:
+        condition |= Q(pledge__mou__partner_id=partner_id)
+    return queryset.filter(condition)
+
+
+def can_list_referrals(user) -> bool:
+    return can_list_placements(user)
+
+
+def is_referred_business(user, referral) -> bool:
+    """A representative of the business the person was referred to."""
+    return _is_mou_business(user, referral.pledge.mou)
+
+
+def can_record_referral_outcome(user, referral) -> bool:
+    """The business the person was referred to records the interview and the outcome."""
+    return is_referred_business(user, referral)
+
+
+def can_see_referred_identity(user, referral) -> bool:
+    """May this business representative see the referred person's name and contact? Only
+    the business referred to, while the referral is in progress or ended in a hire, and only
+    while the person's consent stands. (Each look is audited by the caller.)"""
+    from partnerships.models import REFERRAL_IN_PROGRESS, Confirmation, ReferralStatus
+
+    shown_states = {*REFERRAL_IN_PROGRESS, ReferralStatus.HIRED}
+    return (
+        referral.status in shown_states
+        # Past its last day a referral is over, even before the sweeper marks it expired.
+        and not referral.has_lapsed(timezone.localdate())
+        # A hire the authority rejected did not happen: claiming one keeps no name.
+        and not (
+            referral.status == ReferralStatus.HIRED
+            and referral.placement is not None
+            and referral.placement.confirmation == Confirmation.REJECTED
+        )
+        and not referral.person.is_anonymised
+        and is_referred_business(user, referral)
+    )

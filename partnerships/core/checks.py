@@ -49,3 +49,19 @@ def check_timestamps_are_made(app_configs=None, **kwargs):
             id="partnerships.E020",
         )
     ]
+
+
+@register("signing", deploy=True)
+def check_authority_signers_are_readable(app_configs=None, **kwargs):
+    """SIGNING_AUTHORITIES_FILE, when set, must be readable as a whole: a mistake in it would
+    otherwise show only on the MoU pages of the authorities it concerns."""
+    from partnerships.signing.authority_signers import read_authority_signing
+
+    return [
+        Error(
+            str(problem),
+            hint="See the README, “Each authority's signer”, for the file's format.",
+            id="partnerships.E021",
+        )
+        for problem in read_authority_signing(settings.SIGNING_AUTHORITIES_FILE).errors
+    ]

@@ -16,13 +16,16 @@ from partnerships.authorities.permissions import (
     identity_conflicts_to_settle,
     identity_scope,
     placements_to_confirm,
+    user_partner_id,
     visible_mous,
+    visible_referrals,
 )
-from partnerships.models import Role
+from partnerships.models import REFERRAL_IN_PROGRESS, Role
 from partnerships.mous import queues
 
 PLACEMENTS_TO_CONFIRM = "placements_to_confirm"
 IDENTITY_CONFLICTS = "identity_conflicts"
+REFERRALS_TO_ANSWER = "referrals_to_answer"
 
 STAFF = [Role.AUTHORITY_STAFF, Role.ADMINISTRATOR]
 
@@ -50,7 +53,8 @@ def _mou_queues_for(user) -> list[str]:
 
 def work_queues(*, user, now=None) -> list[WorkQueue]:
     """The queues this user works on, by role: staff and administrators all of them,
-    officials the reviews due; business representatives none."""
+    officials the reviews due; business representatives the referrals waiting for them to
+    record what happened."""
     now = now or timezone.now()
     labels = dict(queues.QUEUE_CHOICES)
     keys = _mou_queues_for(user)
@@ -78,6 +82,18 @@ def work_queues(*, user, now=None) -> list[WorkQueue]:
                 count=placements_to_confirm(user).count(),
                 url=f"{reverse('placement_list')}?{urlencode({'queue': 'to_confirm'})}",
             ),
+        )
+    partner_id = user_partner_id(user)
+    if partner_id:
+        result.append(
+            WorkQueue(
+                key=REFERRALS_TO_ANSWER,
+                label=_("Referrals waiting for what happened"),
+                count=visible_referrals(user)
+                .filter(pledge__mou__partner_id=partner_id, status__in=REFERRAL_IN_PROGRESS)
+                .count(),
+                url=f"{reverse('referral_list')}?{urlencode({'status': 'in_progress'})}",
+            )
         )
     if identity_scope(user):
         # Only when there is one: the check is rare, and a zero would only add noise.

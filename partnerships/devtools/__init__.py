@@ -14,8 +14,10 @@ AREAS = [
     "partnerships.devtools.mou_list.MouListBenchmark",
     "partnerships.devtools.documents.DocumentsBenchmark",
     "partnerships.devtools.reports.ReportsBenchmark",
+    "partnerships.devtools.funnel.FunnelBenchmark",
     "partnerships.devtools.imports.ImportsBenchmark",
     "partnerships.devtools.signing.SigningBenchmark",
+    "partnerships.devtools.load_benchmark.LoadBenchmark",
 ]
 
 

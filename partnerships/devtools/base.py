@@ -5,7 +5,7 @@ import math
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 # Requests made before any is timed, so caches, compiled templates and the database's own
@@ -56,8 +56,21 @@ class Figure:
     def missed(self) -> bool:
         return self.ok is False
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self, *, area: str | None = None) -> dict[str, Any]:
+        """The figure as `benchmark --json` prints it: its area (the benchmark that measured
+        it; by default the first part of its name), name, value, unit, target, whether the
+        target is met (None without one), kind ("function" or "request", None for a count)
+        and n (the runs behind a timing)."""
+        return {
+            "area": area or self.name.split(".", 1)[0],
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "target": self.target,
+            "met": self.ok,
+            "kind": self.how,
+            "n": self.runs,
+        }
 
     def line(self) -> str:
         text = f"{self.name}: {self.value:g} {self.unit}"

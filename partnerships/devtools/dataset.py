@@ -415,6 +415,13 @@ class Dataset:
         self.placement_count += added
         return added
 
+    def grow_referrals(self, *, per_placement: float = 2.0) -> int:
+        """Referrals for every placement without one (see referral_data.py); returns how
+        many were added."""
+        from partnerships.devtools.referral_data import ReferralGenerator
+
+        return ReferralGenerator(seed=self.seed, today=self.today).add(per_placement=per_placement)
+
     # --- what the benchmarks ask for ---
 
     def user(self, role: Role):

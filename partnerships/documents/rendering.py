@@ -167,7 +167,12 @@ def produce_signable_pdf(mou: Mou, template_docx: bytes, *, language: str, docum
 
     context = document_context(mou, language=language, document_date=document_date)
     docx = fill_template(template_docx, context)
-    pdf = convert_docx_to_pdf(docx, timeout=settings.DOCUMENT_CONVERSION_TIMEOUT)
+    pdf = convert_docx_to_pdf(
+        docx,
+        timeout=settings.DOCUMENT_CONVERSION_TIMEOUT,
+        unoserver_host=settings.UNOSERVER_HOST,
+        unoserver_ports=settings.CONVERTER_PORTS,
+    )
     return docx, prepare_signable_pdf(pdf)
 
 

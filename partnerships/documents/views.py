@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from partnerships.authorities.permissions import can_manage_mou
 from partnerships.core.access import role_required
@@ -47,6 +48,19 @@ def document_prepare(request, pk):
         rendering.request_document(mou, actor=request.user)
     messages.info(request, _("The documents are being prepared."))
     return redirect(mou)
+
+
+@role_required
+@require_GET
+@never_cache
+def document_status(request, pk):
+    """The status of the MoU's current rendering, for the MoU page's script, which asks every
+    quarter second while the documents are prepared and reloads the page once it changes: the
+    PDF link shows as soon as it exists, not at the next whole-page refresh. Whoever may see
+    the MoU page may ask; nothing but the status is in the answer."""
+    mou = get_object_or_404(selectors.mou_for_detail(user=request.user), pk=pk)
+    document = rendering.current_document(mou)
+    return JsonResponse({"status": document.status if document else None})
 
 
 @role_required

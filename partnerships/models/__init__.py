@@ -6,6 +6,7 @@ from partnerships.models.documents import (
     TemplateVersion,
     sha256_hex,
 )
+from partnerships.models.events import MAX_ATTENDANCE_COUNT, Event, EventAttendance, EventKind
 from partnerships.models.imports import ImportBatch, ImportStatus
 from partnerships.models.mous import (
     DOCUMENT_TYPE_CODE,
@@ -29,6 +30,7 @@ from partnerships.models.parties import (
     validate_tax_code,
 )
 from partnerships.models.placements import (
+    MAX_MONTHLY_WAGE,
     Confirmation,
     ConsentScope,
     ContractType,
@@ -39,6 +41,12 @@ from partnerships.models.placements import (
     PlacementStatus,
 )
 from partnerships.models.ratelimits import RateLimitCounter
+from partnerships.models.referrals import (
+    REFERRAL_IN_PROGRESS,
+    NotHiredReason,
+    Referral,
+    ReferralStatus,
+)
 from partnerships.models.reviews import Assessment, Review, ReviewKind
 from partnerships.models.signatures import Signature, SignatureMethod, SignatureParty
 from partnerships.models.signing import (
@@ -50,7 +58,12 @@ from partnerships.models.signing import (
     SigningInvitation,
 )
 from partnerships.models.tallies import (
+    GROUP_FUNNEL_COUNTS,
     GROUP_TALLY_COUNTS,
+    NOT_HIRED_REASON_COUNTS,
+    PEOPLE_COUNTS,
+    PERIOD_COHORT_COUNTS,
+    REFERRAL_TALLY_COUNTS,
     TALLY_COUNTS,
     DeliveryTally,
     GroupTally,
@@ -60,7 +73,15 @@ from partnerships.models.workers import WorkerHeartbeat
 
 __all__ = [
     "DOCUMENT_TYPE_CODE",
+    "GROUP_FUNNEL_COUNTS",
     "GROUP_TALLY_COUNTS",
+    "MAX_ATTENDANCE_COUNT",
+    "MAX_MONTHLY_WAGE",
+    "NOT_HIRED_REASON_COUNTS",
+    "PEOPLE_COUNTS",
+    "PERIOD_COHORT_COUNTS",
+    "REFERRAL_IN_PROGRESS",
+    "REFERRAL_TALLY_COUNTS",
     "TALLY_COUNTS",
     "Assessment",
     "AuditEvent",
@@ -73,6 +94,9 @@ __all__ = [
     "ContractType",
     "DeliveryTally",
     "DocumentTemplate",
+    "Event",
+    "EventAttendance",
+    "EventKind",
     "Gender",
     "GroupTally",
     "IdentityConflict",
@@ -85,6 +109,7 @@ __all__ = [
     "MouParties",
     "MouState",
     "MouTemplate",
+    "NotHiredReason",
     "Partner",
     "PartnerStatus",
     "PdfRevision",
@@ -95,6 +120,8 @@ __all__ = [
     "Pledge",
     "PledgeKind",
     "RateLimitCounter",
+    "Referral",
+    "ReferralStatus",
     "RenderStatus",
     "Review",
     "ReviewKind",

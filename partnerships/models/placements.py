@@ -18,6 +18,10 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from partnerships.models.mous import Pledge, PledgeKind
 from partnerships.models.parties import Authority, TargetGroup
 
+# The largest wage the monthly_wage column (a PostgreSQL bigint) holds: forms refuse more,
+# so an absurd number is a message beside the field, not a database error.
+MAX_MONTHLY_WAGE = 2**63 - 1
+
 
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")

@@ -9,6 +9,10 @@ daily command recount outdated rows, missing ones (new lines) and those of an ea
 partnerships.placements.delivery; until then readers count those lines from their
 placements. GroupTally and PeriodTally split a line's delivery by target group and gender,
 and by the quarter placements started in, recounted with it.
+
+The referral columns (REFERRAL_TALLY_COUNTS, migration 0023) count the line's referrals by
+how far they went and how they ended, for the delivery funnel (reports/funnel.py); triggers
+on the referral table outdate the line's tally as those on placements do.
 """
 
 from django.db import models
@@ -27,9 +31,45 @@ TALLY_COUNTS = (
     "eligible_12",
     "retained_12",
 )
+# Recounted only when a line's placements changed: they do not move with the day.
+PEOPLE_COUNTS = (
+    "sole_employed",
+    "sole_employed_now",
+    "sole_employed_on_labour_contracts",
+    "sole_trained",
+    "sole_women",
+    "shared_placements",
+)
+
+
+# A line's referrals: all of them, those the business met (an interview recorded, or a
+# hire), and each outcome; "not hired" also by reason (one column per NotHiredReason: a
+# reason added there needs its column here and in a migration).
+NOT_HIRED_REASON_COUNTS = (
+    "not_hired_skills",
+    "not_hired_position_filled",
+    "not_hired_declined_offer",
+    "not_hired_conditions",
+    "not_hired_health",
+    "not_hired_papers",
+    "not_hired_other",
+)
+REFERRAL_TALLY_COUNTS = (
+    "referred",
+    "interviewed",
+    "referrals_in_progress",
+    "referrals_hired",
+    "not_hired",
+    "no_show",
+    "referrals_expired",
+    "referrals_ended",
+    *NOT_HIRED_REASON_COUNTS,
+)
 
 
 class DeliveryTally(models.Model):
+    # The columns added with migration 0023 and later have a database default: the recount
+    # writes rows with raw INSERTs naming only some columns (reports/tallies.py).
     pledge = models.OneToOneField(
         Pledge, primary_key=True, on_delete=models.CASCADE, related_name="tally"
     )
@@ -44,6 +84,31 @@ class DeliveryTally(models.Model):
     retained_6 = models.PositiveIntegerField(default=0)
     eligible_12 = models.PositiveIntegerField(default=0)
     retained_12 = models.PositiveIntegerField(default=0)
+    referred = models.PositiveIntegerField(default=0, db_default=0)
+    interviewed = models.PositiveIntegerField(default=0, db_default=0)
+    referrals_in_progress = models.PositiveIntegerField(default=0, db_default=0)
+    referrals_hired = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired = models.PositiveIntegerField(default=0, db_default=0)
+    no_show = models.PositiveIntegerField(default=0, db_default=0)
+    referrals_expired = models.PositiveIntegerField(default=0, db_default=0)
+    referrals_ended = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_skills = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_position_filled = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_declined_offer = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_conditions = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_health = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_papers = models.PositiveIntegerField(default=0, db_default=0)
+    not_hired_other = models.PositiveIntegerField(default=0, db_default=0)
+    # People counted once however many placements they have (the province summary): those
+    # placed on this line only, by the filters of placements.delivery.people_filters()...
+    sole_employed = models.PositiveIntegerField(default=0, db_default=0)
+    sole_employed_now = models.PositiveIntegerField(default=0, db_default=0)
+    sole_employed_on_labour_contracts = models.PositiveIntegerField(default=0, db_default=0)
+    sole_trained = models.PositiveIntegerField(default=0, db_default=0)
+    sole_women = models.PositiveIntegerField(default=0, db_default=0)
+    # ...and how many of its placements are of people placed on other lines too: readers
+    # count those people from the placements of the lines that have any.
+    shared_placements = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = "delivery tally"
@@ -54,6 +119,10 @@ class DeliveryTally(models.Model):
 
 
 GROUP_TALLY_COUNTS = ("delivered", "eligible_6", "retained_6")
+# Kept beside those for the funnel by target group and gender (reports/funnel_tallies.py).
+GROUP_FUNNEL_COUNTS = ("referred", "interviewed", "eligible_12", "retained_12")
+# Kept beside those for retention per cohort (placements started in the same quarter).
+PERIOD_COHORT_COUNTS = ("eligible_3", "retained_3", "eligible_12", "retained_12")
 
 
 class GroupTally(models.Model):
@@ -85,6 +154,10 @@ class GroupTally(models.Model):
     delivered = models.PositiveIntegerField(default=0)
     eligible_6 = models.PositiveIntegerField(default=0)
     retained_6 = models.PositiveIntegerField(default=0)
+    referred = models.PositiveIntegerField(default=0, db_default=0)
+    interviewed = models.PositiveIntegerField(default=0, db_default=0)
+    eligible_12 = models.PositiveIntegerField(default=0, db_default=0)
+    retained_12 = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = "delivery tally by target group and gender"
@@ -116,6 +189,10 @@ class PeriodTally(models.Model):
     delivered = models.PositiveIntegerField(default=0)
     eligible_6 = models.PositiveIntegerField(default=0)
     retained_6 = models.PositiveIntegerField(default=0)
+    eligible_3 = models.PositiveIntegerField(default=0, db_default=0)
+    retained_3 = models.PositiveIntegerField(default=0, db_default=0)
+    eligible_12 = models.PositiveIntegerField(default=0, db_default=0)
+    retained_12 = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = "delivery tally by quarter"

@@ -92,6 +92,9 @@ AUDIT_ACTION_LABELS = {
     "mou.reviewed": _("Closed after the final review"),
     "mou.terminated": _("Terminated"),
     "mou.authority_certified": _("Certified by the authority (digital signature)"),
+    "mou.authority_signed_upload": _(
+        "Signed by the authority with its own certificate (signed outside and uploaded)"
+    ),
     "mou.invitation_sent": _("Signing invitation sent"),
     "mou.invitation_opened": _("Signing invitation opened"),
     "mou.signing_code_sent": _("One-time code sent"),

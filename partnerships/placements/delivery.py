@@ -23,12 +23,19 @@ queryset that reaches placements (pledges, MoUs, partners...), so reports never 
 import calendar
 from datetime import date
 
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 
-from partnerships.models import Confirmation
+from partnerships.models import (
+    Confirmation,
+    ContractType,
+    Gender,
+    Placement,
+    PlacementStatus,
+    PledgeKind,
+)
 
 RETENTION_MONTHS = (3, 6, 12)
 
@@ -109,3 +116,35 @@ def delivery_annotations(*, prefix: str = "", as_of: date | None = None) -> dict
             retained_filter(months, prefix=prefix, as_of=as_of)
         )
     return annotations
+
+
+def people_filters(prefix: str = "") -> dict[str, Q]:
+    """Who the province summary counts as people (each person once, however many
+    placements they have): employed (a confirmed job), employed now (one still running),
+    employed on a labour contract, trained (confirmed training or apprenticeship), and
+    women (anything confirmed). Conditions on placements (reached through `prefix`)."""
+    confirmed = confirmed_filter(prefix)
+    jobs = confirmed & Q(**{f"{prefix}kind": PledgeKind.JOB})
+    return {
+        "employed": jobs,
+        "employed_now": jobs & Q(**{f"{prefix}status": PlacementStatus.ACTIVE}),
+        "employed_on_labour_contracts": jobs
+        & Q(
+            **{
+                f"{prefix}contract_type__in": [
+                    ContractType.LABOUR_12_MONTHS_OR_MORE,
+                    ContractType.LABOUR_UNDER_12_MONTHS,
+                ]
+            }
+        ),
+        "trained": confirmed
+        & Q(**{f"{prefix}kind__in": [PledgeKind.VOCATIONAL_TRAINING, PledgeKind.APPRENTICESHIP]}),
+        "women": confirmed & Q(**{f"{prefix}person__gender": Gender.FEMALE}),
+    }
+
+
+def placed_elsewhere() -> Exists:
+    """For a placement: is its person placed on another pledge line too?"""
+    return Exists(
+        Placement.objects.filter(person=OuterRef("person")).exclude(pledge=OuterRef("pledge"))
+    )

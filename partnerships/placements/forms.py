@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerships.formats import DAY
 from partnerships.models import (
+    MAX_MONTHLY_WAGE,
     ConsentScope,
     ContractType,
     Gender,
@@ -42,7 +43,9 @@ class PlacementReportForm(forms.Form):
     )
     # Not negative: checked with the other rules (services.report_rule_problems), so that
     # a negative wage does not hide the form's other mistakes.
-    monthly_wage = forms.IntegerField(label=_("Monthly wage (VND)"), required=False)
+    monthly_wage = forms.IntegerField(
+        label=_("Monthly wage (VND)"), required=False, max_value=MAX_MONTHLY_WAGE
+    )
     contract_type = forms.ChoiceField(label=_("Contract"), choices=ContractType.choices)
 
     national_id = forms.CharField(

@@ -69,6 +69,9 @@ class OpenPlaceTable(tables.Table):
     awaiting = tables.Column(
         verbose_name=_("Awaiting confirmation"), attrs={"td": {"class": "num"}}
     )
+    referred = tables.Column(
+        verbose_name=_("Referrals in progress"), attrs={"td": {"class": "num"}}
+    )
     open_places = tables.Column(verbose_name=_("Open places"), attrs={"td": {"class": "num"}})
 
     class Meta:

@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from partnerships.authorities.permissions import (
+    can_refer,
     can_see_identity,
     can_withdraw_consent,
     identity_scope,
@@ -21,6 +22,7 @@ from partnerships.core.access import role_required
 from partnerships.placements import selectors as placement_selectors
 from partnerships.placements import services as placements
 from partnerships.placements.forms import FindPersonForm
+from partnerships.referrals.selectors import referrals_of
 
 
 def _manages_people(user) -> bool:
@@ -74,6 +76,8 @@ def person_detail(request, pk):
             "person": person,
             "full_name": full_name,
             "placements": person_placements,
+            "referrals": referrals_of(user=request.user, person=person),
+            "can_refer": can_refer(request.user, person),
             "can_withdraw": can_withdraw_consent(request.user, person),
         },
     )

@@ -62,6 +62,7 @@ from partnerships.placements.rules import (
     person_problems,
     placement_problems,
 )
+from partnerships.referrals.endings import end_referrals_for_withdrawn_consent
 from partnerships.reports.tallies import recount_after_commit
 
 NAME_MAX_LENGTH = 150
@@ -238,6 +239,53 @@ def report_placement(
     except IntegrityError as exc:
         # Another request registered the same person or placement a moment ago.
         raise PlacementError(Problem("already_recorded")) from exc
+    return row
+
+
+def report_referred_placement(
+    *, actor, person: Person, placement: PlacementDetails, today: date
+) -> Placement:
+    """The business hires a person referred to it: the placement of a registered person,
+    reported for staff of the MoU's authority to confirm. The referral service calls this
+    inside its own transaction, having checked that `actor` is the business referred to.
+    No ID number is involved: the person is the one the referral names."""
+    pledge = placement.pledge
+    mou = pledge.mou
+    if not can_report_placement(actor, mou):
+        if mou_problems(mou):
+            raise PlacementError(mou_problems(mou))
+        raise PermissionDenied
+    problems = placement_problems(
+        mou=mou,
+        pledge=pledge,
+        line=pledge.line,
+        kind=pledge.kind,
+        start_date=placement.start_date,
+        today=today,
+    )
+    if placement.monthly_wage is not None and placement.monthly_wage < 0:
+        problems.append(Problem("wage_negative", column="monthly_wage"))
+    if problems:
+        raise PlacementError(problems)
+    if _already_recorded(person, pledge, placement.start_date):
+        raise PlacementError(Problem("already_recorded"))
+    row = Placement.objects.create(
+        person=person,
+        pledge=pledge,
+        kind=pledge.kind,
+        start_date=placement.start_date,
+        occupation=placement.occupation.strip() or pledge.occupation,
+        monthly_wage=placement.monthly_wage,
+        contract_type=placement.contract_type,
+        reported_by=actor,
+    )
+    recount_after_commit()
+    record_event(
+        action="placement.reported",
+        actor=actor,
+        person=person,
+        details={"placement": row.pk, "mou": mou.pk, "confirmation": row.confirmation},
+    )
     return row
 
 
@@ -507,6 +555,8 @@ def withdraw_consent(*, person: Person, actor, withdrawn_on: date | None = None)
         Placement.objects.filter(person=person).update(end_reason="")
         # What others reported about them is identifying too.
         IdentityConflict.objects.filter(placement__person=person).delete()
+        # No business is waiting for them any more, and none sees their name.
+        end_referrals_for_withdrawn_consent(person=person, actor=actor, on=withdrawn_on)
         recount_after_commit()
         record_event(action="person.consent_withdrawn", actor=actor, person=person)
     person.refresh_from_db()

@@ -250,9 +250,11 @@ def periods(rows, totals, *, file_format: str):
     )
 
 
-def province(summary, *, file_format: str):
-    """Two sheets: the published figures, and the ranking of partners."""
+def province(summary, *, yearly, file_format: str):
+    """Three sheets: the published figures (with those of the yearly report), the ranking
+    of partners, and the partners proposed for commendation (yearly_figures.yearly_report)."""
     people, pledged = summary.people, summary.pledged
+    figures_of_the_year = yearly.figures
     figures = [
         (_("Area"), summary.area.name),
         (_("Year"), summary.area.year or _("all years")),
@@ -278,6 +280,36 @@ def province(summary, *, file_format: str):
         (_("MoUs"), summary.mou_total),
         *[(_("MoUs: %(state)s") % {"state": label}, n) for _s, label, n in summary.mous_by_state],
         (_("MoUs lagging behind their term"), summary.lagging_mous),
+        (
+            _("People supported (registered with consent for referral and placement)"),
+            figures_of_the_year.supported,
+        ),
+        (_("Referrals to partner businesses"), figures_of_the_year.referred),
+        (_("of which the business met the person"), figures_of_the_year.interviewed),
+        (_("of which ended in a hire"), figures_of_the_year.referrals_hired),
+    ]
+    commended_headers = [
+        _("Rank"),
+        _("Partner"),
+        _("Tax code"),
+        _("Pledged"),
+        _("Delivered"),
+        _("Fulfilment"),
+        _("Still employed at 6 months"),
+        _("Score"),
+    ]
+    commended = [
+        [
+            rank,
+            row["name"],
+            row["tax_code"],
+            row["pledged"],
+            row["delivered"],
+            _share(row["delivered"], row["pledged"]),
+            _share(row["retained_6"], row["eligible_6"]),
+            percent_number(row["commendation"]),
+        ]
+        for rank, row in enumerate(yearly.commended, start=1)
     ]
     ranking_headers = [
         _("Rank"),
@@ -309,5 +341,6 @@ def province(summary, *, file_format: str):
         sheets=[
             (_("Summary"), [_("Figure"), _("Value")], [[str(k), v] for k, v in figures]),
             (_("Ranking of partners"), ranking_headers, ranking),
+            (_("Partners proposed for commendation"), commended_headers, commended),
         ],
     )

@@ -24,10 +24,11 @@ from partnerships.core.access import role_required
 from partnerships.core.downloads import FORMATS
 from partnerships.core.params import whole_number
 from partnerships.reports import exports as report_exports
-from partnerships.reports import province, queries
+from partnerships.reports import province, queries, yearly_figures
 from partnerships.reports.charts import Bar, pledged_vs_delivered
 from partnerships.reports.filters import ReportFilter
 from partnerships.reports.measures import lag_margin
+from partnerships.reports.navigation import REPORT_PAGES
 from partnerships.reports.tables import (
     AuthorityReportTable,
     CountedPaginator,
@@ -40,13 +41,7 @@ from partnerships.reports.tables import (
 PER_PAGE = 25
 CHART_ROWS = 15
 
-REPORTS = [
-    ("report_mous", _("Per MoU")),
-    ("report_partners", _("Per partner")),
-    ("report_authorities", _("Per authority")),
-    ("report_groups", _("Per target group and gender")),
-    ("report_periods", _("Per year and quarter")),
-]
+REPORTS = REPORT_PAGES
 
 
 class _Report:
@@ -294,9 +289,12 @@ def province_summary(request):
     summary = province.province_summary(
         user=request.user, area=area, as_of=timezone.localdate(), rank_by=rank_by
     )
+    yearly = yearly_figures.yearly_report(
+        user=request.user, area=area, as_of=summary.as_of, partner_rows=summary.partner_funnel
+    )
     export = request.GET.get("_export")
     if export in FORMATS:
-        return report_exports.province(summary, file_format=export)
+        return report_exports.province(summary, yearly=yearly, file_format=export)
     top = summary.ranking[: province.RANKING_SIZE]
     bars = [
         Bar(row["name"], row["pledged"], row["delivered"], flagged=bool(row["lagging_mous"]))
@@ -310,6 +308,9 @@ def province_summary(request):
             "reports": REPORTS,
             "can_see_province_summary": True,
             "summary": summary,
+            # The figures reported each year, and the partners to commend (yearly_figures).
+            "yearly": yearly.figures,
+            "commended": yearly.commended,
             "people": summary.people,
             "ranking": top,
             "rank_by": rank_by,

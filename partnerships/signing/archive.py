@@ -60,6 +60,7 @@ def renew_archive_timestamp(
             tsa_url=setup.tsa_url,
             trust_roots=setup.trust_roots,
             other_certs=list(setup.other_certs),
+            crls=list(setup.crls),
         )
         verdict = setup.verify(archived)
     if not verdict.ok:

@@ -220,6 +220,7 @@ def _archive(pdf: bytes, setup: SigningSetup) -> bytes | None:
             tsa_url=setup.tsa_url,
             trust_roots=setup.trust_roots,
             other_certs=list(setup.other_certs),
+            crls=list(setup.crls),
         )
     except SigningError as error:
         raise MouError(error.message) from error

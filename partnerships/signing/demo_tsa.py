@@ -8,6 +8,10 @@ dependency, which scripts/setup.sh installs); the server is a small HTTP server 
 
 `manage.py run_demo_tsa` serves it for the web server (scripts/demo.sh starts it, like the
 converter); `seed_demo` starts one of its own for the time it signs.
+
+The same server publishes the demo PKI's revocation data: GET DEMO_CRL_PATH answers with the
+CRL of the demo root (demo_pki writes it into the same folder and names this address in every
+certificate it issues), so the demo's completed MoUs carry validated revocation data (B-LTA).
 """
 
 import threading
@@ -28,6 +32,12 @@ TSA_CERT_FILE = "tsa.pem"
 TSA_KEY_FILE = "tsa.key.pem"
 # RFC 3161 requests are a few hundred bytes: refuse anything larger unread.
 MAX_REQUEST_BYTES = 16 * 1024
+# The demo root's CRL (DER), written by demo_pki, and where this server publishes it.
+DEMO_CRL_FILE = "root.crl"
+DEMO_CRL_PATH = "/demo-root.crl"
+# Long enough for a completed demo MoU to be checked ten years on (its archive timestamp
+# must still be valid then), short of the TSA root's twenty.
+TSA_CERT_DAYS = 15 * 365
 
 
 def _name(common_name: str) -> x509.Name:
@@ -83,7 +93,7 @@ def ensure_demo_tsa(directory: Path) -> Path:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=10 * 365))
+        .not_valid_after(now + timedelta(days=TSA_CERT_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(ca=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
@@ -113,10 +123,24 @@ def _time_stamper(directory: Path):
     return TimeStamper(tsa_cert=cert, tsa_key=key, certs_to_embed=[root])
 
 
-def _handler(stamper):
+def _handler(stamper, directory: Path):
     from asn1crypto import tsp
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            # Read at each request: the demo PKI may be made after the server started
+            # (scripts/demo.sh starts it before seed_demo).
+            crl_file = directory / DEMO_CRL_FILE
+            if self.path != DEMO_CRL_PATH or not crl_file.is_file():
+                self.send_error(404)
+                return
+            crl = crl_file.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-crl")
+            self.send_header("Content-Length", str(len(crl)))
+            self.end_headers()
+            self.wfile.write(crl)
+
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             if not 0 < length <= MAX_REQUEST_BYTES:
@@ -142,10 +166,11 @@ def _handler(stamper):
 
 @contextmanager
 def serve_demo_tsa(directory: Path, *, port: int = 0) -> Iterator[str]:
-    """Serve the demo TSA of `directory` on 127.0.0.1:`port` (0: any free port) for the
-    `with` block; yields its URL."""
+    """Serve the demo TSA of `directory` (and the demo root's CRL, once there is one) on
+    127.0.0.1:`port` (0: any free port) for the `with` block; yields its URL."""
     directory = ensure_demo_tsa(directory)
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(_time_stamper(directory)))
+    handler = _handler(_time_stamper(directory), directory)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, name="demo-tsa", daemon=True)
     thread.start()
     try:
@@ -157,3 +182,8 @@ def serve_demo_tsa(directory: Path, *, port: int = 0) -> Iterator[str]:
 
 def demo_tsa_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/"
+
+
+def demo_crl_url(port: int) -> str:
+    """Where the demo server on `port` publishes the demo root's CRL."""
+    return f"http://127.0.0.1:{port}{DEMO_CRL_PATH}"

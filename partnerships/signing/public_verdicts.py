@@ -56,6 +56,7 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "other_certs": list(setup.other_certs),
         "registry_seals": setup.registry_seals,
         "revocation_mode": setup.revocation_mode,
+        "crls": list(setup.crls),
     }
     try:
         description, digest, comparison = run_limited(

@@ -6,7 +6,6 @@ with their own PKI, whatever the settings say. With DEBUG=1 and no signer config
 demo PKI written by `seed_demo` (DEMO_PKI_DIR) is used, so the demo shows the whole flow.
 """
 
-import functools
 import hashlib
 import json
 import logging
@@ -15,84 +14,37 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pyhanko.keys import load_certs_from_pemder
 
+from partnerships.signing.authority_signers import AuthoritySigning, read_authority_signing
 from partnerships.signing.demo_tsa import TSA_ROOT_FILE, demo_tsa_url
 from partnerships.signing.pdf import verify
+from partnerships.signing.pdf.authority_rule import AuthorityRule
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy, hosts_of, urls_named_by
 from partnerships.signing.pdf.network import DEFAULT_BUDGET, network_budget
-from partnerships.signing.pdf.signers import Signer, load_pkcs12_signer, open_pkcs11_signer
+from partnerships.signing.pdf.signers import Signer
 from partnerships.signing.pdf.upload import TaxCodeRule, tax_code_rule
+from partnerships.signing.signer_sources import Pkcs11Source, Pkcs12Source
 
 logger = logging.getLogger(__name__)
 
 DEMO_MANIFEST = "demo-pki.json"
 
 
-@functools.lru_cache(maxsize=8)
-def _pkcs12(path: str, mtime: float, passphrase: str, extra: tuple) -> Signer:
-    # Parsing a PKCS#12 file costs far more than a signature: keep each one loaded (keyed by
-    # its modification time, so a replaced file is read again).
-    return load_pkcs12_signer(path, passphrase, extra_certificates=list(extra))
-
-
-@dataclass(frozen=True)
-class Pkcs12Source:
-    path: str
-    passphrase: str
-    extra: tuple = ()
-
-    def load(self) -> Signer:
-        try:
-            mtime = Path(self.path).stat().st_mtime
-        except OSError as exc:
-            raise SigningError(
-                _("The signing certificate file %(path)s cannot be read.") % {"path": self.path}
-            ) from exc
-        return _pkcs12(self.path, mtime, self.passphrase, self.extra)
-
-    @contextmanager
-    def open(self) -> Iterator[Signer]:
-        yield self.load()
-
-    def certificates(self) -> list[x509.Certificate]:
-        signer = self.load()
-        return [signer.signing_cert, *signer.cert_registry]
-
-
-@dataclass(frozen=True)
-class Pkcs11Source:
-    module: str
-    pin: str
-    token_label: str
-    key_label: str
-    cert_label: str
-    extra: tuple = ()
-
-    @contextmanager
-    def open(self) -> Iterator[Signer]:
-        with open_pkcs11_signer(
-            self.module,
-            pin=self.pin,
-            token_label=self.token_label or None,
-            key_label=self.key_label or None,
-            cert_label=self.cert_label or self.key_label or None,
-            extra_certificates=list(self.extra),
-        ) as signer:
-            yield signer
-
-    def certificates(self) -> list[x509.Certificate]:
-        return list(self.extra)
-
-
 @dataclass(frozen=True)
 class SigningSetup:
+    # The single SIGNING_AUTHORITY_* signer: it signs for an authority without a signer of
+    # its own only when the deployment says so (`shared_authority`).
     authority: Pkcs12Source | Pkcs11Source | None = None
+    shared_authority: bool = False
+    # SIGNING_AUTHORITIES_FILE: each authority's own signer and the rule for its certificate.
+    authorities: AuthoritySigning = field(default=AuthoritySigning())
     seal: Pkcs12Source | None = None
     tsa_url: str | None = None
     configured_roots: tuple = ()
@@ -104,6 +56,9 @@ class SigningSetup:
     network_timeout: float = DEFAULT_BUDGET
     # SIGNING_FETCH_ALLOWED: where validation may fetch (empty: what the trust names).
     fetch_allowed: tuple = ()
+    # CRLs known without fetching (asn1crypto CertificateList): the demo root's own, so that
+    # seed_demo signs while no demo server publishes it. Fetched data counts as well.
+    crls: tuple = ()
     is_demo: bool = False
     # Configuration mistakes found while reading the settings (a missing file...).
     errors: tuple = ()
@@ -134,6 +89,7 @@ class SigningSetup:
                 cert_label=settings.SIGNING_AUTHORITY_PKCS11_CERT_LABEL,
                 extra=tuple(extra),
             )
+        authorities = read_authority_signing(settings.SIGNING_AUTHORITIES_FILE, extra=tuple(extra))
         seal = None
         if settings.SIGNING_SEAL_PKCS12:
             seal = Pkcs12Source(
@@ -149,7 +105,7 @@ class SigningSetup:
             "network_timeout": settings.SIGNING_NETWORK_TIMEOUT,
             "fetch_allowed": fetch_allowed,
         }
-        if authority is None and seal is None and settings.DEBUG:
+        if authority is None and seal is None and not authorities.entries and settings.DEBUG:
             # The demo's own TSA (manage.py run_demo_tsa), unless another is configured.
             demo = demo_setup(
                 settings.DEMO_PKI_DIR,
@@ -159,6 +115,8 @@ class SigningSetup:
                 return demo
         return cls(
             authority=authority,
+            shared_authority=settings.SIGNING_AUTHORITY_SHARED,
+            authorities=authorities,
             seal=seal,
             configured_roots=tuple(roots),
             other_certs=tuple(extra),
@@ -179,18 +137,49 @@ class SigningSetup:
             )
         return problems
 
-    def authority_problems(self) -> list:
-        """Why the authority cannot sign here, in words for whoever configures the server."""
-        problems = self._common_problems()
-        if self.authority is None:
+    def authority_source(self, authority_id: int | None) -> Pkcs12Source | Pkcs11Source | None:
+        """The server signer of this authority: its own, else the shared one if allowed."""
+        own = self.authorities.source(authority_id)
+        if own is not None:
+            return own
+        return self.authority if self.shared_authority else None
+
+    def signs_with_shared(self, authority_id: int | None) -> bool:
+        """Does the single signer the deployment shares sign for this authority? (The
+        deployment chose it for every authority without its own: no belonging rule.)"""
+        return (
+            self.authorities.source(authority_id) is None
+            and self.authority_source(authority_id) is not None
+        )
+
+    def authority_rule(self, authority_id: int | None) -> AuthorityRule:
+        return self.authorities.rule_for(authority_id)
+
+    def authority_problems(self, authority_id: int | None = None) -> list:
+        """Why the server cannot sign for this authority, in words for whoever configures the
+        server (none: it can). Without a signer, staff sign by download and upload."""
+        problems = self._common_problems() + list(self.authorities.errors)
+        if self.authority_source(authority_id) is None:
+            problems.append(NO_AUTHORITY_SIGNER)
+            if self.authority is not None:
+                problems.append(SHARED_SIGNER_NOT_SHARED)
+        return problems
+
+    def authority_upload_problems(self) -> list:
+        """Why an authority's signature made outside cannot be checked here (none: it can)."""
+        problems = self._common_problems() + list(self.authorities.errors)
+        if not self.trust_roots:
             problems.append(
                 _(
-                    "No signing certificate is configured for the authority: set "
-                    "SIGNING_AUTHORITY_PKCS12 and SIGNING_AUTHORITY_PKCS12_PASSPHRASE, or the "
-                    "SIGNING_AUTHORITY_PKCS11_* variables for a token (see the README)."
+                    "No trust roots are configured: set SIGNING_TRUST_ROOTS to the root "
+                    "certificates of the certification authority that issues the "
+                    "authorities' official-duty certificates."
                 )
             )
         return problems
+
+    def has_authority_signer(self, authority_id: int | None) -> bool:
+        return self.authority_source(authority_id) is not None
 
     def seal_problems(self) -> list:
         problems = self._common_problems()
@@ -219,11 +208,17 @@ class SigningSetup:
     # --- What the signing calls need ------------------------------------------------------
 
     @contextmanager
-    def authority_signer(self) -> Iterator[Signer]:
-        if self.authority is None:
-            raise SigningError(self.authority_problems()[-1])
-        with self.authority.open() as signer:
+    def authority_signer(self, authority_id: int | None = None) -> Iterator[Signer]:
+        source = self.authority_source(authority_id)
+        if source is None:
+            raise SigningError(NO_AUTHORITY_SIGNER)
+        with source.open() as signer:
             yield signer
+
+    def _signer_sources(self) -> list:
+        return [s for s in (self.authority, self.seal) if s is not None] + (
+            self.authorities.sources()
+        )
 
     def seal_signer(self) -> Signer:
         if self.seal is None:
@@ -237,9 +232,7 @@ class SigningSetup:
         if self.configured_roots:
             return list(self.configured_roots)
         roots = []
-        for source in (self.authority, self.seal):
-            if source is None:
-                continue
+        for source in self._signer_sources():
             try:
                 certificates = source.certificates()
             except Exception:
@@ -263,6 +256,7 @@ class SigningSetup:
             "tsa_url": self.tsa_url,
             "trust_roots": self.trust_roots or None,
             "other_certs": list(self.other_certs),
+            "crls": list(self.crls),
         }
 
     def verify(self, pdf: bytes) -> verify.Verdict:
@@ -279,6 +273,7 @@ class SigningSetup:
                     other_certs=list(self.other_certs),
                     registry_seals=self.registry_seals,
                     revocation_mode=self.revocation_mode,
+                    crls=list(self.crls),
                 )
         except Exception:  # verify_pdf promises not to raise; a verdict all the same
             logger.exception("Verification crashed")
@@ -300,9 +295,9 @@ class SigningSetup:
         if self.fetch_allowed:
             return FetchPolicy.of(self.fetch_allowed, internal=True)
         certificates = [*self.trust_roots, *self.other_certs]
-        for source in (self.authority, self.seal):
+        for source in self._signer_sources():
             try:
-                certificates += source.certificates() if source is not None else []
+                certificates += source.certificates()
             except Exception:
                 logger.warning("Cannot read a signer's certificates", exc_info=True)
         return FetchPolicy.of(hosts_of(urls_named_by(certificates)))
@@ -318,6 +313,18 @@ class SigningSetup:
     def verification_url(self, mou, request=None) -> str:
         return self.public_url(reverse("public_mou", args=[mou.public_id]), request)
 
+
+NO_AUTHORITY_SIGNER = _(
+    "No signing certificate of this authority is configured on the server: download the PDF, "
+    "sign it in the authority's field with the authority's official-duty certificate (its "
+    "USB token) and upload it here. To let the server sign, give the authority a PKCS#12 "
+    "file or a PKCS#11 key in SIGNING_AUTHORITIES_FILE (see the README)."
+)
+
+SHARED_SIGNER_NOT_SHARED = _(
+    "SIGNING_AUTHORITY_PKCS12 (or SIGNING_AUTHORITY_PKCS11_*) is set, but it signs for an "
+    "authority without a signer of its own only with SIGNING_AUTHORITY_SHARED=1."
+)
 
 NO_TRUST_ROOTS_PROBLEM = verify.Problem(
     "no_trust_roots",
@@ -358,7 +365,11 @@ def _fetch_entries(entries, errors: list) -> tuple:
 
 
 def demo_setup(directory: Path, **common) -> SigningSetup | None:
-    """The setup of the demo PKI in `directory` (written by seed_demo), or None."""
+    """The setup of the demo PKI in `directory` (written by seed_demo), or None.
+
+    Its root's CRL (demo_pki) is known from the folder and may be fetched from the demo
+    server (on loopback: allowed here by its exact URL, which the certificates name). A PKI
+    made before the demo published CRLs has neither."""
     manifest = Path(directory) / DEMO_MANIFEST
     if not manifest.is_file():
         return None
@@ -370,8 +381,14 @@ def demo_setup(directory: Path, **common) -> SigningSetup | None:
     passphrase = data["passphrase"]
     common.setdefault("tax_code_rule", tax_code_rule())
     common.setdefault("public_base_url", "")
+    if data.get("crl") and data.get("crl_url"):
+        crl = asn1_crl.CertificateList.load((Path(directory) / data["crl"]).read_bytes())
+        common["crls"] = (*common.get("crls", ()), crl)
+        common["fetch_allowed"] = (*common.get("fetch_allowed", ()), data["crl_url"])
     return SigningSetup(
+        # One DEMO signer for every authority of the demo.
         authority=Pkcs12Source(str(Path(directory) / data["authority"]), passphrase),
+        shared_authority=True,
         seal=Pkcs12Source(str(Path(directory) / data["seal"]), passphrase),
         configured_roots=tuple(root),
         is_demo=True,

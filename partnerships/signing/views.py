@@ -16,9 +16,20 @@ from partnerships.documents.views import _attachment, _file_name
 from partnerships.models import MouState, SignatureParty
 from partnerships.mous import selectors
 from partnerships.mous.lifecycle import MouError
-from partnerships.signing import authority, invitations, progress, revisions, signer_session
+from partnerships.signing import (
+    authority,
+    authority_upload,
+    business,
+    invitations,
+    progress,
+    revisions,
+    signer_session,
+)
 from partnerships.signing.certificate import completion_certificate
 from partnerships.signing.setup import SigningSetup
+
+# Each upload is checked in a child process: a user may not keep the machine busy with them.
+UPLOADS_PER_HOUR = 20
 
 
 def expected_sequence(request) -> int:
@@ -51,8 +62,7 @@ def signing_context(request, mou) -> dict:
         return context
     if SignatureParty.AUTHORITY not in signed:
         context["can_certify"] = True
-        context["certify_problems"] = setup.authority_problems()
-        context["is_demo_pki"] = setup.is_demo
+        context |= _authority_options(setup, mou)
     else:
         context["invite_blockers"] = invitations.invitation_blockers(mou)
         context["can_invite"] = not context["invite_blockers"]
@@ -62,6 +72,26 @@ def signing_context(request, mou) -> dict:
     latest = context["invitations"][0] if context["invitations"] else None
     context["waiting_for"] = latest if latest is not None and latest.is_open else None
     return context
+
+
+def _authority_options(setup: SigningSetup, mou) -> dict:
+    """How the authority can sign: by the server's signer of its own (or the shared one the
+    deployment allows), and by download, its USB token and upload; and what stops each."""
+    server_signs = setup.has_authority_signer(mou.authority_id)
+    problems = setup.authority_problems(mou.authority_id)
+    return {
+        "server_signs": server_signs,
+        # With a signer, whatever stops it; without one, why (the page offers the upload).
+        "certify_problems": problems if server_signs else [],
+        "no_authority_signer": [] if server_signs else problems,
+        "authority_upload_problems": setup.authority_upload_problems(),
+        "authority_rule": setup.authority_rule(mou.authority_id).describe(
+            authority.authority_identity(mou)
+        ),
+        "shared_signer": setup.signs_with_shared(mou.authority_id),
+        "max_upload_mb": business.max_upload_mb(),
+        "is_demo_pki": setup.is_demo,
+    }
 
 
 def _steps(mou) -> list[progress.Step]:
@@ -134,6 +164,47 @@ def mou_certify(request, pk):
         messages.success(
             request,
             _("Signed for the authority. SHA-256 of the signed PDF: %(sha256)s")
+            % {"sha256": revision.sha256},
+        )
+    return redirect(mou)
+
+
+@role_required
+@require_POST
+def mou_authority_upload(request, pk):
+    """Staff upload the PDF they signed with the authority's USB token."""
+    mou = _managed_mou(request, pk)
+    upload = request.FILES.get("pdf")
+    if upload is None:
+        messages.error(request, _("Choose the signed PDF file."))
+        return redirect(mou)
+    if upload.size > business.max_upload_bytes():
+        messages.error(
+            request,
+            _("The file is larger than %(size)s MB.") % {"size": business.max_upload_mb()},
+        )
+        return redirect(mou)
+    if not ratelimit.allow(
+        "authority-upload", str(request.user.pk), limit=UPLOADS_PER_HOUR, window=3600
+    ):
+        messages.error(request, _("Too many attempts. Wait an hour and try again."))
+        return redirect(mou)
+    try:
+        revision = authority_upload.accept_authority_upload(
+            mou,
+            actor=request.user,
+            uploaded=upload.read(),
+            expected_sequence=expected_sequence(request),
+        )
+    except MouError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The authority's signed PDF was accepted and stored. SHA-256 of the signed "
+                "PDF: %(sha256)s"
+            )
             % {"sha256": revision.sha256},
         )
     return redirect(mou)

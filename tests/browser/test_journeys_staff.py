@@ -9,11 +9,13 @@ Vietnamese, the language the browser asks for.
 """
 
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -63,19 +65,50 @@ def queued_tasks(settings):
     }
 
 
+# Held by the live server for each request and by the worker for its whole run (SQLite only).
+TAKING_TURNS = threading.Lock()
+
+
+@pytest.fixture
+def server_and_worker_take_turns(live_server, monkeypatch):
+    """On SQLite the test's connections share one in-memory database (shared cache), where a
+    connection that meets another's lock is refused at once ("database table is locked")
+    instead of waiting as it does on the database file in production. The page asks for the
+    rendering's status four times a second while the worker renders, so there the two take
+    turns. PostgreSQL waits on its own and is left to do so."""
+    if connection.vendor != "sqlite":
+        return
+    server = live_server.thread.httpd
+    application = server.get_app()
+
+    def one_request_at_a_time(environ, start_response):
+        with TAKING_TURNS:
+            # The whole response, not just the call (Django may stream it), and its close(),
+            # which ends the request (request_finished) as the server would have.
+            response = application(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+
+    monkeypatch.setattr(server, "application", one_request_at_a_time)
+
+
 def run_the_worker():
     """What `manage.py db_worker` does in production: take the queued tasks and run them (in
     batch mode: until the queue is empty). In this thread, with this test's database."""
-    Worker(
-        queue_names=["default", "imports"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="journey-test",
-        excluded_queue_names=[],
-    ).run()
+    with TAKING_TURNS:
+        Worker(
+            queue_names=["default", "imports"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="journey-test",
+            excluded_queue_names=[],
+        ).run()
 
 
 def register_partner(page):
@@ -175,7 +208,7 @@ def wait_for_the_pdf(page, mou):
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=VIEWPORT_IDS)
 def test_staff_register_a_partner_draft_send_certify_and_invite(
-    world, live_signing, queued_tasks, open_browser, viewport
+    world, live_signing, queued_tasks, server_and_worker_take_turns, open_browser, viewport
 ):
     page = open_browser(viewport=viewport)
     log_in(page, world.staff)

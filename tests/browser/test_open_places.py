@@ -6,6 +6,7 @@ from partnerships.models import Confirmation, PledgeKind
 from tests.browser.accessibility import assert_accessible
 from tests.browser.steps import submit, vi
 from tests.factories.browser import DESKTOP, PHONE, log_in
+from tests.factories.referrals import refer
 from tests.factories.reports import place
 
 pytestmark = [
@@ -22,6 +23,7 @@ def test_staff_find_open_places_and_narrow_them_to_jobs(placements_world, open_b
     w = placements_world
     place(w.job_pledge, started_days_ago=20)
     place(w.job_pledge, started_days_ago=5, confirmation=Confirmation.REPORTED)
+    refer(w)
     page = open_browser(viewport=DESKTOP)
     log_in(page, w.staff)
 
@@ -34,8 +36,8 @@ def test_staff_find_open_places_and_narrow_them_to_jobs(placements_world, open_b
     rows = open_places_rows(page)
     assert rows.count() == 1
     cells = rows.first.locator("td").all_inner_texts()
-    # 5 pledged, 1 confirmed, 1 awaiting confirmation: 3 open.
-    assert cells[-4:] == ["5", "1", "1", "3"]
+    # 5 pledged, 1 confirmed, 1 awaiting confirmation, 1 referred (in progress): 2 open.
+    assert cells[-5:] == ["5", "1", "1", "1", "2"]
     assert_accessible(page)
 
 

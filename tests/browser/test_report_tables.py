@@ -164,3 +164,32 @@ def test_the_province_page_year_filter_is_a_list_of_years(world, open_browser, v
     assert page.locator("h1").inner_text().startswith(vi("Summary of your authority"))
     assert world.ben_luc.name in page.locator("h1").inner_text()
     assert_accessible(page)
+
+
+def test_an_official_clicks_from_the_per_partner_to_the_quarter_report(
+    world, two_authorities_one_number, open_browser
+):
+    """The report tabs as an official uses them: per partner, then per year and quarter,
+    each showing what the two MoUs delivered this quarter."""
+    from django.utils import timezone
+
+    page = open_browser(viewport=DESKTOP)
+    log_in(page, world.official)
+    page.goto("/reports/mous/")
+    page.locator('a[href="/reports/partners/"]').first.click()
+    page.wait_for_url("**/reports/partners/")
+    row = page.get_by_test_id("report-table").locator("tbody tr", has_text=LONG_NAME)
+    cells = [cell.strip() for cell in row.locator("td").all_inner_texts()]
+    # Name, tax code, then two MoUs, the places their lines pledged, both delivered.
+    pledged = sum(mou.pledges.get().quantity for mou in two_authorities_one_number)
+    assert cells[2:5] == ["2", str(pledged), "2"], cells
+    assert_accessible(page)
+
+    page.locator('a[href="/reports/periods/"]').first.click()
+    page.wait_for_url("**/reports/periods/")
+    today = timezone.localdate()
+    this_quarter = f"{today.year} Q{(today.month - 1) // 3 + 1}"
+    row = page.get_by_test_id("report-table").locator("tbody tr", has_text=this_quarter)
+    cells = [cell.strip() for cell in row.locator("td").all_inner_texts()]
+    assert cells[1:4] == ["2", str(pledged), "2"], cells
+    assert_accessible(page)

@@ -10,9 +10,12 @@ its own savepoint. Every test of the demo data belongs here, on that one seeding
 import itertools
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from asn1crypto import pem
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -34,10 +37,15 @@ from partnerships.models import (
     Placement,
     PlacementStatus,
     PledgeKind,
+    Referral,
+    ReferralStatus,
     Signature,
 )
 from partnerships.signing.demo_pki import ROOT_NAME
+from partnerships.signing.pdf.verify import verify_pdf
 from partnerships.signing.setup import demo_setup
+from tests.signing import outside_tools
+from tests.signing.pdf.tampering import flip_a_signed_byte
 
 
 def seed() -> str:
@@ -186,3 +194,176 @@ def test_the_demo_official_sees_delivery_retention_and_a_lagging_partner(seeded_
     assert summary.lagging_mous >= 1
     lagging = [row["name"] for row in summary.ranking if row["lagging_mous"]]
     assert any("Cơ khí Thạnh Lợi" in name for name in lagging)
+
+
+def test_the_demo_dialogue_brought_eighty_people_and_its_mous_together(seeded_demo, client_as):
+    from partnerships.events.selectors import event_report
+    from partnerships.models import Event
+
+    event = Event.objects.get(title__contains="Đối thoại")
+    official = User.objects.get(username="demo_official")
+    report = event_report(user=official, event=event)
+    assert report.total == 80
+    assert 0 < report.female < report.male
+    assert {row.target_group.code for row in report.attendance if row.total} == {
+        "completed_prison",
+        "amnesty",
+        "conditional_release",
+        "community_sentence",
+        "post_rehab",
+        "drug_user",
+    }
+    # The commune's MoU and the one its dissolved district signed, both signed there.
+    assert {mou.authority.name for mou in report.mous} == {"UBND xã Bến Lức", "UBND huyện Bến Lức"}
+    assert len(report.partners) >= 2
+    # Recorded through the service, once.
+    assert AuditEvent.objects.filter(action="event.created").count() == 1
+    assert "Dialogue events: 1 new." in seeded_demo.first_output
+    assert "Dialogue events: 0 new." in seeded_demo.second_output
+    page = client_as(official).get(event.get_absolute_url())
+    assert 'data-testid="attendance-total">80<' in page.content.decode()
+
+
+# --- Long-term validation of the completed demo MoUs ------------------------------------------
+
+# Past the signers' certificates (five years) and the demo root (ten), within the demo TSA's.
+TEN_YEARS_AHEAD = datetime.now(UTC) + timedelta(days=10 * 365 + 60)
+
+
+def completed_final_pdfs() -> list[tuple[str, bytes]]:
+    """(document number, final PDF) of every demo MoU both parties signed."""
+    signed = Mou.objects.filter(state__in=MouState.SIGNED_ONCE).order_by("pk")
+    return [
+        (mou.document_number, bytes(mou.pdf_revisions.order_by("-sequence").first().pdf))
+        for mou in signed
+    ]
+
+
+def test_a_completed_demo_mou_is_b_lta_and_verifies_ten_years_ahead(seeded_demo, db):
+    setup = demo_setup(settings.DEMO_PKI_DIR)
+    completed = completed_final_pdfs()
+    assert len(completed) >= 4
+    for number, pdf in completed:
+        today = setup.verify(pdf)
+        # Only what the file holds: no CRL from the demo folder, nothing fetched.
+        later = verify_pdf(
+            pdf,
+            trust_roots=setup.trust_roots,
+            registry_seals=setup.registry_seals,
+            moment=TEN_YEARS_AHEAD,
+            allow_fetching=False,
+        )
+
+        for verdict in (today, later):
+            assert verdict.ok, (number, verdict.as_dict())
+            signatures = [s for s in verdict.signatures if s.kind == "signature"]
+            assert [s.pades_level for s in signatures] == ["B-LTA", "B-LTA"], number
+        archive = later.signatures[-1]
+        # Judged at the archive timestamp's time: the certificates have expired by then.
+        assert all(s.validated_at == archive.signed_at for s in later.signatures[:-1])
+        assert archive.kind == "timestamp" and archive.validated_at is None
+
+
+# --- Tools we did not write agree --------------------------------------------------------------
+
+
+def outside_verdicts(pdf: bytes, folder: Path, *, cafile: Path, nss: str) -> dict:
+    """Per signature, in signing order: does OpenSSL find it intact and trusted on its byte
+    range; per approval signature, does pdfsig; and qpdf's check of the whole file."""
+    path = folder / "document.pdf"
+    path.write_bytes(pdf)
+    ranges = outside_tools.signed_ranges(pdf)
+    return {
+        "kinds": [signed.kind for signed in ranges],
+        "openssl": [
+            outside_tools.openssl_verifies(signed, cafile=cafile, folder=folder)
+            for signed in ranges
+        ],
+        "pdfsig": [
+            (report.field, report.signature_valid and report.certificate_trusted)
+            for report in outside_tools.pdfsig(path, nss_database=nss)
+        ],
+        "qpdf": outside_tools.qpdf_check(path),
+    }
+
+
+@pytest.mark.skipif(
+    bool(outside_tools.missing_tools()),
+    reason=f"missing: {', '.join(outside_tools.missing_tools())}",
+)
+def test_pdfsig_qpdf_and_openssl_agree_with_the_verdict_on_every_completed_mou(
+    seeded_demo, db, tmp_path
+):
+    setup = demo_setup(settings.DEMO_PKI_DIR)
+    # The tools trust exactly what the registry trusts: the demo root and the demo TSA's.
+    cafile = tmp_path / "roots.pem"
+    cafile.write_bytes(b"".join(pem.armor("CERTIFICATE", r.dump()) for r in setup.trust_roots))
+    (tmp_path / "nss").mkdir()
+    nss = outside_tools.nss_database(tmp_path / "nss", setup.trust_roots)
+    for number, pdf in completed_final_pdfs():
+        # A letter of the business signature's /Reason changed: inside its byte range and the
+        # archive timestamp's, outside the authority's.
+        for tampered, document in [(False, pdf), (True, flip_a_signed_byte(pdf))]:
+            verdict = setup.verify(document)
+            outside = outside_verdicts(document, tmp_path, cafile=cafile, nss=nss)
+
+            registry = [s.intact and s.valid and s.trusted for s in verdict.signatures]
+            context = (number, tampered, verdict.as_dict(), outside)
+            assert outside["kinds"] == [s.kind for s in verdict.signatures], context
+            assert outside["openssl"] == registry, context
+            # pdfsig does not check document timestamps ("Signature has not yet been
+            # verified"): OpenSSL's ts -verify speaks for those.
+            assert [field for field, _ok in outside["pdfsig"]] == [
+                s.field for s in verdict.signatures
+            ], context
+            for (_field, pdfsig_ok), report, ok in zip(
+                outside["pdfsig"], verdict.signatures, registry, strict=True
+            ):
+                assert report.kind == "timestamp" or pdfsig_ok == ok, context
+            if tampered:
+                assert not verdict.ok and "signature_broken" in verdict.codes, context
+                assert registry == [True, False, False], context
+            else:
+                assert verdict.ok and all(registry), context
+                assert outside["qpdf"][0], context
+
+
+def test_the_demo_has_referrals_in_every_outcome_made_through_the_services(seeded_demo, db):
+    demo_referrals = Referral.objects.all()
+    assert set(demo_referrals.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert (
+        demo_referrals.filter(status=ReferralStatus.NOT_HIRED)
+        .values("not_hired_reason")
+        .distinct()
+        .count()
+        >= 2
+    )
+    hired = demo_referrals.get(status=ReferralStatus.HIRED)
+    assert hired.placement.confirmation == Confirmation.CONFIRMED
+    assert hired.placement.start_date >= hired.referred_on
+    ended = demo_referrals.get(status=ReferralStatus.ENDED)
+    assert ended.person.is_anonymised and ended.contact_encrypted == ""
+    # Each referral was made, and each outcome recorded, through the audited services.
+    for referral in demo_referrals:
+        actions = set(
+            AuditEvent.objects.filter(details__referral=referral.pk).values_list(
+                "action", flat=True
+            )
+        )
+        assert "referral.created" in actions
+        if not referral.is_in_progress:
+            assert f"referral.{referral.status}" in actions
+    assert "  Referrals made: 8" in seeded_demo.first_output
+    assert "  Referrals made: 0" in seeded_demo.second_output
+
+
+def test_the_demo_business_sees_its_referrals_and_the_official_counts_only(seeded_demo, client_as):
+    business = User.objects.get(username="demo_business")
+    listed = client_as(business).get(reverse("referral_list")).context["page"]
+    assert len(listed) == Referral.objects.count()
+    counts = dict(
+        client_as(User.objects.get(username="demo_official"))
+        .get(reverse("referral_list"))
+        .context["counts"]
+    )
+    assert sum(counts.values()) == Referral.objects.count()

@@ -18,6 +18,7 @@ from partnerships.models import (
     Review,
     ReviewKind,
     RevisionKind,
+    Role,
     Signature,
     SignatureMethod,
     SignatureParty,
@@ -25,8 +26,10 @@ from partnerships.models import (
 )
 from partnerships.models.signing import token_digest
 from partnerships.placements import services as placements
-from tests.factories import bring_to, make_mou
+from partnerships.referrals import services as referrals
+from tests.factories import bring_to, make_mou, make_user
 from tests.factories.placements import person_details, report
+from tests.factories.referrals import a_person, refer
 
 
 def certified_by_authority(mou):
@@ -141,8 +144,23 @@ def test_administrators_see_everything(queues_world):
     }
 
 
-def test_business_representatives_and_users_without_a_role_have_no_queues(queues_world):
-    assert counts(queues_world.business) == {}
+def test_business_representatives_count_the_referrals_waiting_for_them(queues_world, client_as):
+    w = queues_world
+    assert counts(w.business) == {"referrals_to_answer": 0}
+    first, second = refer(w), refer(w)
+    kim_bang_staff = make_user("kim_bang_staff", Role.AUTHORITY_STAFF, authority=w.kim_bang)
+    refer(w, a_person(w.kim_bang), pledge=w.quarry_mou.pledges.get(), actor=kim_bang_staff)
+    referrals.record_no_show(referral=second, actor=w.business, on=w.today)
+
+    assert counts(w.business) == {"referrals_to_answer": 1}
+    # The quarry counts its own referral only, none of the garment company's.
+    assert counts(w.other_business) == {"referrals_to_answer": 1}
+    queue = work_queues(user=w.business)[0]
+    listed = client_as(w.business).get(queue.url).context["page"]
+    assert list(listed) == [first]
+
+
+def test_users_without_a_role_have_no_queues(queues_world):
     assert counts(queues_world.no_role) == {}
 
 

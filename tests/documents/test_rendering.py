@@ -551,9 +551,9 @@ def test_recalling_releases_the_frozen_pdf_but_keeps_it_stored(world):
 
 
 @pytest.fixture
-def cold_converter(monkeypatch):
+def cold_converter(monkeypatch, settings):
     """Conversions go to the soffice named in SOFFICE_PATH: no warm unoserver is used."""
-    monkeypatch.setenv("UNOSERVER_PORT", str(unused_port()))
+    settings.CONVERTER_PORTS = [unused_port()]
 
     def use(soffice: str) -> None:
         monkeypatch.setenv("SOFFICE_PATH", soffice)
@@ -689,3 +689,24 @@ def test_two_mous_rendered_at_the_same_time_each_get_their_own_pdf(world):
         assert f"Số: {mou.document_number}" in text
         assert f"Số: {other.document_number}" not in text
         assert mou.title in text
+
+
+@requires_libreoffice
+def test_a_rendering_passes_over_a_converter_of_the_pool_that_is_not_there(
+    world, tmp_path, settings, monkeypatch
+):
+    from partnerships.documents.engine.convert import start_unoserver, stop_unoserver
+
+    monkeypatch.setenv("UNOSERVER_LOCK_DIR", str(tmp_path / "locks"))
+    live = unused_port()
+    server = start_unoserver(live, tmp_path / "converter")
+    try:
+        # A cold conversion would fail: the document can only come from the live converter.
+        monkeypatch.setenv("SOFFICE_PATH", str(tmp_path / "no-soffice-here"))
+        settings.CONVERTER_PORTS = [unused_port(), live]  # the first one is down
+        document = rendering.render_now(without_documents(world.mou), actor=world.staff)
+    finally:
+        stop_unoserver(server)
+
+    assert document.status == RenderStatus.READY, document.error_text
+    assert bytes(document.pdf).startswith(b"%PDF")

@@ -71,7 +71,58 @@ def test_preparing_queues_the_work_and_the_page_shows_it_is_waiting(
     page = response.content.decode()
     assert "The documents are being prepared." in page
     assert "Waiting to be prepared" in page
-    assert 'http-equiv="refresh"' in page
+    # The page's script asks for the status; without scripts the page refreshes itself.
+    status_url = reverse("document_status", args=[world.mou.pk])
+    assert f'data-document-status-url="{status_url}"' in page
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+
+
+def status_of(browser, mou):
+    response = browser.get(reverse("document_status", args=[mou.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]  # never an old answer from a cache
+    return response.json()["status"]
+
+
+def test_the_status_the_page_waits_for_changes_when_the_documents_are_ready(
+    client_as, world, django_capture_on_commit_callbacks
+):
+    browser = client_as(world.staff)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        browser.submit(
+            world.mou.get_absolute_url(), action=reverse("document_prepare", args=[world.mou.pk])
+        )
+    assert status_of(browser, world.mou) == RenderStatus.QUEUED
+
+    document = rendering.current_document(world.mou)
+    MouDocument.objects.filter(pk=document.pk).update(status=RenderStatus.FAILED)
+
+    assert status_of(browser, world.mou) == RenderStatus.FAILED
+    page = detail(browser, world.mou)
+    assert "data-document-status-url" not in page  # nothing left to wait for
+    assert "http-equiv" not in page
+    assert len(queued) == 1
+
+
+def test_whoever_sees_the_mou_page_may_ask_the_status(client_as, world):
+    assert status_of(client_as(world.official), world.mou) == RenderStatus.READY
+
+
+# A draft is not yet the partner's to see: its page and its status are not found for them.
+@pytest.mark.parametrize("user", ["other_staff", "other_business", "business"])
+def test_those_who_cannot_see_the_mou_do_not_learn_its_status(client_as, world, user):
+    browser = client_as(getattr(world, user))
+
+    assert browser.get(world.mou.get_absolute_url()).status_code == 404
+    assert browser.get(reverse("document_status", args=[world.mou.pk])).status_code == 404
+
+
+def test_the_status_is_not_for_anonymous_visitors(client_as, world):
+    response = client_as(None).get(reverse("document_status", args=[world.mou.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_a_failed_rendering_shows_its_reason_and_offers_to_try_again(client_as, world):

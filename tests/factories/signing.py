@@ -83,6 +83,21 @@ def certify(browser, mou, *, expected_revision=0, **extra):
     )
 
 
+def upload_as_authority(browser, mou, pdf: bytes, *, expected_revision=0, **extra):
+    """Staff upload, from the MoU page, the PDF they signed with the authority's USB token."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return browser.submit(
+        mou_page(mou),
+        {
+            "expected_revision": expected_revision,
+            "pdf": SimpleUploadedFile("signed.pdf", pdf, content_type="application/pdf"),
+        },
+        action=reverse("mou_authority_upload", args=[mou.pk]),
+        **extra,
+    )
+
+
 @dataclass
 class Invitation:
     token: str

@@ -37,8 +37,12 @@ def test_a_sent_mou_waits_for_the_authoritys_signature(client_as, world):
     }
     section = progress_section(page)
     assert 'aria-current="step"' in section
-    # No signing certificate is configured here: the step says so instead of a button.
-    assert "Signing is not set up on this server." in section
+    # Nothing is configured for signing here (no signer for this authority, no trust roots
+    # to check an upload against): instead of a button, the step says why on both paths.
+    assert 'data-testid="no-authority-signer"' in section
+    assert "Signing with the authority's USB token is not available:" in section
+    assert "Sign as the authority" not in section
+    assert 'data-testid="authority-upload"' not in section
 
 
 @pytest.mark.usefixtures("signing_settings")

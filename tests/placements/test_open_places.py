@@ -1,5 +1,6 @@
-"""Open places: each in-force pledge line with places left, counted by hand, seen only by
-those who may see its MoU, filterable and exportable."""
+"""Open places: each in-force pledge line with places left (referrals in progress hold
+theirs), counted by hand, seen only by those who may see its MoU, filterable and
+exportable."""
 
 import csv
 import io
@@ -8,7 +9,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from partnerships.models import Confirmation, Pledge, PledgeKind
+from partnerships.models import Confirmation, NotHiredReason, Pledge, PledgeKind
+from partnerships.placements.open_places import open_lines
+from partnerships.referrals import services as referrals
+from tests.factories.referrals import refer
 from tests.factories.reports import place
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +117,44 @@ def test_the_export_keeps_the_filter_and_says_what_is_open(lines, client_as):
     assert len(body) == 1
     assert body[0][header.index("Open places")] == "2"
     assert body[0][header.index("Awaiting confirmation")] == "1"
+
+
+def test_referrals_in_progress_hold_places_and_finished_ones_do_not(lines, client_as):
+    """Open = pledged − confirmed − awaiting − referrals in progress (referred, interviewed)."""
+    w = lines
+    refer(w)
+    interviewed = referrals.record_interview(
+        referral=refer(w), actor=w.business, interviewed_on=w.today
+    )
+    # 5 pledged, 2 confirmed, 1 awaiting, 2 referred: full, so not offered.
+    assert (w.active_mou.pk, 1) not in {
+        (r["mou"], r["line"]) for r in rows(client_as(w.staff).get(OPEN))
+    }
+
+    referrals.record_not_hired(
+        referral=interviewed, actor=w.business, reason=NotHiredReason.SKILLS, decided_on=w.today
+    )
+
+    response = client_as(w.staff).get(OPEN)
+    assert {"mou": w.active_mou.pk, "line": 1, "open": 1} in rows(response)
+    line = next(
+        row.record
+        for row in response.context["table"].paginated_rows
+        if row.record.pk == w.job_pledge.pk
+    )
+    assert (line.filled, line.awaiting, line.referred) == (2, 1, 1)
+
+
+def test_the_open_lines_are_counted_in_one_query_however_many_referrals(
+    lines, django_assert_num_queries
+):
+    w = lines
+    for _ in range(2):
+        refer(w)
+
+    list(open_lines(user=w.admin))  # the user's roles, read once per request
+    # One query for the lines with their counts, one for their target groups.
+    with django_assert_num_queries(2):
+        counted = {line.pk: line.open_places for line in open_lines(user=w.admin)}
+    assert w.job_pledge.pk not in counted  # 5 − 2 − 1 − 2 = 0
+    assert counted[w.quarry_mou.pledges.get().pk] == 5

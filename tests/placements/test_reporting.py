@@ -183,6 +183,8 @@ def test_the_business_reports_through_the_form(placements_world, client_as):
     [
         ("monthly_wage", "-100", "The monthly wage cannot be negative."),
         ("monthly_wage", "nhiều", "Enter a whole number."),
+        # Beyond the bigint column: a message, not a database error.
+        ("monthly_wage", "1" + "0" * 20, "less than or equal to"),
         ("start_date", "31/02/2025", "Enter a valid date."),
         ("start_date", "01/01/2000", "outside the MoU&#x27;s term"),
         ("national_id", "0792", "A national ID number has 12 digits"),

@@ -73,3 +73,42 @@ def report_world(placements_world):
     w.p7 = place(w.district_line, started_days_ago=100, owner=w.ben_luc)
     w.p8 = place(w.quarry_line, started_days_ago=400, group="amnesty")
     return w
+
+
+@pytest.fixture
+def funnel_world(report_world):
+    """report_world with referrals of every outcome (tests/factories/funnel_referrals.py):
+
+      ref  line     person                 outcome                      interviewed
+      R1   10 / 1   P1                     hired (placement P1)         yes
+      R2   10 / 1   P3                     hired (placement P3)         no (hire only)
+      R3   10 / 1   A, woman, post_rehab   not hired: skills            yes
+      R4   10 / 1   B                      did not come                 no
+      R5   10 / 1   C                      expired                      no
+      R6   10 / 1   D                      ended (consent withdrawn)    yes
+      R7   10 / 1   E                      in progress                  no
+      R8   10 / 1   A again                not hired: position filled   no
+      R9   10 / 2   P6                     hired (placement P6)         yes
+      R10  20 / 1   F                      expired                      no
+
+    Counted by hand: line 10/1 referred 8, interviewed 4 (R1 R2 R3 R6); line 10/2
+    referred 1, interviewed 1; line 20/1 referred 1; Kim Bảng none. In all: referred 10,
+    interviewed 5, hired through a referral 3, not hired 2, did not come 1, expired 2,
+    ended 1, in progress 1.
+    """
+    from partnerships.models import ReferralStatus as S
+    from tests.factories.funnel_referrals import person, refer
+
+    w = report_world
+    a = person(w.ben_luc, gender=Gender.FEMALE, group="post_rehab")
+    refer(w.line1, w.p1.person, status=S.HIRED, interviewed=True, placement=w.p1)
+    refer(w.line1, w.p3.person, status=S.HIRED, placement=w.p3)
+    refer(w.line1, a, status=S.NOT_HIRED, interviewed=True, reason="skills", days_ago=90)
+    refer(w.line1, person(w.ben_luc), status=S.NO_SHOW)
+    refer(w.line1, person(w.ben_luc), status=S.EXPIRED)
+    refer(w.line1, person(w.ben_luc), status=S.ENDED, interviewed=True)
+    refer(w.line1, person(w.ben_luc), status=S.REFERRED, days_ago=5)
+    refer(w.line1, a, status=S.NOT_HIRED, reason="position_filled", days_ago=20)
+    refer(w.line2, w.p6.person, status=S.HIRED, interviewed=True, placement=w.p6)
+    refer(w.district_line, person(w.ben_luc), status=S.EXPIRED)
+    return w

@@ -79,10 +79,12 @@ def test_grouped_exports(report_world, client_as):
     assert rows[-1][0] == "Total" and rows[-1][2:4] == [20, 5]
 
 
-def test_the_province_summary_exports_two_sheets(report_world, client_as):
+def test_the_province_summary_exports_its_figures_ranking_and_commendations(
+    report_world, client_as
+):
     response = client_as(report_world.official).get("/reports/province/?_export=xlsx")
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    summary, ranking = workbook.worksheets
+    summary, ranking, _commended = workbook.worksheets
     figures = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True)}
     assert figures["Area"] == "UBND tỉnh Long An"
     assert figures["People employed by partner businesses"] == 4  # P1 P2 P3 P7

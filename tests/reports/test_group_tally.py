@@ -163,9 +163,13 @@ def test_the_report_queries_do_not_grow_with_the_registry(report_world, client_a
     tally.ensure_fresh(as_of=today)
     assert Placement.objects.count() > 200
     assert queries_of_page() == small
-    # Outdated lines are counted live in the same number of queries.
+    # Outdated lines' placements are counted live, in one more query whatever their number
+    # (with none outdated, that query is not made).
     place(w.line1, started_days_ago=3)
-    assert queries_of_page() == small
+    assert queries_of_page() == small + 1
+    place(w.line2, started_days_ago=3)
+    place(w.quarry_line, started_days_ago=5)
+    assert queries_of_page() == small + 1
 
 
 def period_figures(pledges, *, as_of):
@@ -199,3 +203,25 @@ def test_the_report_per_quarter_reads_the_same_from_tallies_as_from_placements(r
     tally.ensure_fresh(as_of=today)
     assert period_figures(pledges, as_of=today) == live
     assert live != from_tallies
+
+
+def test_the_daily_recount_moves_the_breakdowns_to_the_new_day_and_back(report_world):
+    w = report_world
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    # Six whole months old today, not yesterday: eligible only after the day moves on.
+    started = latest_start_for(6, today)
+    place(w.line2, started_days_ago=(today - started).days, gender=Gender.FEMALE)
+    pledges = queries.report_pledges(user=w.admin)
+    tally.refresh(as_of=yesterday)  # every line counted from its placements
+
+    for day in (today, yesterday, today):
+        # Unchanged lines: only the placements whose eligibility the day moved are read.
+        assert tally.refresh(as_of=day) == DeliveryTally.objects.count()
+        assert not DeliveryTally.objects.exclude(as_of=day).exists()
+        assert reported(pledges, as_of=day) == counted_from_placements(pledges, as_of=day)
+        from_tallies = period_figures(pledges, as_of=day)
+        DeliveryTally.objects.update(as_of=tally.OUTDATED)  # read every line live
+        assert period_figures(pledges, as_of=day) == from_tallies
+        DeliveryTally.objects.update(as_of=day)
+    assert reported(pledges, as_of=today)[("completed_prison", Gender.FEMALE)] == (1, 1, 1)

@@ -1,8 +1,20 @@
 """The province summary: the figures provinces publish, and a ranking of partners."""
 
 import re
+from datetime import timedelta
 
-from partnerships.models import Partner, PartnerStatus
+from django.utils import timezone
+
+from partnerships.models import (
+    Confirmation,
+    ContractType,
+    DeliveryTally,
+    Partner,
+    PartnerStatus,
+    Placement,
+    PlacementStatus,
+)
+from partnerships.reports import tallies as tally
 from tests.factories.reports import place
 
 
@@ -106,3 +118,66 @@ def test_partners_by_status(report_world, client_as):
     page = client_as(report_world.official).get("/reports/province/").content.decode()
     table = page.split('data-testid="partners-by-status"')[1].split("</table>")[0]
     assert 'Suspended</td><td class="num">1<' in table
+
+
+def test_a_person_placed_on_two_lines_counts_once_from_tallies_or_not(report_world, client_as):
+    w = report_world
+    today = timezone.localdate()
+    client = client_as(w.official)
+    tally.ensure_fresh(as_of=today)
+    before = figures(client.get("/reports/province/").content.decode())
+    assert before == {"employed": "4", "employed_now": "3", "trained": "1", "women": "2"}
+
+    # P1, employed on line 1, is hired again under the district's MoU.
+    Placement.objects.create(
+        person=w.p1.person,
+        pledge=w.district_line,
+        kind=w.district_line.kind,
+        start_date=today - timedelta(days=10),
+        occupation="Thợ may",
+        contract_type=ContractType.LABOUR_12_MONTHS_OR_MORE,
+        confirmation=Confirmation.CONFIRMED,
+    )
+    # Line 1's own placements did not change, but who is placed only there did.
+    assert DeliveryTally.objects.get(pledge=w.line1).as_of == tally.OUTDATED
+    assert figures(client.get("/reports/province/").content.decode()) == before
+    tally.ensure_fresh(as_of=today)
+    assert DeliveryTally.objects.get(pledge=w.line1).shared_placements == 1
+    assert DeliveryTally.objects.get(pledge=w.line1).sole_employed == 2  # P2 P3, not P1
+    assert figures(client.get("/reports/province/").content.decode()) == before
+    # Ended there, still employed under line 1: employed now stays 3.
+    Placement.objects.filter(pledge=w.line1, person=w.p1.person).update(
+        status=PlacementStatus.LEFT, end_date=today
+    )
+    tally.ensure_fresh(as_of=today)
+    assert figures(client.get("/reports/province/").content.decode()) == before
+
+
+def test_the_summary_counted_from_placements_equals_the_one_from_the_tallies(report_world):
+    """Before the day's recount every line is counted from its placements; after it, from
+    its tally: the figures, the places, the ranking and the lag flags must not move."""
+    from partnerships.reports import province
+
+    w = report_world
+    today = timezone.localdate()
+    everywhere = province.Area(authority_ids=None, name="")
+
+    def summary():
+        found = province.province_summary(user=w.admin, area=everywhere, as_of=today)
+        ranking = [
+            (row["name"], row["mou_count"], row["pledged"], row["delivered"], row["lagging_mous"])
+            for row in found.ranking
+        ]
+        return found.people, found.pledged, ranking, found.lagging_mous
+
+    DeliveryTally.objects.update(as_of=tally.OUTDATED)
+    counted = summary()
+    tally.ensure_fresh(as_of=today)
+    assert not DeliveryTally.objects.exclude(as_of=today).exists()
+    assert summary() == counted
+    people, pledged, ranking, _lagging = counted
+    # The world has jobs and training delivered, and P4 awaiting confirmation.
+    assert people["delivered_jobs"] and people["delivered_training"]
+    assert people["awaiting"] == 1
+    assert pledged["jobs"] and pledged["training"]
+    assert ranking[0][0] == w.garment.name

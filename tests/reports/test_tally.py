@@ -119,6 +119,11 @@ def test_the_triggers_are_in_place(db):
         "partnerships_tally_after_update",
         "partnerships_tally_after_delete",
         "partnerships_tally_after_person_update",
+        # Migration 0023: referrals outdate their line's tally too.
+        "partnerships_tally_after_referral_insert",
+        "partnerships_tally_after_referral_update",
+        "partnerships_tally_after_referral_delete",
+        "partnerships_tally_after_person_referrals",
     }
 
 
@@ -135,7 +140,9 @@ def test_the_daily_command_recounts_once(report_world):
 
 
 # A SELECT, or one read through a server-side cursor (PostgreSQL, for the exports).
-READ = re.compile(r"\s*(DECLARE \S+ NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR )?SELECT\b", re.I)
+# A read: a SELECT, through a cursor or not; "(SELECT … UNION ALL …)" is one too (PostgreSQL
+# wraps each part of a union in parentheses).
+READ = re.compile(r"\s*(DECLARE \S+ NO SCROLL CURSOR (WITH(OUT)? HOLD )?FOR )?\(?SELECT\b", re.I)
 EXPORTS = [
     "/reports/mous/?_export=csv",
     "/reports/partners/?_export=csv",

@@ -104,14 +104,17 @@ def test_without_a_signer_the_page_says_what_to_configure(client_as, world, sent
 
     page = page_text(staff.get(sent_mou.get_absolute_url()))
 
-    assert "Signing is not set up on this server." in page
-    assert "SIGNING_AUTHORITY_PKCS12" in page
+    assert "No signing certificate of this authority is configured on the server" in page
+    assert "SIGNING_AUTHORITIES_FILE" in page
     assert "Sign as the authority</button>" not in page
+    # Nor can an upload be checked without trust roots: the page says so.
+    assert "Signing with the authority's USB token is not available" in page
+    assert "SIGNING_TRUST_ROOTS" in page
     # Pressing the button anyway (an old page) explains too, and changes nothing.
     follow = staff.post_by_hand(
         reverse("mou_certify", args=[sent_mou.pk]), {"expected_revision": 0}, follow=True
     )
-    assert "SIGNING_AUTHORITY_PKCS12" in page_text(follow)
+    assert "SIGNING_AUTHORITIES_FILE" in page_text(follow)
     assert not PdfRevision.objects.filter(mou=sent_mou).exists()
 
 

@@ -1,6 +1,7 @@
 """DOCX to PDF/A-2b with LibreOffice: a warm unoserver when one is running, else a cold soffice.
 
-Warm: one LibreOffice kept running behind unoserver's XML-RPC API (about 0.1 s a document).
+Warm: one LibreOffice kept running behind unoserver's XML-RPC API (about 0.1 s a document),
+or several (a pool on consecutive ports): each conversion takes a free one (pool.py).
 Cold: one `soffice --convert-to` per document (about 1.5 s, most of it LibreOffice starting).
 Each LibreOffice has its own user profile, because two instances sharing a profile either
 hand the work to each other or corrupt it, and its own process group, so that a hang can be
@@ -8,8 +9,8 @@ ended by killing the group: soffice is a shell script that starts oosplash, whic
 soffice.bin, and killing only the first leaves the others running.
 
 Bytes in, bytes out: no database, no HTTP, no settings. The warm server is found through the
-UNOSERVER_HOST / UNOSERVER_PORT environment variables (or arguments), the soffice executable
-through SOFFICE_PATH (or an argument).
+UNOSERVER_HOST / UNOSERVER_PORT environment variables (or arguments: `unoserver_ports` for a
+pool), the soffice executable through SOFFICE_PATH (or an argument).
 """
 
 import importlib.util
@@ -25,6 +26,7 @@ import time
 import xmlrpc.client
 import zipfile
 import zlib
+from collections.abc import Sequence
 from contextlib import suppress
 from enum import StrEnum
 from http.client import HTTPException
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from partnerships.documents.engine import pool
 from partnerships.documents.engine.errors import DocumentError
 
 logger = logging.getLogger(__name__)
@@ -106,18 +109,23 @@ def convert_docx_to_pdf(
     soffice: str | None = None,
     unoserver_host: str | None = None,
     unoserver_port: int | None = None,
+    unoserver_ports: Sequence[int] | None = None,
 ) -> bytes:
-    """PDF/A-2b bytes of a DOCX: through the warm unoserver if reachable, else a cold soffice.
+    """PDF/A-2b bytes of a DOCX: through a free warm unoserver if one answers, else a cold
+    soffice. `unoserver_ports` names a pool (on `unoserver_host`); without it the one server
+    at `unoserver_port` (or UNOSERVER_PORT) is the pool.
 
-    Raises ConversionError for a damaged input, a LibreOffice failure or a timeout.
+    Raises ConversionError for a damaged input, a LibreOffice failure or a timeout (a pool
+    that stays busy that long included).
     """
     _check_docx(docx)
     deadline = time.monotonic() + timeout
     host, port = _unoserver_address(unoserver_host, unoserver_port)
+    ports = list(unoserver_ports or [port])
     try:
-        return _convert_warm(docx, host=host, port=port, timeout=timeout)
+        return _convert_in_pool(docx, host=host, ports=ports, deadline=deadline)
     except UnoserverUnavailable:
-        logger.info("No unoserver at %s:%s; converting with a one-off soffice", host, port)
+        logger.info("No unoserver at %s:%s; converting with a one-off soffice", host, ports)
     # Finding no server takes at most _PROBE_TIMEOUT; the cold run gets what is left.
     return _convert_cold(docx, soffice=soffice, timeout=max(deadline - time.monotonic(), 1))
 
@@ -261,6 +269,29 @@ def _warm_failure(fault: xmlrpc.client.Fault) -> ConversionFailure:
         return ConversionFailure.TIMED_OUT
     logger.warning("unoserver failed: %s", fault.faultString[:300])
     return ConversionFailure.CRASHED
+
+
+def _convert_in_pool(docx: bytes, *, host: str, ports: list[int], deadline: float) -> bytes:
+    """Convert on a free server of the pool. A server that is not there (never started, or
+    died and not yet back) is skipped for the next; UnoserverUnavailable once none is left.
+    A server that fails during the conversion fails it: the document that brought down one
+    LibreOffice is not handed to the next."""
+    remaining = list(ports)
+    while remaining:
+        try:
+            with pool.claim(host, remaining, deadline=deadline) as port:
+                try:
+                    return _convert_warm(
+                        docx, host=host, port=port, timeout=max(deadline - time.monotonic(), 1)
+                    )
+                except UnoserverUnavailable as error:
+                    if len(ports) > 1:
+                        logger.warning("Converter %s:%s skipped: %s", host, port, error)
+                    remaining.remove(port)
+        except pool.NoFreeConverter as error:
+            logger.warning("No converter came free in time: %s", error)
+            raise ConversionError(ConversionFailure.TIMED_OUT) from error
+    raise UnoserverUnavailable(f"no unoserver answers on {host} at ports {ports}")
 
 
 # --- Cold: one soffice per document --------------------------------------------------------

@@ -528,10 +528,12 @@ def prepare_signable_pdf(pdf: bytes, *, anchors: dict[str, str] | None = None) -
 
     reader = _open(pdf)
     try:
-        existing = find_signature_fields(pdf)
-    except SignatureFieldError:
-        existing = {}
-    already = sorted(set(existing) & set(FIELD_NAMES.values()))
+        # Any form field by one of our names, read from the parse made above: a second
+        # parse (find_signature_fields) was a fifth of preparing a PDF.
+        existing = set(reader.get_fields() or {})
+    except Exception:  # a broken form: the writer below says so in the user's words
+        existing = set()
+    already = sorted(existing & set(FIELD_NAMES.values()))
     if already:
         raise SignatureFieldError(
             _("The PDF already has the signature field %(name)s.") % {"name": already[0]}

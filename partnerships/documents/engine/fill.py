@@ -2,14 +2,19 @@
 
 import html
 import io
+import logging
 import re
+import threading
 import zipfile
 import zlib
+from collections import OrderedDict
+from types import CodeType
 
 import jinja2
 from django.utils.translation import gettext_lazy as _
 from docxtpl import DocxTemplate
 from jinja2 import nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import (
     UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
@@ -23,6 +28,8 @@ from jinja2.sandbox import (
 from partnerships.core.archives import ArchiveLimits, ArchiveTooLarge, check_archive
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
 from partnerships.documents.engine.errors import DocumentError
+
+logger = logging.getLogger(__name__)
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 # A DOCX is a zip; refuse packages that expand to absurd sizes (zip bombs) by their declared
@@ -48,6 +55,25 @@ _MAX_BUILT_LENGTH = 100_000
 _MAX_EXPONENT = 64
 
 
+class _CompileWithoutEvaluating(CodeGenerator):
+    """Jinja's code generator, minus its habit of working out constant expressions while
+    compiling ({{ 'x'|center(100000000) }}, {% autoescape … %}): compiling also happens in
+    the parent process (_COMPILED), outside the fill's budget, so it must not run a
+    template's filters or calls. Those values are worked out when the document is filled,
+    in the child, if the branch holding them is taken at all."""
+
+    def _output_child_to_const(self, node, frame, finalize):
+        if not isinstance(node, nodes.TemplateData):  # the template's own text stays constant
+            raise nodes.Impossible()
+        return super()._output_child_to_const(node, frame, finalize)
+
+    def visit_EvalContextModifier(self, node, frame):
+        for keyword in node.options:
+            self.writeline(f"context.eval_ctx.{keyword.key} = ")
+            self.visit(keyword.value, frame)
+        frame.eval_ctx.volatile = True  # decided when filling, as Jinja does when it must
+
+
 class _TemplateSandbox(ImmutableSandboxedEnvironment):
     """Jinja for templates uploaded by users: the immutable sandbox refuses attributes that
     lead out of the values (`__class__`, `__globals__`, a function's code), calls that change
@@ -55,12 +81,35 @@ class _TemplateSandbox(ImmutableSandboxedEnvironment):
     template (lipsum, cycler, joiner) have no use in an MoU and are the usual door out."""
 
     intercepted_binops = frozenset({"*", "**"})
+    code_generator_class = _CompileWithoutEvaluating
 
     def __init__(self):
         # Autoescape: a company called "A & B <Co>" must come out as written, not break the XML.
-        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined)
+        # Not optimized: Jinja's optimizer, too, runs filters on constants while compiling
+        # (see _CompileWithoutEvaluating).
+        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, optimized=False)
         for helper in ("lipsum", "cycler", "joiner"):
             self.globals.pop(helper, None)
+        # The sources this environment had to compile (not found in _COMPILED).
+        self.compiled_sources: list[str] = []
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        """Jinja's compile, answered from _COMPILED when the parent process has compiled
+        the same source before (docxtpl hands each part of the document to from_string,
+        which compiles it: about a quarter of a fill). Only for this environment's own
+        settings, which the memo's code was compiled with (docxtpl may set autoescape)."""
+        plain = (
+            isinstance(source, str)
+            and not (name or filename or raw or defer_init)
+            and self.autoescape is True
+            and not self.optimized
+        )
+        code = _COMPILED.get(source) if plain else None
+        if code is not None:
+            return code
+        if plain:
+            self.compiled_sources.append(source)
+        return super().compile(source, name, filename, raw, defer_init)
 
     def call_binop(self, context, operator, left, right):
         if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
@@ -76,8 +125,91 @@ class _TemplateSandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _jinja_environment() -> jinja2.Environment:
+def _jinja_environment() -> _TemplateSandbox:
     return _TemplateSandbox()
+
+
+class _ParentMemo:
+    """What this process worked out from template text (a part's Jinja code, docxtpl's
+    cleaned-up XML), kept for the fills to come: a fill runs in a child forked from this
+    process, which finds here what the parent worked out before the fork. A child only
+    says which texts it had to work on; the parent works them out itself from those
+    texts, after the child has done the same within its budget: the parent runs no code
+    a child built. (The reply itself comes through a pickle: see core.isolation.)
+
+    Bounded by the text it holds, which also bounds the code compiled from it (some ten
+    times the text): a part larger than MAX_TEXT is not kept (it is compiled per fill, as
+    before), and the least recently used go first."""
+
+    MAX_TEXT = 1024 * 1024
+    MAX_TOTAL_TEXT = 4 * 1024 * 1024  # the built-in templates' largest part is 0.4 MB
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._items: OrderedDict[str, object] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()  # web processes fill (a sample) from several threads
+
+    def get(self, text: str):
+        return self._items.get(text)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def texts(self) -> list[str]:
+        return list(self._items)
+
+    def remember(self, texts) -> None:
+        for text in texts if isinstance(texts, list) else ():
+            if not isinstance(text, str) or len(text) > self.MAX_TEXT:
+                continue
+            if text in self._items:
+                with self._lock:
+                    if text in self._items:
+                        self._items.move_to_end(text)
+                continue
+            # Worked out outside the lock: one template's parts never hold up another's.
+            try:
+                result = self._compute(text)
+            except Exception as exc:  # it worked in the child; if not here, it is not kept
+                logger.info("A template part is not kept for later fills (%s)", type(exc).__name__)
+                continue
+            with self._lock:
+                if text not in self._items:
+                    self._items[text] = result
+                    self._total += len(text)
+                while self._total > self.MAX_TOTAL_TEXT:
+                    evicted, _result = self._items.popitem(last=False)
+                    self._total -= len(evicted)
+
+
+def _compile(source: str) -> CodeType:
+    return _jinja_environment().compile(source)
+
+
+def _patch(xml: str) -> str:
+    return DocxTemplate(None).patch_xml(xml)
+
+
+# Jinja compiling each part was about a quarter of a fill, docxtpl's regular expressions
+# preparing its XML a sixth. A template has a body, headers, footers and a few properties.
+_COMPILED = _ParentMemo(_compile)
+_PATCHED = _ParentMemo(_patch)
+
+
+class _MemoDocxTemplate(DocxTemplate):
+    """docxtpl's template, its XML prepared once per process (_PATCHED)."""
+
+    def __init__(self, template_file):
+        super().__init__(template_file)
+        self.patched_sources: list[str] = []  # the XML this fill had to prepare
+
+    def patch_xml(self, src_xml):
+        patched = _PATCHED.get(src_xml)
+        if patched is None:
+            self.patched_sources.append(src_xml)
+            patched = super().patch_xml(src_xml)
+        return patched
 
 
 _UNSAFE_NAMES = (
@@ -150,9 +282,9 @@ def _check_container(data: bytes) -> None:
         raise TemplateError(_("The Word document is damaged and cannot be read.")) from exc
 
 
-def _load(data: bytes) -> DocxTemplate:
+def _load(data: bytes) -> "_MemoDocxTemplate":
     try:
-        template = DocxTemplate(io.BytesIO(data))
+        template = _MemoDocxTemplate(io.BytesIO(data))
         template.init_docx()
     except TemplateError:
         raise
@@ -274,7 +406,7 @@ def fill_template(data: bytes, context: dict) -> bytes:
     """Render the template with the context; returns the filled DOCX. Runs in a child
     process under FILL_BUDGET; a template that exceeds it is refused with a TemplateError."""
     try:
-        return run_limited(_fill, data, context, budget=FILL_BUDGET)
+        docx, compiled, patched = run_limited(_fill, data, context, budget=FILL_BUDGET)
     except LimitExceeded as exceeded:
         raise TemplateError(
             _(
@@ -282,12 +414,20 @@ def fill_template(data: bytes, context: dict) -> bytes:
                 "Check its loops and filters, or use the previous version."
             )
         ) from exceeded
+    # The template filled within its budget: prepare and compile its parts here once, for
+    # the next fills (the same template text gives the same whatever the values).
+    _PATCHED.remember(patched)
+    _COMPILED.remember(compiled)
+    return docx
 
 
-def _fill(data: bytes, context: dict) -> bytes:
+def _fill(data: bytes, context: dict) -> tuple[bytes, list[str], list[str]]:
+    """The filled DOCX, and the template texts compiled and prepared to fill it (none
+    when the parent had done it already: see _ParentMemo)."""
     template = _load(data)
+    environment = _jinja_environment()
     try:
-        template.render(context, _jinja_environment(), autoescape=True)
+        template.render(context, environment, autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax_error(data, exc) from exc
     except SecurityError as exc:
@@ -306,4 +446,4 @@ def _fill(data: bytes, context: dict) -> bytes:
         ) from exc
     output = io.BytesIO()
     template.save(output)
-    return output.getvalue()
+    return output.getvalue(), environment.compiled_sources, template.patched_sources

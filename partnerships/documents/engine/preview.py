@@ -10,10 +10,10 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-import pypdfium2
 from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
 
+from partnerships.core import pdfium
 from partnerships.documents.engine.errors import DocumentError
 
 # Wide enough to read an A4 page's body text on a phone zoomed to the width of the screen.
@@ -53,47 +53,53 @@ class Layout:
         return len(self.page_sizes)
 
 
-def _open(pdf: bytes) -> pypdfium2.PdfDocument:
-    try:
-        return pypdfium2.PdfDocument(pdf)
-    except pypdfium2.PdfiumError as error:
-        raise PreviewError(_("The PDF cannot be shown: it is damaged.")) from error
+DAMAGED = _("The PDF cannot be shown: it is damaged.")
 
 
 def layout(pdf: bytes) -> Layout:
-    document = _open(pdf)
     try:
-        return Layout(page_sizes=tuple(tuple(page.get_size()) for page in document))
-    finally:
-        document.close()
+        with pdfium.document(pdf) as document:
+            sizes = []
+            for page in document:
+                sizes.append(tuple(page.get_size()))
+                page.close()
+            return Layout(page_sizes=tuple(sizes))
+    except pdfium.PdfiumError as error:
+        raise PreviewError(DAMAGED) from error
 
 
 def page_png(pdf: bytes, index: int, *, width_px: int = PAGE_WIDTH_PX) -> bytes:
     """Page `index` (0-based) as a PNG `width_px` pixels wide, signatures' stamps included."""
-    document = _open(pdf)
     try:
-        if not 0 <= index < len(document):
-            raise PreviewError(_("The PDF has no such page."))
-        # Signature fields are form widgets: PDFium draws their stamps only with forms loaded.
-        document.init_forms()
-        page = document[index]
-        width_pt, height_pt = page.get_size()
-        if width_pt <= 0 or height_pt > width_pt * MAX_PAGE_HEIGHT_TO_WIDTH:
-            raise PreviewError(
-                _("This page is too long to show as an image: download the PDF to read it.")
+        with pdfium.document(pdf) as document:
+            if not 0 <= index < len(document):
+                raise PreviewError(_("The PDF has no such page."))
+            # Signature fields are form widgets: PDFium draws their stamps only with forms
+            # loaded.
+            document.init_forms()
+            page = document[index]
+            width_pt, height_pt = page.get_size()
+            if width_pt <= 0 or height_pt > width_pt * MAX_PAGE_HEIGHT_TO_WIDTH:
+                raise PreviewError(
+                    _("This page is too long to show as an image: download the PDF to read it.")
+                )
+            bitmap = page.render(
+                scale=width_px / width_pt,
+                may_draw_forms=True,
+                draw_annots=True,
+                rev_byteorder=True,
             )
-        bitmap = page.render(
-            scale=width_px / width_pt, may_draw_forms=True, draw_annots=True, rev_byteorder=True
-        )
-        return _png(
-            bytes(bitmap.buffer),
-            width=bitmap.width,
-            height=bitmap.height,
-            stride=bitmap.stride,
-            channels=bitmap.n_channels,
-        )
-    finally:
-        document.close()
+            try:
+                pixels = bytes(bitmap.buffer)
+                width, height = bitmap.width, bitmap.height
+                stride, channels = bitmap.stride, bitmap.n_channels
+            finally:
+                bitmap.close()  # here, under the lock: not later by the garbage collector
+            page.close()
+    except pdfium.PdfiumError as error:
+        raise PreviewError(DAMAGED) from error
+    # The PNG is compressed after PDFium is free for other threads.
+    return _png(pixels, width=width, height=height, stride=stride, channels=channels)
 
 
 def _png(pixels: bytes, *, width: int, height: int, stride: int, channels: int) -> bytes:

@@ -53,22 +53,27 @@ class Command(BaseCommand):
         # Other work on the machine shows in the figures (the p95s first): say how busy it was.
         load_before = [round(load, 2) for load in os.getloadavg()]
 
-        figures: list[Figure] = []
+        figures: list[tuple[str, Figure]] = []  # (area, figure)
         with _finally_on_sigterm(), throwaway_database(verbosity=max(verbosity - 1, 0)) as name:
             session.log(f"Benchmark database: {name}")
             with page_settings() as overrides:
                 for benchmark in benchmarks:
                     try:
-                        figures.extend(benchmark.run(session))
+                        figures.extend(
+                            (benchmark.name, figure) for figure in benchmark.run(session)
+                        )
                     except PageError as error:
                         raise CommandError(f"{benchmark.name}: {error}") from error
             machine = _machine(session, overrides, load_before)
 
         if options["json"]:
-            payload = {"figures": [figure.as_dict() for figure in figures], "machine": machine}
+            payload = {
+                "figures": [figure.as_dict(area=area) for area, figure in figures],
+                "machine": machine,
+            }
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
-            self._print_lines(figures, machine)
+            self._print_lines([figure for _area, figure in figures], machine)
 
     def _selected(self, names):
         benchmarks = registered()

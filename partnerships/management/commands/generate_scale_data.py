@@ -1,7 +1,8 @@
 """`python manage.py generate_scale_data --mous 10000 --pledges 50000 --placements 1000000`
 
 Fills the *configured* database with a realistic large registry (one province, its bodies,
-partners, MoUs in every state, pledge lines, people and placements), for measuring the
+partners, MoUs in every state, pledge lines, people, placements and about two referrals a
+placement), for measuring the
 reports by hand on a database meant for it. `manage.py benchmark` needs none of this: it
 generates the same kind of data in a throw-away database of its own.
 """
@@ -38,6 +39,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--placements", type=whole_number(minimum=0), default=1_000_000)
         parser.add_argument("--partners", type=whole_number(minimum=1), default=300)
+        parser.add_argument(
+            "--referrals-per-placement",
+            type=float,
+            default=2.0,
+            help="Referrals per placement on average: the one that led to it and earlier "
+            "ones that came to nothing (default 2; below 1: none).",
+        )
         parser.add_argument("--seed", type=int, default=2025)
 
     def handle(self, *args, **options):
@@ -71,6 +79,9 @@ class Command(BaseCommand):
             f"{Placement.objects.count()} placements of {Person.objects.count()} people "
             f"in {time.perf_counter() - started:.1f} s"
         )
+        started = time.perf_counter()
+        added = dataset.grow_referrals(per_placement=options["referrals_per_placement"])
+        self.stdout.write(f"{added} referrals in {time.perf_counter() - started:.1f} s")
         self.stdout.write(
             "Users bench_admin, bench_staff, bench_official and bench_business have no "
             "password; set one with `manage.py changepassword` to log in."

@@ -1,4 +1,5 @@
-"""Re-encrypt every stored name under the first key of PERSON_NAME_KEY.
+"""Re-encrypt every stored name, and every contact given with a referral, under the first key
+of PERSON_NAME_KEY.
 
 Rotation: put a new key first in PERSON_NAME_KEY (keep the old ones after it), restart, run
 this command, then remove the old keys. Idempotent; prints counts, never a name.
@@ -8,26 +9,31 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from partnerships.core.privacy import rotate_name
-from partnerships.models import Person
+from partnerships.models import Person, Referral
 
 BATCH = 500
 
+# (model, field) of every value encrypted with the name keys.
+ENCRYPTED = [(Person, "full_name_encrypted"), (Referral, "contact_encrypted")]
+
 
 class Command(BaseCommand):
-    help = "Re-encrypt people's names with the first key of PERSON_NAME_KEY."
+    help = "Re-encrypt names and referral contacts with the first key of PERSON_NAME_KEY."
 
     def handle(self, *args, **options):
-        ids = list(
-            Person.objects.exclude(full_name_encrypted="")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        for model, field in ENCRYPTED:
+            count = self._rotate(model, field)
+            label = "Names" if model is Person else "Referral contacts"
+            self.stdout.write(f"{label} re-encrypted: {count}")
+
+    def _rotate(self, model, field) -> int:
+        ids = list(model.objects.exclude(**{field: ""}).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
             with transaction.atomic():
-                people = list(
-                    Person.objects.select_for_update().filter(pk__in=ids[start : start + BATCH])
+                rows = list(
+                    model.objects.select_for_update().filter(pk__in=ids[start : start + BATCH])
                 )
-                for person in people:
-                    person.full_name_encrypted = rotate_name(person.full_name_encrypted)
-                Person.objects.bulk_update(people, ["full_name_encrypted"])
-        self.stdout.write(f"Names re-encrypted: {len(ids)}")
+                for row in rows:
+                    setattr(row, field, rotate_name(getattr(row, field)))
+                model.objects.bulk_update(rows, [field])
+        return len(ids)

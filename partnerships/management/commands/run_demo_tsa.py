@@ -1,8 +1,9 @@
-"""Serve the demo's time-stamping authority (RFC 3161) on loopback until stopped.
+"""Serve the demo's time-stamping authority (RFC 3161) on loopback until stopped, and the
+demo root's CRL that the demo certificates name.
 
 scripts/demo.sh starts it beside the web server, so that signatures made in the demo are
-PAdES B-T and completed MoUs get their archive timestamp. Never for production: configure
-SIGNING_TSA_URL to a real time-stamping authority there.
+PAdES B-T and completed MoUs get their archive timestamp (B-LTA). Never for production:
+configure SIGNING_TSA_URL to a real time-stamping authority there.
 """
 
 import signal
@@ -15,7 +16,7 @@ from partnerships.signing.demo_tsa import serve_demo_tsa
 
 
 class Command(BaseCommand):
-    help = "Serve the DEMO time-stamping authority on 127.0.0.1 until interrupted."
+    help = "Serve the DEMO time-stamping authority and CRL on 127.0.0.1 until interrupted."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=settings.DEMO_TSA_PORT)

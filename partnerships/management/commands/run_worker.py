@@ -27,6 +27,8 @@ class Command(DbWorkerCommand):
             dest="sweeping",
             help="Do not run the sweeper from this worker.",
         )
+        # db_worker looks for work once a second; a user waiting for a PDF would wait that long.
+        parser.set_defaults(interval=settings.WORKER_POLL_INTERVAL)
 
     def handle(self, *, verbosity, queue_name, exclude_queues, reload, batch, sweeping, **options):
         self.configure_logging(verbosity)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnerships.documents import rendering
-from partnerships.management import demo_delivery
+from partnerships.management import demo_delivery, demo_events, demo_referrals
 from partnerships.models import (
     Assessment,
     Authority,
@@ -41,7 +41,7 @@ from partnerships.mous import lifecycle
 from partnerships.signing import authority as signing_authority
 from partnerships.signing import business as signing_business
 from partnerships.signing.demo_pki import ensure_demo_pki
-from partnerships.signing.demo_tsa import serve_demo_tsa
+from partnerships.signing.demo_tsa import demo_crl_url, serve_demo_tsa
 from partnerships.signing.revisions import current_basis
 from partnerships.signing.setup import SigningSetup, demo_setup
 
@@ -192,10 +192,12 @@ class Command(BaseCommand):
             partners = self._partners(authorities)
             self._users(authorities, partners, password)
             created = self._mous(authorities, partners)
+            events = demo_events.seed(today=timezone.localdate())
         if self._setup is not None:
             self.stdout.write(
                 f"  Signed with the DEMO PKI in {settings.DEMO_PKI_DIR} (trusted only by this demo)."
             )
+        self.stdout.write(f"  Dialogue events: {events} new.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new MoUs, {self.placed} placements reported)."
@@ -298,7 +300,18 @@ class Command(BaseCommand):
             mou = self._draft(authority, number, year, partner, title, wanted, today)
             self._advance(mou, wanted, plan=demo_delivery.plan_for(authority_key, mou))
             created += 1
+        self._refer(authorities, year, today)
         return created
+
+    def _refer(self, authorities, year, today) -> None:
+        """People of the finished programme referred to the garment company's active MoU."""
+        made, hired = demo_referrals.refer_demo_people(
+            mou=Mou.objects.get(authority=authorities["la-benluc"], year=year, number=4),
+            programme=Mou.objects.get(authority=authorities["la-h-benluc"], year=year, number=5),
+            today=today,
+        )
+        self.placed += hired
+        self.stdout.write(f"  Referrals made: {made}")
 
     def _draft(self, authority, number, year, partner, title, wanted, today) -> Mou:
         started = wanted in {MouState.ACTIVE, MouState.REVIEWED, MouState.TERMINATED}
@@ -361,7 +374,10 @@ class Command(BaseCommand):
 
     def _signing_setup(self) -> SigningSetup:
         if self._setup is None:
-            directory = ensure_demo_pki(settings.DEMO_PKI_DIR)
+            # Its certificates name the CRL that run_demo_tsa publishes (demo_tsa).
+            directory = ensure_demo_pki(
+                settings.DEMO_PKI_DIR, crl_url=demo_crl_url(settings.DEMO_TSA_PORT)
+            )
             # Its own TSA on a free port: no clash with run_demo_tsa or a parallel run.
             tsa_url = self._demo_tsa.enter_context(serve_demo_tsa(directory))
             self._setup = demo_setup(

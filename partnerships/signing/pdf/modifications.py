@@ -226,6 +226,8 @@ class _Revision:
     number: int
     signature: object | None  # the EmbeddedPdfSignature made in this revision, if any
     first_signed: int  # the revision of the authority's certification
+    # This revision holds the document's first signature (reviewed for an authority's upload).
+    holds_first_signature: bool = False
 
     def __post_init__(self):
         self.old = self.reader.get_historical_resolver(self.number - 1)
@@ -397,6 +399,8 @@ class _Revision:
         return None
 
     def _judge_catalogue(self, old_obj, new_obj, keys) -> None:
+        if "/Perms" in keys and self._certifies_itself(old_obj, new_obj):
+            keys = keys - {"/Perms"}
         for key in keys - _CATALOGUE_VALIDATION_KEYS:
             if key == "/AcroForm" and not _ref(_raw(new_obj, "/AcroForm")):
                 self._judge_form(
@@ -406,6 +410,26 @@ class _Revision:
                 )
                 continue
             self.found.add(_CATALOGUE_REASONS.get(key, CATALOGUE_CHANGED))
+
+    def _certifies_itself(self, old_catalogue, new_catalogue) -> bool:
+        """The first signature's revision adds /Perms holding only its own DocMDP: what a
+        certification signature writes (reviewed only for an authority's upload)."""
+        if self.signature is None or not self.holds_first_signature:
+            return False
+        if _raw(old_catalogue, "/Perms") is not None:
+            return False
+        try:
+            perms = _raw(new_catalogue, "/Perms").get_object()
+            docmdp = _ref(_raw(perms, "/DocMDP"))
+        except Exception:
+            return False
+        own = self.signature.sig_object.container_ref
+        return (
+            set(perms) == {"/DocMDP"}
+            and docmdp is not None
+            and isinstance(own, generic.Reference)
+            and _key(docmdp) == _key(own)
+        )
 
     def _judge_form(self, old_form, new_form, keys) -> None:
         if "/NeedAppearances" in keys:
@@ -558,10 +582,14 @@ def _reachable(resolver) -> set[tuple[int, int]]:
 # --- The document -----------------------------------------------------------------------------
 
 
-def review(reader: PdfFileReader, signatures=None) -> list[Problem]:
+def review(reader: PdfFileReader, signatures=None, *, since: int | None = None) -> list[Problem]:
     """What the updates after the first signature did outside the allow-list: one Problem per
     reason, in a stable order; none for a genuine MoU (certified, signed by the business,
-    validation data, archive timestamps)."""
+    validation data, archive timestamps).
+
+    `since`: review from this revision on instead, the first signature's own included (the
+    authority's upload: everything after the PDF that was sent, `since` being the number of
+    its revisions)."""
     signatures = sorted(
         reader.embedded_signatures if signatures is None else signatures,
         key=lambda e: e.signed_revision,
@@ -570,11 +598,17 @@ def review(reader: PdfFileReader, signatures=None) -> list[Problem]:
     if not certifications:
         return []
     by_revision = {e.signed_revision: e for e in signatures}
+    first = certifications[0].signed_revision if since is None else since - 1
     found: set[str] = set()
     try:
-        for number in range(certifications[0].signed_revision + 1, reader.xrefs.total_revisions):
+        for number in range(first + 1, reader.xrefs.total_revisions):
+            signature = by_revision.get(number)
             found |= _Revision(
-                reader, number, by_revision.get(number), certifications[0].signed_revision
+                reader,
+                number,
+                signature,
+                first,
+                holds_first_signature=signature is certifications[0],
             ).review()
     except _TooMany:
         found.add(TOO_MANY_OBJECTS)

@@ -191,9 +191,12 @@ def _sign(
     tsa_url: str | None,
     trust_roots: Iterable[x509.Certificate] | None,
     other_certs: Iterable[x509.Certificate],
+    crls: Iterable = (),
 ) -> bytes:
     trust_roots = list(trust_roots or ())
-    context = validation_context(trust_roots, other_certs=other_certs) if trust_roots else None
+    context = (
+        validation_context(trust_roots, other_certs=other_certs, crls=crls) if trust_roots else None
+    )
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm=DIGEST,
@@ -283,6 +286,7 @@ def certify_as_authority(
     tsa_url: str | None = None,
     trust_roots: Iterable[x509.Certificate] | None = None,
     other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable = (),
     location: str | None = None,
     font_path: str | None = None,
     named_signatory: str | None = None,
@@ -333,6 +337,7 @@ def certify_as_authority(
         tsa_url=tsa_url,
         trust_roots=trust_roots,
         other_certs=other_certs,
+        crls=crls,
     )
 
 
@@ -369,6 +374,7 @@ def sign_as_business(
     tsa_url: str | None = None,
     trust_roots: Iterable[x509.Certificate] | None = None,
     other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable = (),
     location: str | None = None,
     font_path: str | None = None,
 ) -> bytes:
@@ -399,6 +405,7 @@ def sign_as_business(
         tsa_url=tsa_url,
         trust_roots=trust_roots,
         other_certs=other_certs,
+        crls=crls,
     )
 
 
@@ -459,6 +466,7 @@ def sign_with_registry_seal(
     tsa_url: str | None = None,
     trust_roots: Iterable[x509.Certificate] | None = None,
     other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable = (),
     font_path: str | None = None,
 ) -> bytes:
     """The business's approval signature made by the registry's seal, for a business without
@@ -492,6 +500,7 @@ def sign_with_registry_seal(
         tsa_url=tsa_url,
         trust_roots=trust_roots,
         other_certs=other_certs,
+        crls=crls,
     )
 
 
@@ -501,19 +510,21 @@ def add_archive_timestamp(
     tsa_url: str,
     trust_roots: Iterable[x509.Certificate],
     other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable = (),
 ) -> bytes:
     """B-LTA: validation data for every signature and timestamp in the document, then a
     document timestamp over all of it (and the timestamp's own validation data after it).
 
     Call after the last signature; call again before the last timestamp's certificate
-    expires to extend the archive.
+    expires to extend the archive. `crls`: revocation data known without fetching (it goes
+    into the DSS like fetched data).
     """
     writer = _open(pdf)
     reader = writer.prev
     signatures = reader.embedded_signatures
     if not signatures:
         raise SigningError(_("The document has no signature to archive."))
-    context = validation_context(list(trust_roots), other_certs=other_certs)
+    context = validation_context(list(trust_roots), other_certs=other_certs, crls=crls)
     timestamper = HTTPTimeStamper(tsa_url, timeout=seconds_left())
     existing = {name for name, *_rest in sig_fields.enumerate_sig_fields(reader, None)}
     number = 1

@@ -18,6 +18,12 @@ its USB token or its CA's signing app, and uploads the result. We accept it only
    rule the deployment configures (`tax_code_rule`).
 
 Otherwise the verdict names the first reason found, in that order.
+
+The authority's staff upload what they signed with the authority's USB token through the same
+checks (`check_authority_upload`): the PDF that was sent, unsigned, plus one certification or
+approval signature in the authority's field, the allow-list reviewing that signature's own
+update too; the certificate must belong to the authority by the deployment's rule
+(authority_rule.py), and carry a trusted timestamp if the deployment requires one.
 """
 
 import io
@@ -33,8 +39,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.validation import read_certification_data
 
-from partnerships.documents.engine.fields import BUSINESS_FIELD
+from partnerships.documents.engine.fields import AUTHORITY_FIELD, BUSINESS_FIELD
 from partnerships.signing.pdf import embedded, modifications, profile, verify, visual
+from partnerships.signing.pdf.authority_rule import (
+    WRONG_AUTHORITY,
+    AuthorityIdentity,
+    AuthorityRule,
+)
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.network import NetworkTimeout
 from partnerships.signing.pdf.structure import structural_problem
@@ -63,6 +74,7 @@ REVOCATION_UNKNOWN = verify.REVOCATION_UNKNOWN
 UNUSABLE_CERTIFICATE = verify.UNUSABLE_CERTIFICATE
 TIMESTAMP_INVALID = verify.TIMESTAMP_INVALID
 WRONG_PARTNER = "wrong_partner"
+NOT_TIMESTAMPED = "not_timestamped"
 
 MESSAGES = {
     NOT_BASED_ON_SENT: _(
@@ -85,7 +97,45 @@ MESSAGES = {
         "The signing certificate does not belong to this business: its tax code %(tax_code)s "
         "is not in the certificate."
     ),
+    NOT_TIMESTAMPED: _(
+        "The signature has no trusted timestamp, which this registry requires: set your "
+        "signing tool to use a time-stamping authority and sign the downloaded PDF again."
+    ),
 }
+
+# The same reasons, worded for the authority's staff uploading what they signed with its
+# official-duty certificate.
+AUTHORITY_MESSAGES = MESSAGES | {
+    NOT_BASED_ON_SENT: _(
+        "The file is not the document that was sent: sign the PDF downloaded from this page, "
+        "without saving it in another program first."
+    ),
+    NOT_SIGNED: _("The file has no new signature: sign it in the authority's signature field."),
+    EXTRA_SIGNATURE: _(
+        "The file has more than one new signature: only one signature, in the authority's "
+        "signature field, may be added."
+    ),
+    WRONG_FIELD: _(
+        "The new signature is not in the authority's signature field: sign in the field "
+        "prepared for the authority."
+    ),
+    MODIFIED_AFTER_SENDING: _(
+        "The document was changed besides being signed: only the authority's signature may be "
+        "added."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Party:
+    """Whose upload is checked: its signature field and how the reasons are worded."""
+
+    field: str
+    messages: dict
+
+
+BUSINESS = _Party(BUSINESS_FIELD, MESSAGES)
+AUTHORITY = _Party(AUTHORITY_FIELD, AUTHORITY_MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -104,8 +154,10 @@ class UploadVerdict:
         }
 
 
-def _refuse(code: str, signature: SignatureReport | None = None, **params) -> UploadVerdict:
-    message = {**verify.MESSAGES, **profile.MESSAGES, **MESSAGES}[code]
+def _refuse(
+    code: str, signature: SignatureReport | None = None, party: _Party = BUSINESS, **params
+) -> UploadVerdict:
+    message = {**verify.MESSAGES, **profile.MESSAGES, **party.messages}[code]
     if params:
         message = verify.interpolate(message, params)
     return UploadVerdict(accepted=False, reason=code, message=message, signature=signature)
@@ -174,43 +226,50 @@ def _sent_revisions(sent_pdf: bytes) -> tuple[int, object]:
         raise SigningError(_("The sent PDF cannot be read.")) from exc
 
 
-def _structure(reader: PdfFileReader, sent_revisions: int):
+def _structure(reader: PdfFileReader, sent_revisions: int, party: _Party):
     """The new signature, or the verdict refusing the file for its structure."""
     readable, unparsed = embedded.embedded_signatures(reader)
     for broken in unparsed:
         if broken.signed_revision == sent_revisions:  # the signature itself is damaged
-            return None, _refuse(SIGNATURE_BROKEN)
+            return None, _refuse(SIGNATURE_BROKEN, party=party)
         if broken.signed_revision is None or broken.signed_revision > sent_revisions:
             # Its dictionary was redefined by a later update.
-            return None, _refuse_modified(reader, readable, SIGNATURE_BROKEN)
+            return None, _refuse_modified(reader, readable, SIGNATURE_BROKEN, party)
     new = [e for e in readable if e.signed_revision >= sent_revisions]
     signatures = [e for e in new if e.sig_object_type == "/Sig"]
     if not signatures:
-        return None, _refuse(NOT_SIGNED)
+        return None, _refuse(NOT_SIGNED, party=party)
     if len(signatures) > 1:
-        return None, _refuse(EXTRA_SIGNATURE)
+        return None, _refuse(EXTRA_SIGNATURE, party=party)
     signature = signatures[0]
-    if signature.field_name != BUSINESS_FIELD:
-        return None, _refuse(WRONG_FIELD)
+    if signature.field_name != party.field:
+        return None, _refuse(WRONG_FIELD, party=party)
     if signature.signed_revision != sent_revisions:
         # Something was added before the signature (and is covered by it), or its
         # dictionary was redefined later.
-        return None, _refuse_modified(reader, readable, MODIFIED_AFTER_SENDING)
+        return None, _refuse_modified(reader, readable, MODIFIED_AFTER_SENDING, party)
     if any(e.signed_revision < signature.signed_revision for e in new if e is not signature):
-        return None, _refuse(MODIFIED_AFTER_SENDING)
+        return None, _refuse(MODIFIED_AFTER_SENDING, party=party)
     return signature, None
 
 
-def _refuse_modified(reader: PdfFileReader, signatures, otherwise: str) -> UploadVerdict:
+def _refuse_modified(
+    reader: PdfFileReader, signatures, otherwise: str, party: _Party
+) -> UploadVerdict:
     """The allow-list's first reason (modifications.py), else `otherwise`."""
     found = modifications.review(reader, signatures)
-    return _refuse_problem(found[0]) if found else _refuse(otherwise)
+    return _refuse_problem(found[0]) if found else _refuse(otherwise, party=party)
 
 
 def _changes_allowed(
-    reader: PdfFileReader, signature, sent_revisions: int, certification, allow_ltv: bool
+    reader: PdfFileReader,
+    signature,
+    sent_revisions: int,
+    certification,
+    allow_ltv: bool,
+    party: _Party = BUSINESS,
 ) -> bool:
-    """Filling the business's field, then (if allowed) only validation data and timestamps."""
+    """Filling the party's field, then (if allowed) only validation data and timestamps."""
     if reader.xrefs.total_revisions > signature.signed_revision + 1:
         if not allow_ltv:
             return False
@@ -219,11 +278,16 @@ def _changes_allowed(
             ModificationLevel.LTA_UPDATES
         ):
             return False
+    if party is AUTHORITY:
+        # pyHanko judges only what follows a signature: the catalogue's /Perms that a
+        # certification writes in its own revision reads to it as a change. That revision
+        # is our allow-list's (modifications.review from the sent revisions on).
+        return True
     result = DEFAULT_DIFF_POLICY.review_file(reader, sent_revisions - 1, doc_mdp=certification)
     return (
         isinstance(result, DiffResult)
         and result.modification_level <= ModificationLevel.FORM_FILLING
-        and result.changed_form_fields <= {BUSINESS_FIELD}
+        and result.changed_form_fields <= {party.field}
     )
 
 
@@ -238,77 +302,166 @@ def check_business_upload(
     allow_validation_updates: bool = True,
     allow_fetching: bool = True,
     revocation_mode: str = "hard-fail",
+    crls: Iterable = (),
 ) -> UploadVerdict:
     """Accept `uploaded_pdf` as `sent_pdf` signed by the business whose tax code is
     `tax_code`, or say precisely why not. Never raises on a bad upload (a sent PDF that
     cannot be read is our fault: SigningError).
 
     `allow_validation_updates`: accept DSS updates and document timestamps after the
-    signature (Acrobat and many CA tools add them for long-term validation).
+    signature (Acrobat and many CA tools add them for long-term validation). `crls`:
+    revocation data known without fetching (verify_pdf's).
     """
+    codes_named = getattr(tax_code_rule, "codes", None)
+
+    def certificate_problem(cert: x509.Certificate) -> str | None:
+        return profile.business_certificate_problem(
+            cert,
+            at=datetime.now(UTC),
+            codes_named=codes_named(cert) if codes_named else None,
+        )
+
+    def identity_refusal(report: SignatureReport) -> UploadVerdict | None:
+        if report.certificate is None or not tax_code_rule(report.certificate, tax_code):
+            return _refuse(WRONG_PARTNER, report, tax_code=tax_code)
+        return None
+
+    return _check_upload(
+        sent_pdf,
+        uploaded_pdf,
+        party=BUSINESS,
+        certificate_problem=certificate_problem,
+        identity_refusal=identity_refusal,
+        trust={
+            "trust_roots": trust_roots,
+            "other_certs": other_certs,
+            "allow_fetching": allow_fetching,
+            "revocation_mode": revocation_mode,
+            "crls": crls,
+        },
+        allow_validation_updates=allow_validation_updates,
+    )
+
+
+def check_authority_upload(
+    sent_pdf: bytes,
+    uploaded_pdf: bytes,
+    *,
+    trust_roots: Iterable[x509.Certificate],
+    authority: AuthorityIdentity,
+    rule: AuthorityRule,
+    require_timestamp: bool = False,
+    other_certs: Iterable[x509.Certificate] = (),
+    allow_validation_updates: bool = True,
+    allow_fetching: bool = True,
+    revocation_mode: str = "hard-fail",
+    crls: Iterable = (),
+) -> UploadVerdict:
+    """Accept `uploaded_pdf` as the PDF that was sent (`sent_pdf`, unsigned) plus one
+    certification or approval signature in the authority's field, by a certificate that
+    belongs to `authority` by `rule` (and with a trusted timestamp if `require_timestamp`),
+    or say precisely why not. The same checks as the business's upload, its own signature's
+    revision included in the allow-list of modifications. Never raises on a bad upload."""
+
+    def certificate_problem(cert: x509.Certificate) -> str | None:
+        # The same profile as a business's certificate, without the tax code.
+        return profile.business_certificate_problem(cert, at=datetime.now(UTC))
+
+    def identity_refusal(report: SignatureReport) -> UploadVerdict | None:
+        if not rule.matches(report.certificate, authority):
+            return UploadVerdict(
+                accepted=False,
+                reason=WRONG_AUTHORITY,
+                message=rule.refusal(report.certificate, authority),
+                signature=report,
+            )
+        if require_timestamp and report.time_source != "timestamp":
+            return _refuse(NOT_TIMESTAMPED, report, party=AUTHORITY)
+        return None
+
+    return _check_upload(
+        sent_pdf,
+        uploaded_pdf,
+        party=AUTHORITY,
+        certificate_problem=certificate_problem,
+        identity_refusal=identity_refusal,
+        trust={
+            "trust_roots": trust_roots,
+            "other_certs": other_certs,
+            "allow_fetching": allow_fetching,
+            "revocation_mode": revocation_mode,
+            "crls": crls,
+        },
+        allow_validation_updates=allow_validation_updates,
+    )
+
+
+def _check_upload(
+    sent_pdf: bytes,
+    uploaded_pdf: bytes,
+    *,
+    party: _Party,
+    certificate_problem: Callable[[x509.Certificate], str | None],
+    identity_refusal: Callable[[SignatureReport], UploadVerdict | None],
+    trust: dict,
+    allow_validation_updates: bool,
+) -> UploadVerdict:
+    """The checks of an upload in their order (see the module's docstring)."""
     if not isinstance(uploaded_pdf, bytes | bytearray) or b"%PDF-" not in uploaded_pdf[:1024]:
-        return _refuse(NOT_A_PDF)
+        return _refuse(NOT_A_PDF, party=party)
     if not bytes(uploaded_pdf).startswith(sent_pdf):
-        return _refuse(NOT_BASED_ON_SENT)
+        return _refuse(NOT_BASED_ON_SENT, party=party)
     if len(uploaded_pdf) == len(sent_pdf):
-        return _refuse(NOT_SIGNED)
-    # What the business's tool appended is untrusted: refuse absurd declarations unparsed.
+        return _refuse(NOT_SIGNED, party=party)
+    # What the signer's tool appended is untrusted: refuse absurd declarations unparsed.
     too_complex = structural_problem(bytes(uploaded_pdf[len(sent_pdf) :]))
     if too_complex is not None:
         return _refuse_problem(too_complex)
     sent_revisions, certification = _sent_revisions(sent_pdf)
     reader, failure = verify.open_signed_pdf(bytes(uploaded_pdf))
     if failure is not None:
-        return _refuse(NOT_SIGNED if failure.code == verify.NO_SIGNATURES else failure.code)
+        code = NOT_SIGNED if failure.code == verify.NO_SIGNATURES else failure.code
+        return _refuse(code, party=party)
     try:
-        signature, refusal = _structure(reader, sent_revisions)
+        signature, refusal = _structure(reader, sent_revisions, party)
         if refusal is not None:
             return refusal
         if verify.digest_matches(signature) is not True:
-            return _refuse(SIGNATURE_BROKEN)
+            return _refuse(SIGNATURE_BROKEN, party=party)
         # Our allow-list (modifications.py), then what the reader sees (visual.py): each
-        # with its own reason.
+        # with its own reason. The authority's own revision is reviewed too: nothing before
+        # it is signed.
         signatures = embedded.embedded_signatures(reader)[0]
-        modified = modifications.review(reader, signatures) or visual.check(
+        since = sent_revisions if party is AUTHORITY else None
+        modified = modifications.review(reader, signatures, since=since) or visual.check(
             bytes(uploaded_pdf), reader, signatures
         )
         if modified:
             return _refuse_problem(modified[0])
         if not _changes_allowed(
-            reader, signature, sent_revisions, certification, allow_validation_updates
+            reader, signature, sent_revisions, certification, allow_validation_updates, party
         ):
-            return _refuse(MODIFIED_AFTER_SENDING)
-        reports, _problems = verify.verify_reader(
-            reader,
-            trust_roots=trust_roots,
-            other_certs=other_certs,
-            allow_fetching=allow_fetching,
-            revocation_mode=revocation_mode,
-            only=[signature],
-        )
+            return _refuse(MODIFIED_AFTER_SENDING, party=party)
+        reports, _problems = verify.verify_reader(reader, only=[signature], **trust)
     except NetworkTimeout:
         raise  # not the file's fault: the caller says the servers did not answer
     except Exception:
         logger.warning("Uploaded PDF could not be checked", exc_info=True)
-        return _refuse(DAMAGED)
+        return _refuse(DAMAGED, party=party)
     report = reports[0]
     # The certificate profile first: its reasons are more precise than pyHanko's.
-    codes_named = getattr(tax_code_rule, "codes", None)
     if report.certificate is not None:
-        found = profile.business_certificate_problem(
-            report.certificate,
-            at=datetime.now(UTC),
-            codes_named=codes_named(report.certificate) if codes_named else None,
-        )
+        found = certificate_problem(report.certificate)
         if found is not None:
-            return _refuse(found, report)
+            return _refuse(found, report, party=party)
     if report.problems:
         found = report.problems[0]
         if found.code == verify.CHANGED_AFTER_SIGNING:
-            return _refuse(MODIFIED_AFTER_SENDING, report)
+            return _refuse(MODIFIED_AFTER_SENDING, report, party=party)
         if found.code == verify.UNREADABLE_SIGNATURE:
-            return _refuse(SIGNATURE_BROKEN, report)
+            return _refuse(SIGNATURE_BROKEN, report, party=party)
         return _refuse_problem(found, report)
-    if report.certificate is None or not tax_code_rule(report.certificate, tax_code):
-        return _refuse(WRONG_PARTNER, report, tax_code=tax_code)
+    refusal = identity_refusal(report)
+    if refusal is not None:
+        return refusal
     return UploadVerdict(accepted=True, signature=report)

@@ -17,10 +17,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import pypdfium2
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils import generic
 
+from partnerships.core import pdfium
 from partnerships.signing.pdf.problems import Problem, interpolate
 
 logger = logging.getLogger(__name__)
@@ -156,8 +156,7 @@ def _pages(resolver) -> list:
 
 def _render(pdf: bytes) -> list[tuple[bytes, int, int, int, tuple[float, float]]]:
     """Every page as (pixels, width, height, stride, page size in points), forms drawn."""
-    document = pypdfium2.PdfDocument(pdf)
-    try:
+    with pdfium.document(pdf) as document:
         document.init_forms()
         if len(document) > MAX_PAGES:
             raise ValueError("too many pages")
@@ -167,19 +166,20 @@ def _render(pdf: bytes) -> list[tuple[bytes, int, int, int, tuple[float, float]]
             if max(width_pt, height_pt) > MAX_PAGE_SIDE_PT:
                 raise ValueError("page too large")
             bitmap = page.render(scale=SCALE, may_draw_forms=True)
-            images.append(
-                (
-                    bytes(bitmap.buffer),
-                    bitmap.width,
-                    bitmap.height,
-                    bitmap.stride,
-                    (width_pt, height_pt),
+            try:
+                images.append(
+                    (
+                        bytes(bitmap.buffer),
+                        bitmap.width,
+                        bitmap.height,
+                        bitmap.stride,
+                        (width_pt, height_pt),
+                    )
                 )
-            )
+            finally:
+                bitmap.close()  # here, under the lock: not later by the garbage collector
             page.close()
         return images
-    finally:
-        document.close()
 
 
 def _masked(image, rects) -> bytes:

@@ -68,3 +68,65 @@ function showScrollHints() {
 
 document.addEventListener("DOMContentLoaded", showScrollHints);
 window.addEventListener("resize", showScrollHints);
+
+// The MoU page while its documents are prepared: ask the server for the rendering's status
+// every quarter second and reload once it is done (ready or failed), so the PDF link shows
+// as soon as it exists. Without scripts the page refreshes itself every two seconds instead
+// (<noscript>). After a minute the questions slow down, a hidden tab asks nothing until it is
+// shown again, and after half an hour the script gives up (a reload asks again): a stuck
+// rendering must not cost requests for as long as a tab stays open.
+const DOCUMENT_POLL_MS = 250;
+const DOCUMENT_SLOW_POLL_MS = 2000;
+const DOCUMENT_SLOW_AFTER_MS = 60000;
+const DOCUMENT_GIVE_UP_AFTER_MS = 30 * 60000;
+// Answers that mean this page is no longer the one to wait on (signed out, access gone).
+const DOCUMENT_RELOAD_STATUSES = [401, 403, 404];
+
+function waitForTheDocuments(element) {
+  const url = element.dataset.documentStatusUrl;
+  const started = Date.now();
+  const askAgain = (slow = false) => {
+    const waited = Date.now() - started;
+    if (waited > DOCUMENT_GIVE_UP_AFTER_MS) return;
+    if (document.hidden) {
+      document.addEventListener("visibilitychange", () => askAgain(slow), { once: true });
+      return;
+    }
+    const delay = slow || waited > DOCUMENT_SLOW_AFTER_MS ? DOCUMENT_SLOW_POLL_MS : DOCUMENT_POLL_MS;
+    window.setTimeout(ask, delay);
+  };
+  const ask = async () => {
+    let response;
+    try {
+      // A signed-out session is redirected to the login page: see the redirect, not its HTML.
+      response = await fetch(url, {
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+        redirect: "manual",
+      });
+    } catch {
+      askAgain(true); // the network dropped: ask again, later
+      return;
+    }
+    if (response.type === "opaqueredirect" || DOCUMENT_RELOAD_STATUSES.includes(response.status)) {
+      window.location.reload(); // the page says what happened (the login page, not found)
+      return;
+    }
+    let status;
+    try {
+      if (!response.ok) throw new Error(String(response.status));
+      status = (await response.json()).status;
+    } catch {
+      askAgain(true); // the server is in trouble: ask again, later, without reloading
+      return;
+    }
+    if (status === "queued" || status === "running") askAgain();
+    else window.location.reload();
+  };
+  askAgain();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const element = document.querySelector("[data-document-status-url]");
+  if (element) waitForTheDocuments(element);
+});

@@ -1,9 +1,12 @@
 """A PDF's pages as images for the signer's page, and where the business signs on them."""
 
 import struct
+import subprocess
+import sys
 import zlib
 
 import pytest
+from django.conf import settings
 
 from partnerships.documents.engine import preview
 from partnerships.documents.engine.fields import BUSINESS_FIELD
@@ -63,3 +66,42 @@ def test_a_damaged_pdf_is_a_clear_error():
         preview.layout(b"%PDF-1.7 not really")
     with pytest.raises(preview.PreviewError):
         preview.page_png(b"garbage", 0)
+
+
+THREADED_RENDERING = """
+import sys, threading
+from partnerships.documents.engine import preview
+
+pdf = open(sys.argv[1], "rb").read()
+failures = []
+
+def draw():
+    try:
+        for _ in range(30):
+            preview.layout(pdf)
+            preview.page_png(pdf, 0, width_px=400)
+    except Exception as error:  # a Python error is a failure too, not only a crash
+        failures.append(repr(error))
+
+threads = [threading.Thread(target=draw) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+sys.exit(1 if failures else 0)
+"""
+
+
+def test_pages_drawn_in_several_threads_at_once_do_not_crash_the_server(signable_pdf, tmp_path):
+    """PDFium is not thread-safe, and the web server answers requests in threads: a page image
+    drawn while a signature was being checked once killed the whole process (a segmentation
+    fault). Run in a child process, so a crash fails this test instead of the test run."""
+    pdf_path = tmp_path / "mou.pdf"
+    pdf_path.write_bytes(signable_pdf)
+    result = subprocess.run(
+        [sys.executable, "-c", THREADED_RENDERING, str(pdf_path)],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]

@@ -137,10 +137,14 @@ def _store_certificate(token: Token, cert) -> None:
 
 @pytest.fixture
 def signing_settings(settings, pki, tmp_path):
-    """The test PKI as the deployment's configuration: authority and seal from PKCS#12
-    files, its root trusted, its TSA for timestamps."""
+    """The test PKI as the deployment's configuration: the shared authority signer and the
+    seal from PKCS#12 files, its root trusted, its TSA for timestamps."""
     root = tmp_path / "root.pem"
     root.write_bytes(pki.root.dump())
+    # One signer for every authority, as the deployment allows (the tests of each
+    # authority's own signer, test_authority_signers.py, turn it off).
+    settings.SIGNING_AUTHORITY_SHARED = True
+    settings.SIGNING_AUTHORITIES_FILE = ""
     settings.SIGNING_AUTHORITY_PKCS12 = str(pki.pkcs12("authority"))
     settings.SIGNING_AUTHORITY_PKCS12_PASSPHRASE = PASSPHRASE
     settings.SIGNING_SEAL_PKCS12 = str(pki.pkcs12("seal"))

@@ -8,6 +8,7 @@ The architecture:
 
     root ─┬─ interm ─┬─ ocsp (responder for interm)
           │          ├─ authority   Võ Minh Tâm, UBND xã Bến Lức
+          │          ├─ authority_thanh_loi  Trần Văn Lợi, UBND xã Thạnh Lợi (another commune)
           │          ├─ business    Nguyễn Thị Hoa, Công ty May Bến Lức, UID=MST:0312345678
           │          ├─ other       Lê Văn Sơn, Công ty Đá Kim Bảng, UID=MST:0700000001
           │          ├─ revoked     same company as `business`, revoked last month
@@ -43,6 +44,7 @@ KEY_LABELS = (
     "ocsp",
     "tsa",
     "authority",
+    "authority_thanh_loi",
     "business",
     "other",
     "revoked",
@@ -134,6 +136,11 @@ def certomancer_config(now: datetime) -> dict:
                         "organization-name": "UBND xã Bến Lức",
                         "title": "Chủ tịch",
                         "common-name": "Võ Minh Tâm",
+                    },
+                    "authority_thanh_loi": {
+                        "organization-name": "UBND xã Thạnh Lợi",
+                        "title": "Chủ tịch",
+                        "common-name": "Trần Văn Lợi",
                     },
                     "business": {
                         "organization-name": "Công ty May Bến Lức",
@@ -251,7 +258,13 @@ def certomancer_config(now: datetime) -> dict:
                     },
                     **{
                         label: _signer_cert(valid_from=signer_from, valid_to=far_ahead)
-                        for label in ("authority", "business", "other", "seal")
+                        for label in (
+                            "authority",
+                            "authority_thanh_loi",
+                            "business",
+                            "other",
+                            "seal",
+                        )
                     },
                     "revoked": _signer_cert(
                         valid_from=signer_from,

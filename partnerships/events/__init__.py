@@ -1,0 +1,1 @@
+"""Dialogue and job-fair events: recorded by staff, counted by group and gender, reported."""
