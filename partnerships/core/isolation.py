@@ -5,17 +5,24 @@ The child is forked: it starts at once with everything the parent has loaded, an
 its value (or the RegistryError it raised, for the parent to raise again) through a pipe.
 It must not touch the database (it shares the parent's connections), so callers pass plain
 values in and get plain values back.
+
+The child's reply is itself untrusted: a parser that a hostile file took over could send
+anything. So the parent reads at most `Budget.reply_mb`, within the same wall-clock budget,
+and unpickles only plain data (see replies.py), never a callable of the child's choosing.
 """
 
 import multiprocessing
 import os
 import resource
 import signal
+import threading
+import time
 from dataclasses import dataclass
 
 from django.db import connections
 
 from partnerships.core.errors import RegistryError
+from partnerships.core.replies import UnsafeReply, load_reply
 
 
 class LimitExceeded(RegistryError):
@@ -31,6 +38,7 @@ class Budget:
     memory_mb: int = 768  # on top of what the parent had already mapped
     cpu_seconds: int = 20
     wall_seconds: int = 30
+    reply_mb: int = 64  # the child's answer, as the parent reads it
 
 
 def _mapped_bytes() -> int:
@@ -63,26 +71,44 @@ def run_limited(function, *args, budget: Budget = Budget()):
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(sending, budget, function, args), daemon=True)
+    deadline = time.monotonic() + budget.wall_seconds
     child.start()
     sending.close()
+    # A reply that starts in time must also end in time: at the deadline the child is
+    # killed, which ends the pipe and the read below.
+    out_of_time = threading.Timer(budget.wall_seconds, child.kill)
+    out_of_time.daemon = True
+    out_of_time.start()
     try:
         if not receiving.poll(budget.wall_seconds):
             raise LimitExceeded("time")
         try:
-            outcome, value = receiving.recv()
+            reply = receiving.recv_bytes(maxlength=budget.reply_mb * 1024 * 1024)
         except EOFError as exc:  # the child died without a word: killed for CPU, or memory
             child.join(1)
+            if time.monotonic() >= deadline:
+                raise LimitExceeded("time") from exc
             killed_for_cpu = child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL)
             raise LimitExceeded("cpu" if killed_for_cpu else "crash") from exc
+        except OSError as exc:  # cut short by the deadline's kill, or longer than reply_mb
+            if time.monotonic() >= deadline:
+                raise LimitExceeded("time") from exc
+            too_long = "length" in str(exc)  # multiprocessing's "bad message length"
+            raise LimitExceeded("memory" if too_long else "crash") from exc
+        try:
+            outcome, value = load_reply(reply)
+        except (UnsafeReply, ValueError, TypeError) as exc:
+            raise LimitExceeded("crash") from exc
     finally:
+        out_of_time.cancel()
         receiving.close()
         if child.is_alive():
             child.kill()
         child.join(5)
-    if outcome == "limit":
+    if outcome == "ok":
+        return value
+    if outcome == "limit" and value in ("memory", "cpu"):
         raise LimitExceeded(value)
-    if outcome == "raise":
+    if outcome == "raise" and isinstance(value, RegistryError):
         raise value
-    if outcome == "error":
-        raise LimitExceeded("crash")
-    return value
+    raise LimitExceeded("crash")  # "error", or a reply no honest child sends
