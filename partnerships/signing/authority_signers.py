@@ -112,7 +112,7 @@ def parse(data, *, extra: tuple = ()) -> AuthoritySigning:
     """The configuration from the file's JSON; ValueError with what is wrong."""
     if not isinstance(data, dict):
         raise ValueError("the file holds a JSON object")
-    default_rule = rule_from(data.get("rule"))
+    default_rule = rule_from(data.get("rule"), for_every_authority=True)
     authorities = data.get("authorities", {})
     if not isinstance(authorities, dict):
         raise ValueError('"authorities" maps authority ids to their signers')

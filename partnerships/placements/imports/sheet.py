@@ -89,6 +89,8 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
 
 def _text_of(element) -> str:
     """A string item's text: its <t>, or its runs' <t>s, leaving phonetic runs out."""
+    if len(element) == 1 and element[0].tag == _TEXT:  # the usual case: one plain <t>
+        return element[0].text or ""
     return "".join(
         text.text or "" for text in element.iter(_TEXT) if text.getparent().tag != _PHONETIC
     )
@@ -119,15 +121,24 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int]:
     return dated
 
 
+# Column letters already seen, and their index: a sheet repeats the same few on every row.
+# At most 26 + 26² + 26³ entries, for the valid ones only.
+_COLUMN_OF_LETTERS: dict[str, int] = {}
+
+
 def _column_index(reference: str) -> int:
     """0-based column of a cell reference ("C7" -> 2)."""
     letters = reference.rstrip("0123456789")
-    if not 1 <= len(letters) <= 3 or not letters.isupper() or not letters.isascii():
-        raise SheetUnreadable(reference)
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+    index = _COLUMN_OF_LETTERS.get(letters)
+    if index is None:
+        if not 1 <= len(letters) <= 3 or not letters.isupper() or not letters.isascii():
+            raise SheetUnreadable(reference)
+        index = 0
+        for letter in letters:
+            index = index * 26 + ord(letter) - 64
+        index -= 1
+        _COLUMN_OF_LETTERS[letters] = index
+    return index
 
 
 def _number(text: str):

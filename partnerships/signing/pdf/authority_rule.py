@@ -52,6 +52,12 @@ class AuthorityIdentity:
 
         return PLACEHOLDER.sub(value_of, template)
 
+    def can_fill(self, template: str) -> bool:
+        """Whether every placeholder the template uses has a value: an empty code in
+        "UBND {code}" would leave a rule that every UBND's certificate meets."""
+        values = {"name": self.name, "code": self.code, "id": str(self.id)}
+        return all(_fold(values[used]) for used in PLACEHOLDER.findall(template))
+
 
 def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
@@ -101,7 +107,7 @@ class AuthorityRule:
         return found
 
     def matches(self, cert: x509.Certificate | None, authority: AuthorityIdentity) -> bool:
-        if cert is None:
+        if cert is None or not authority.can_fill(self.value):
             return False
         if self.match == "pattern":
             expected = re.compile(authority.fill(self.value, escape=True), re.IGNORECASE)
@@ -130,9 +136,16 @@ class AuthorityRule:
 DEFAULT_AUTHORITY_RULE = AuthorityRule()
 
 
-def rule_from(config: dict | None, default: AuthorityRule = DEFAULT_AUTHORITY_RULE):
+def rule_from(
+    config: dict | None,
+    default: AuthorityRule = DEFAULT_AUTHORITY_RULE,
+    *,
+    for_every_authority: bool = False,
+):
     """A rule from its configuration {"attributes": [...], "equals"|"contains"|"pattern":
-    "..."}; `default` for none. ValueError with what is wrong."""
+    "..."}; `default` for none. ValueError with what is wrong. A rule `for_every_authority`
+    must name the authority with a placeholder: without one, it would be the same for all,
+    and every commune's certificate would sign for every other."""
     if config is None:
         return default
     if not isinstance(config, dict):
@@ -148,6 +161,11 @@ def rule_from(config: dict | None, default: AuthorityRule = DEFAULT_AUTHORITY_RU
     value = config[chosen[0]]
     if not isinstance(value, str):
         raise ValueError("a rule's value is text")
+    if for_every_authority and not PLACEHOLDER.search(value):
+        raise ValueError(
+            "the rule for every authority must name it with {name}, {code} or {id}; "
+            "a fixed value belongs in one authority's own rule"
+        )
     try:
         return AuthorityRule(attributes=tuple(attributes), match=chosen[0], value=value)
     except re.error as exc:

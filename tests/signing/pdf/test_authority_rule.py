@@ -123,3 +123,34 @@ def test_a_placeholder_inside_a_name_is_not_filled_again(pki):
         pki.cert("authority"), named_id
     )
     assert named_code.fill("{name}") == "{code}"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        AuthorityRule(match="pattern", value=r".*{code}.*"),
+        AuthorityRule(match="contains", value="ubnd xã {code}"),
+        AuthorityRule(match="equals", value="{name}{code}"),
+    ],
+)
+def test_a_placeholder_with_nothing_to_fill_matches_no_certificate(pki, rule):
+    """An authority registered without a document code: "{code}" would fill to nothing and
+    the rule would admit any commune's certificate (here Thạnh Lợi's for Bến Lức)."""
+    without_code = AuthorityIdentity(id=2, name="UBND xã Bến Lức", code="")
+    with_code = AuthorityIdentity(id=2, name="UBND xã Bến Lức", code="Bến Lức")
+
+    assert not rule.matches(pki.cert("authority_thanh_loi"), without_code)
+    assert not rule.matches(pki.cert("authority"), without_code)
+    if rule.match != "equals":
+        assert rule.matches(pki.cert("authority"), with_code)
+
+
+def test_the_rule_for_every_authority_must_name_it():
+    """Without a placeholder, one rule for every authority is met by each of their
+    certificates: Bến Lức's would sign for Thạnh Lợi."""
+    with pytest.raises(ValueError, match=r"\{name\}, \{code\} or \{id\}"):
+        rule_from({"contains": "UBND xã"}, for_every_authority=True)
+
+    assert rule_from({"contains": "{name}"}, for_every_authority=True)
+    # One authority's own rule may be fixed text: it is that authority's alone.
+    assert rule_from({"contains": "Kim Bảng"})
