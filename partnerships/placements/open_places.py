@@ -10,6 +10,7 @@ its own.
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from partnerships.authorities.permissions import visible_mous
 from partnerships.models import (
@@ -36,9 +37,14 @@ def _placements_counted(confirmation: str) -> Subquery:
 
 
 def _referrals_in_progress() -> Subquery:
-    """Referrals in progress on the outer pledge line (each holds a place)."""
+    """Referrals in progress on the outer pledge line (each holds a place). One past its last
+    day holds none, though the sweeper may not have expired it yet."""
     counted = (
-        Referral.objects.filter(pledge=OuterRef("pk"), status__in=REFERRAL_IN_PROGRESS)
+        Referral.objects.filter(
+            pledge=OuterRef("pk"),
+            status__in=REFERRAL_IN_PROGRESS,
+            expires_on__gte=timezone.localdate(),
+        )
         .order_by()
         .values("pledge")
         .annotate(count=Count("pk"))

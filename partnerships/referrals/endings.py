@@ -34,12 +34,16 @@ def end_referrals_for_withdrawn_consent(*, person: Person, actor, on: date) -> i
     return ended
 
 
-def expire_overdue_referrals(*, today: date) -> int:
+def expire_overdue_referrals(*, today: date, pledge=None) -> int:
     """Referrals in progress whose `expires_on` has passed expire (the business recorded
-    nothing in time, so the held place opens again). Returns how many expired."""
+    nothing in time, so the held place opens again), of one pledge line or all. Returns
+    how many expired."""
+    overdue = Referral.objects.filter(expires_on__lt=today)
+    if pledge is not None:
+        overdue = overdue.filter(pledge=pledge)
     with transaction.atomic():
         return _settle(
-            Referral.objects.filter(expires_on__lt=today),
+            overdue,
             status=ReferralStatus.EXPIRED,
             # The day it lapsed, however late the command runs.
             on=F("expires_on"),

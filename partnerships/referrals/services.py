@@ -41,6 +41,7 @@ from partnerships.models import (
 from partnerships.mous.lifecycle import record_event
 from partnerships.placements import services as placements
 from partnerships.placements.open_places import open_places_on
+from partnerships.referrals.endings import expire_overdue_referrals
 from partnerships.reports.tallies import recount_after_commit
 
 CONTACT_MAX_LENGTH = 100
@@ -197,6 +198,9 @@ def refer_person(
     try:
         with transaction.atomic():
             Pledge.objects.select_for_update().filter(pk=pledge.pk).first()
+            # A referral past its last day holds no place, and must not block this one as
+            # "already referred": expire it now rather than wait for the sweeper.
+            expire_overdue_referrals(today=today, pledge=pledge)
             if Referral.objects.filter(
                 person=person, pledge=pledge, status__in=REFERRAL_IN_PROGRESS
             ).exists():

@@ -109,6 +109,33 @@ def test_a_line_full_with_placements_awaiting_confirmation_is_refused(placements
     refused("line_full", lambda: refer(w))
 
 
+def test_a_referral_past_its_last_day_holds_no_place_before_the_sweeper_runs(placements_world):
+    w = placements_world
+    Pledge.objects.filter(pk=w.job_pledge.pk).update(quantity=1)
+    lapsed = refer(w, today=w.today - timedelta(days=60))  # its last day was a month ago
+
+    assert open_places_on(w.job_pledge) == 1  # the sweeper has not run: still "referred"
+    newer = refer(w)  # the line's one place is taken again, not refused as full
+
+    lapsed.refresh_from_db()
+    assert lapsed.status == ReferralStatus.EXPIRED
+    assert lapsed.outcome_on == lapsed.expires_on
+    assert AuditEvent.objects.filter(action="referral.expired", person=lapsed.person).exists()
+    assert newer.status == ReferralStatus.REFERRED
+    assert open_places_on(w.job_pledge) == 0
+
+
+def test_the_same_person_can_be_referred_again_once_the_last_referral_lapsed(placements_world):
+    w = placements_world
+    person = a_person(w.ben_luc)
+    refer(w, person, today=w.today - timedelta(days=60))
+
+    again = refer(w, person)
+
+    assert again.status == ReferralStatus.REFERRED
+    assert Referral.objects.filter(person=person, status=ReferralStatus.EXPIRED).count() == 1
+
+
 @pytest.mark.parametrize("state", [MouState.SENT, MouState.TERMINATED])
 def test_a_line_of_an_mou_not_in_force_is_refused(placements_world, state):
     w = placements_world
@@ -540,6 +567,8 @@ def make_second_line(w) -> Pledge:
 
 def test_overdue_referrals_expire_and_running_it_twice_changes_nothing(placements_world):
     w = placements_world
+    # Referred first: a referral made today expires what is overdue on its line.
+    fresh = refer(w)
     overdue = refer(w, today=w.today - timedelta(days=40))
     overdue_interviewed = referrals.record_interview(
         referral=refer(w, today=w.today - timedelta(days=35)),
@@ -549,7 +578,6 @@ def test_overdue_referrals_expire_and_running_it_twice_changes_nothing(placement
         today=w.today - timedelta(days=30),
     )
     due_today = refer(w, today=w.today - timedelta(days=30))
-    fresh = refer(w)
 
     assert expire_overdue_referrals(today=w.today) == 2
     assert expire_overdue_referrals(today=w.today) == 0
