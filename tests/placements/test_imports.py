@@ -254,6 +254,24 @@ def test_what_staff_import_is_confirmed(placements_world, upload, confirm_import
     assert set(Placement.objects.values_list("confirmation", flat=True)) == {Confirmation.CONFIRMED}
 
 
+def test_an_import_reaches_the_reports_tallies(placements_world, upload, confirm_import):
+    """The rows are written in bulk (one COPY on PostgreSQL): the database triggers must
+    still mark their line outdated, or the reports would never count them."""
+    from partnerships.models import DeliveryTally
+    from partnerships.reports import tallies
+
+    w = placements_world
+    line = w.active_mou.pledges.get(line=1)
+    today = timezone.localdate()
+    tallies.ensure_fresh(as_of=today)
+    before = DeliveryTally.objects.get(pledge=line).delivered
+
+    confirm_import(upload(w.staff, csv_bytes(many_rows(w, 3))), w.staff)
+    tallies.ensure_fresh(as_of=today)
+
+    assert DeliveryTally.objects.get(pledge=line).delivered == before + 3
+
+
 def test_only_the_uploader_sees_and_confirms(placements_world, upload, client_as):
     w = placements_world
     batch = upload(w.business, csv_bytes([import_row(w)]))
