@@ -4,30 +4,19 @@ import html
 import io
 import logging
 import re
-import threading
 import zipfile
 import zlib
-from collections import OrderedDict
-from types import CodeType
 
 import jinja2
 from django.utils.translation import gettext_lazy as _
 from docxtpl import DocxTemplate
-from jinja2 import nodes
-from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import (
-    UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
-    UNSAFE_COROUTINE_ATTRIBUTES,
-    UNSAFE_FUNCTION_ATTRIBUTES,
-    UNSAFE_GENERATOR_ATTRIBUTES,
-    UNSAFE_METHOD_ATTRIBUTES,
-    ImmutableSandboxedEnvironment,
-)
 
 from partnerships.core.archives import ArchiveLimits, ArchiveTooLarge, check_archive
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
 from partnerships.documents.engine.errors import DocumentError
+from partnerships.documents.engine.memo import ParentMemo
+from partnerships.documents.engine.sandbox import COMPILED, TemplateSandbox, unsafe_access
 
 logger = logging.getLogger(__name__)
 
@@ -50,198 +39,27 @@ class TemplateError(DocumentError):
     """A template file that cannot be used; the message names what is wrong."""
 
 
-# The longest string or list a template expression may build ("x" * n), and the largest power.
-_MAX_BUILT_LENGTH = 100_000
-_MAX_EXPONENT = 64
-
-
-class _CompileWithoutEvaluating(CodeGenerator):
-    """Jinja's code generator, minus its habit of working out constant expressions while
-    compiling ({{ 'x'|center(100000000) }}, {% autoescape … %}): compiling also happens in
-    the parent process (_COMPILED), outside the fill's budget, so it must not run a
-    template's filters or calls. Those values are worked out when the document is filled,
-    in the child, if the branch holding them is taken at all."""
-
-    def _output_child_to_const(self, node, frame, finalize):
-        if not isinstance(node, nodes.TemplateData):  # the template's own text stays constant
-            raise nodes.Impossible()
-        return super()._output_child_to_const(node, frame, finalize)
-
-    def visit_EvalContextModifier(self, node, frame):
-        for keyword in node.options:
-            self.writeline(f"context.eval_ctx.{keyword.key} = ")
-            self.visit(keyword.value, frame)
-        frame.eval_ctx.volatile = True  # decided when filling, as Jinja does when it must
-
-
-class _TemplateSandbox(ImmutableSandboxedEnvironment):
-    """Jinja for templates uploaded by users: the immutable sandbox refuses attributes that
-    lead out of the values (`__class__`, `__globals__`, a function's code), calls that change
-    them, and here also expressions that build huge values. The helpers Jinja puts in every
-    template (lipsum, cycler, joiner) have no use in an MoU and are the usual door out."""
-
-    intercepted_binops = frozenset({"*", "**"})
-    code_generator_class = _CompileWithoutEvaluating
-
-    def __init__(self):
-        # Autoescape: a company called "A & B <Co>" must come out as written, not break the XML.
-        # Not optimized: Jinja's optimizer, too, runs filters on constants while compiling
-        # (see _CompileWithoutEvaluating).
-        super().__init__(autoescape=True, undefined=jinja2.StrictUndefined, optimized=False)
-        for helper in ("lipsum", "cycler", "joiner"):
-            self.globals.pop(helper, None)
-        # The sources this environment had to compile (not found in _COMPILED).
-        self.compiled_sources: list[str] = []
-
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        """Jinja's compile, answered from _COMPILED when the parent process has compiled
-        the same source before (docxtpl hands each part of the document to from_string,
-        which compiles it: about a quarter of a fill). Only for this environment's own
-        settings, which the memo's code was compiled with (docxtpl may set autoescape)."""
-        plain = (
-            isinstance(source, str)
-            and not (name or filename or raw or defer_init)
-            and self.autoescape is True
-            and not self.optimized
-        )
-        code = _COMPILED.get(source) if plain else None
-        if code is not None:
-            return code
-        if plain:
-            self.compiled_sources.append(source)
-        return super().compile(source, name, filename, raw, defer_init)
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
-            raise SecurityError("exponent too large")
-        if operator == "*":
-            for sized, times in ((left, right), (right, left)):
-                if (
-                    isinstance(sized, (str, list, tuple))
-                    and isinstance(times, int)
-                    and len(sized) * times > _MAX_BUILT_LENGTH
-                ):
-                    raise SecurityError("value too large")
-        return super().call_binop(context, operator, left, right)
-
-
-def _jinja_environment() -> _TemplateSandbox:
-    return _TemplateSandbox()
-
-
-class _ParentMemo:
-    """What this process worked out from template text (a part's Jinja code, docxtpl's
-    cleaned-up XML), kept for the fills to come: a fill runs in a child forked from this
-    process, which finds here what the parent worked out before the fork. A child only
-    says which texts it had to work on; the parent works them out itself from those
-    texts, after the child has done the same within its budget: the parent runs no code
-    a child built. (The reply itself comes through a pickle: see core.isolation.)
-
-    Bounded by the text it holds, which also bounds the code compiled from it (some ten
-    times the text): a part larger than MAX_TEXT is not kept (it is compiled per fill, as
-    before), and the least recently used go first."""
-
-    MAX_TEXT = 1024 * 1024
-    MAX_TOTAL_TEXT = 4 * 1024 * 1024  # the built-in templates' largest part is 0.4 MB
-
-    def __init__(self, compute):
-        self._compute = compute
-        self._items: OrderedDict[str, object] = OrderedDict()
-        self._total = 0
-        self._lock = threading.Lock()  # web processes fill (a sample) from several threads
-
-    def get(self, text: str):
-        return self._items.get(text)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def texts(self) -> list[str]:
-        return list(self._items)
-
-    def remember(self, texts) -> None:
-        for text in texts if isinstance(texts, list) else ():
-            if not isinstance(text, str) or len(text) > self.MAX_TEXT:
-                continue
-            if text in self._items:
-                with self._lock:
-                    if text in self._items:
-                        self._items.move_to_end(text)
-                continue
-            # Worked out outside the lock: one template's parts never hold up another's.
-            try:
-                result = self._compute(text)
-            except Exception as exc:  # it worked in the child; if not here, it is not kept
-                logger.info("A template part is not kept for later fills (%s)", type(exc).__name__)
-                continue
-            with self._lock:
-                if text not in self._items:
-                    self._items[text] = result
-                    self._total += len(text)
-                while self._total > self.MAX_TOTAL_TEXT:
-                    evicted, _result = self._items.popitem(last=False)
-                    self._total -= len(evicted)
-
-
-def _compile(source: str) -> CodeType:
-    return _jinja_environment().compile(source)
-
-
 def _patch(xml: str) -> str:
     return DocxTemplate(None).patch_xml(xml)
 
 
-# Jinja compiling each part was about a quarter of a fill, docxtpl's regular expressions
-# preparing its XML a sixth. A template has a body, headers, footers and a few properties.
-_COMPILED = _ParentMemo(_compile)
-_PATCHED = _ParentMemo(_patch)
+# docxtpl's regular expressions preparing a part's XML were a sixth of a fill.
+PATCHED = ParentMemo(_patch)
 
 
-class _MemoDocxTemplate(DocxTemplate):
-    """docxtpl's template, its XML prepared once per process (_PATCHED)."""
+class MemoDocxTemplate(DocxTemplate):
+    """docxtpl's template, its XML prepared once per process (PATCHED)."""
 
     def __init__(self, template_file):
         super().__init__(template_file)
         self.patched_sources: list[str] = []  # the XML this fill had to prepare
 
     def patch_xml(self, src_xml):
-        patched = _PATCHED.get(src_xml)
+        patched = PATCHED.get(src_xml)
         if patched is None:
             self.patched_sources.append(src_xml)
             patched = super().patch_xml(src_xml)
         return patched
-
-
-_UNSAFE_NAMES = (
-    UNSAFE_FUNCTION_ATTRIBUTES
-    | UNSAFE_METHOD_ATTRIBUTES
-    | UNSAFE_GENERATOR_ATTRIBUTES
-    | UNSAFE_COROUTINE_ATTRIBUTES
-    | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
-    | {"mro", "format_map"}
-)
-
-
-def _is_unsafe_name(name) -> bool:
-    return isinstance(name, str) and (name.startswith("_") or name in _UNSAFE_NAMES)
-
-
-def _unsafe_access(tree: nodes.Node) -> str | None:
-    """The first attribute a template reaches for that leads out of the values
-    (`x.__class__`, `x['__globals__']`, `x|attr('__init__')`). The sandbox refuses these when
-    rendering anyway; finding them in the text refuses the upload with a clear reason, even in
-    a branch the sample rendering does not take."""
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
-        if isinstance(node, nodes.Getattr):
-            name = node.attr
-        elif isinstance(node, nodes.Getitem):
-            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
-        else:
-            first = node.args[0] if node.name == "attr" and node.args else None
-            name = first.value if isinstance(first, nodes.Const) else None
-        if _is_unsafe_name(name):
-            return name
-    return None
 
 
 def _check_container(data: bytes) -> None:
@@ -282,9 +100,9 @@ def _check_container(data: bytes) -> None:
         raise TemplateError(_("The Word document is damaged and cannot be read.")) from exc
 
 
-def _load(data: bytes) -> "_MemoDocxTemplate":
+def _load(data: bytes) -> "MemoDocxTemplate":
     try:
-        template = _MemoDocxTemplate(io.BytesIO(data))
+        template = MemoDocxTemplate(io.BytesIO(data))
         template.init_docx()
     except TemplateError:
         raise
@@ -314,7 +132,7 @@ def _broken_tag(data: bytes) -> str | None:
     """The first tag not closed within its paragraph, or the first {{ }} that does not parse
     on its own. Jinja parses the whole document's XML at once, so its message alone ("unexpected
     '/'") does not say where the mistake is; block tags ({% for %} …) it names itself."""
-    environment = _jinja_environment()
+    environment = TemplateSandbox()
     for text in _paragraph_texts(data):
         for match in _TAG_START.finditer(text):
             start, opener = match.start(), match.group()
@@ -333,7 +151,7 @@ def _broken_tag(data: bytes) -> str | None:
 def _check_sandbox_escapes(data: bytes, template: DocxTemplate) -> None:
     """Refuse a template that reaches for internals in any part docxtpl renders: the body,
     headers, footers, footnotes and the document properties."""
-    environment = _jinja_environment()
+    environment = TemplateSandbox()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
             if not (name.startswith("word/") and name.endswith(".xml")) and name != (
@@ -345,7 +163,7 @@ def _check_sandbox_escapes(data: bytes, template: DocxTemplate) -> None:
                 tree = environment.parse(source)
             except jinja2.TemplateSyntaxError:
                 continue  # a part docxtpl renders fails the syntax check with a better message
-            unsafe = _unsafe_access(tree)
+            unsafe = unsafe_access(tree)
             if unsafe:
                 raise _escape_refused(unsafe)
 
@@ -379,7 +197,7 @@ def template_variables(data: bytes) -> set[str]:
     template = _load(data)
     _check_sandbox_escapes(data, template)
     try:
-        return set(template.get_undeclared_template_variables(_jinja_environment()))
+        return set(template.get_undeclared_template_variables(TemplateSandbox()))
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax_error(data, exc) from exc
 
@@ -416,16 +234,16 @@ def fill_template(data: bytes, context: dict) -> bytes:
         ) from exceeded
     # The template filled within its budget: prepare and compile its parts here once, for
     # the next fills (the same template text gives the same whatever the values).
-    _PATCHED.remember(patched)
-    _COMPILED.remember(compiled)
+    PATCHED.remember(patched)
+    COMPILED.remember(compiled)
     return docx
 
 
 def _fill(data: bytes, context: dict) -> tuple[bytes, list[str], list[str]]:
     """The filled DOCX, and the template texts compiled and prepared to fill it (none
-    when the parent had done it already: see _ParentMemo)."""
+    when the parent had done it already: see memo.ParentMemo)."""
     template = _load(data)
-    environment = _jinja_environment()
+    environment = TemplateSandbox()
     try:
         template.render(context, environment, autoescape=True)
     except jinja2.TemplateSyntaxError as exc:

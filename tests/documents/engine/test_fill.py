@@ -270,21 +270,21 @@ def test_a_template_filled_again_from_its_compiled_parts_carries_only_the_new_va
     """The first fill of a template prepares and compiles its parts in this process; the
     next fills reuse them. Each document must still say what its own MoU says, nothing of
     the last."""
-    from partnerships.documents.engine import fill
+    from partnerships.documents.engine import fill, sandbox
 
     template = template_with_paragraph("Bên B: {{ partner.name }} nhận {{ pledged_total }} người")
     first = fill_template(
         template, sample_context(partner={"name": "Công ty Một", "tax_code": "1", "address": ""})
     )
-    remembered = len(fill._COMPILED), len(fill._PATCHED)
-    assert any("partner.name" in source for source in fill._COMPILED.texts())
+    remembered = len(sandbox.COMPILED), len(fill.PATCHED)
+    assert any("partner.name" in source for source in sandbox.COMPILED.texts())
     second = fill_template(
         template,
         sample_context(
             partner={"name": "Hợp tác xã Hai", "tax_code": "2", "address": ""}, pledged_total=7
         ),
     )
-    assert (len(fill._COMPILED), len(fill._PATCHED)) == remembered  # nothing done again
+    assert (len(sandbox.COMPILED), len(fill.PATCHED)) == remembered  # nothing done again
     assert "Bên B: Công ty Một nhận 10 người" in document_text(first)
     assert "Bên B: Hợp tác xã Hai nhận 7 người" in document_text(second)
     assert not any("Công ty Một" in line for line in document_text(second))
@@ -310,14 +310,14 @@ def test_compiling_a_template_runs_none_of_its_filters():
     """Compiling also happens in the worker itself, outside a fill's budget (the parts are
     compiled once per process): Jinja must not work out constant expressions then, such
     as a huge string in a branch no MoU takes, or an autoescape switch."""
-    from partnerships.documents.engine import fill
+    from partnerships.documents.engine import sandbox
 
     huge = 50_000_000
     source = (
         "{% if pledged_total == -1 %}{{ 'x'|center(" + str(huge) + ") }}{% endif %}"
         "{% autoescape ('y'|center(" + str(huge) + ")|length) > 0 %}{{ title }}{% endautoescape %}"
     )
-    code = fill._jinja_environment().compile(source)
+    code = sandbox.TemplateSandbox().compile(source)
     assert max(len(c) for c in _constants(code) if isinstance(c, str)) < 1000
     # Filled, the branch is not taken and the switch keeps escaping on.
     docx = fill_template(template_with_paragraph(source), sample_context(title="A & B"))
@@ -327,9 +327,10 @@ def test_compiling_a_template_runs_none_of_its_filters():
 def test_the_worker_keeps_a_bounded_memo_and_survives_any_reply_of_a_child():
     """What a (compromised) child says it compiled is compiled again by the worker only if
     it is text, is skipped if Python cannot compile it, and the memo stays bounded."""
-    from partnerships.documents.engine import fill
+    from partnerships.documents.engine import sandbox
+    from partnerships.documents.engine.memo import ParentMemo
 
-    memo = fill._ParentMemo(fill._compile)
+    memo = ParentMemo(sandbox.compile_template)
     nested = "{% for a in b %}" * 25 + "{% endfor %}" * 25  # too deep for Python's compiler
     memo.remember([nested, 42, None, b"{{ x }}"])
     memo.remember("not a list")
@@ -337,7 +338,7 @@ def test_the_worker_keeps_a_bounded_memo_and_survives_any_reply_of_a_child():
     part = "<w:t>Bên B cam kết</w:t>" * 30_000 + "{{ title }}"  # about 0.7 MB
     for number in range(10):
         memo.remember([f"<!-- {number} -->{part}"])
-    assert sum(len(text) for text in memo.texts()) <= fill._ParentMemo.MAX_TOTAL_TEXT
+    assert sum(len(text) for text in memo.texts()) <= ParentMemo.MAX_TOTAL_TEXT
     assert memo.texts()[-1].startswith("<!-- 9 -->")  # the latest kept, the oldest gone
-    memo.remember(["x" * (fill._ParentMemo.MAX_TEXT + 1)])
+    memo.remember(["x" * (ParentMemo.MAX_TEXT + 1)])
     assert not any(text.startswith("xxx") for text in memo.texts())
