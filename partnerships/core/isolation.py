@@ -7,10 +7,12 @@ It must not touch the database (it shares the parent's connections), so callers 
 values in and get plain values back.
 
 The child's reply is itself untrusted: a parser that a hostile file took over could send
-anything. So the parent reads at most `Budget.reply_mb`, within the same wall-clock budget,
-and unpickles only plain data (see replies.py), never a callable of the child's choosing.
+anything. So the reply is JSON, rebuilt as plain data only (see replies.py: no pickle, which
+would let the child name what the parent calls), and the parent reads at most
+`Budget.reply_mb` of it within the same wall-clock budget.
 """
 
+import logging
 import multiprocessing
 import os
 import resource
@@ -21,8 +23,10 @@ from dataclasses import dataclass
 
 from django.db import connections
 
+from partnerships.core import replies
 from partnerships.core.errors import RegistryError
-from partnerships.core.replies import UnsafeReply, load_reply
+
+logger = logging.getLogger(__name__)
 
 
 class LimitExceeded(RegistryError):
@@ -53,13 +57,21 @@ def _child(connection, budget: Budget, function, args) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (_mapped_bytes() + budget.memory_mb * 1024 * 1024,) * 2)
     resource.setrlimit(resource.RLIMIT_CPU, (budget.cpu_seconds, budget.cpu_seconds + 1))
     try:
-        connection.send(("ok", function(*args)))
+        reply = ("ok", function(*args))
     except MemoryError:
-        connection.send(("limit", "memory"))
+        reply = ("limit", "memory")
     except RegistryError as error:  # an answer for the user: the parent raises it again
-        connection.send(("raise", error))
+        reply = ("raise", error)
     except BaseException as exc:  # reported to the parent, which decides what to say
-        connection.send(("error", f"{type(exc).__name__}"))
+        reply = ("error", f"{type(exc).__name__}")
+    try:
+        try:
+            connection.send_bytes(replies.dumps(reply))
+        except replies.UnsendableValue as exc:  # a caller returned what replies cannot carry
+            logger.error("A limited child's reply could not be sent: %s", exc)
+            connection.send_bytes(replies.dumps(("error", "UnsendableValue")))
+    except MemoryError:
+        connection.send_bytes(replies.dumps(("limit", "memory")))
     finally:
         connection.close()
         os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
@@ -96,8 +108,8 @@ def run_limited(function, *args, budget: Budget = Budget()):
             too_long = "length" in str(exc)  # multiprocessing's "bad message length"
             raise LimitExceeded("memory" if too_long else "crash") from exc
         try:
-            outcome, value = load_reply(reply)
-        except (UnsafeReply, ValueError, TypeError) as exc:
+            answer = replies.loads(reply)
+        except replies.UnsafeReply as exc:
             raise LimitExceeded("crash") from exc
     finally:
         out_of_time.cancel()
@@ -105,6 +117,9 @@ def run_limited(function, *args, budget: Budget = Budget()):
         if child.is_alive():
             child.kill()
         child.join(5)
+    if type(answer) is not tuple or len(answer) != 2:
+        raise LimitExceeded("crash")
+    outcome, value = answer
     if outcome == "ok":
         return value
     if outcome == "limit" and value in ("memory", "cpu"):

@@ -1,129 +1,256 @@
-"""Reading what a sandboxed child sends back, as plain data only.
+"""What a sandboxed child sends back: tagged JSON, rebuilt by the parent as plain data only.
 
 A child parses hostile files (PDFs drawn by PDFium, DOCX templates). Should one of them take
 the child over, its reply is the way back into the web worker, which holds the database and
-the keys. A pickle can name any importable callable and have the reader call it, so the
-parent's reader accepts only the kinds of object honest replies are made of:
+the keys. A pickle names the callables its reader must call, and even a reader that allows
+only "harmless" classes lets a reply rewrite those classes (pickle's BUILD sets attributes
+on whatever it is given, a class included) or run an allowed callable on huge numbers. So
+replies are JSON, which calls nothing, and this module rebuilds from it only:
 
-- plain values and containers, dates and times;
-- the project's own data: dataclasses, enumerations and RegistryErrors (whose constructors
-  only store what they are given), from modules already loaded;
-- asn1crypto values (certificates, CRLs in verdicts): parsed from bytes, never executed.
+- plain values, lists, tuples, dicts, sets, bytes, dates and times, bounded decimals;
+- the project's dataclasses (by their constructor, with such values), enumeration members
+  (looked up by value) and RegistryErrors (by their constructor);
+- asn1crypto values (certificates and CRLs in verdicts), parsed from their DER bytes;
+- messages translated lazily by gettext or pgettext, with their text as arguments.
 
-Anything else (a function, os.system, a class with side effects) refuses the whole reply.
+A class is named by module and name and found without walking attributes: the module must
+be loaded already (nothing is imported), and the class must be defined there. Anything else
+(a function, another kind of object, a malformed reply) refuses the whole reply.
 """
 
-import builtins
-import collections
-import copyreg
+import base64
 import dataclasses
 import datetime
 import decimal
 import enum
-import io
-import pickle
+import json
 import sys
 
-from asn1crypto import core as asn1_core
 from asn1crypto.core import Asn1Value
-from django.utils import functional, translation
+from django.utils import translation
+from django.utils.functional import Promise
 
 from partnerships.core.errors import RegistryError
 
-_PLAIN = {
-    getattr(builtins, name)
-    for name in (
-        "object",
-        "bool",
-        "int",
-        "float",
-        "complex",
-        "str",
-        "bytes",
-        "bytearray",
-        "list",
-        "tuple",
-        "dict",
-        "set",
-        "frozenset",
-        "slice",
-        "range",
-    )
-} | {
-    datetime.date,
-    datetime.datetime,
-    datetime.time,
-    datetime.timedelta,
-    datetime.timezone,
-    decimal.Decimal,
-    collections.OrderedDict,
-}
-# The only functions a reply may have called, each harmless whatever its arguments.
-_FUNCTIONS = {
-    # Rebuilds an object as `base.__new__(cls)`; both classes are read, and checked, here too.
-    ("copyreg", "_reconstructor"): copyreg._reconstructor,
-    # A lazily translated message (a problem's text): `function(*args)` when it is shown,
-    # where the function is itself one of these.
-    ("django.utils.functional", "_lazy_proxy_unpickle"): functional._lazy_proxy_unpickle,
-    ("django.utils.translation", "gettext"): translation.gettext,
-    ("django.utils.translation", "ngettext"): translation.ngettext,
-    ("django.utils.translation", "pgettext"): translation.pgettext,
-    ("django.utils.translation", "npgettext"): translation.npgettext,
-}
+
+class UnsafeReply(Exception):
+    """The reply is not made of the plain data honest children send."""
+
+
+class UnsendableValue(TypeError):
+    """A child's value that has no place in a reply (a programming error in the caller)."""
+
+
+TAG = "$"
+# A decimal in a verdict is a small amount; a longer text, or a huge exponent, is refused
+# (int(Decimal("1e1000000")) alone takes a core for half a minute).
+MAX_DECIMAL_TEXT = 64
+MAX_DECIMAL_EXPONENT = 64
+_LAZY_FUNCTIONS = {"gettext": translation.gettext_lazy, "pgettext": translation.pgettext_lazy}
 _OWN_MODULES = ("partnerships.",)
 _DATA_MODULES = ("asn1crypto.",)
 
 
-class UnsafeReply(Exception):
-    """The reply names something that is not plain data."""
+# --- In the child: a value to JSON -----------------------------------------------------------
 
 
-def load_reply(data: bytes):
-    """The object a child pickled into `data`, if it is made of plain data only."""
+def dumps(value) -> bytes:
+    """The reply's bytes; UnsendableValue for a value replies cannot carry."""
+    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _tagged(kind: str, value) -> dict:
+    return {TAG: kind, "v": value}
+
+
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool) or type(value) in (int, float, str):
+        return value
+    if isinstance(value, enum.Enum):  # before str: TextChoices members are strings too
+        return {TAG: "enum", "c": _class_name(type(value)), "v": _plain(value.value)}
+    if isinstance(value, Promise):
+        return _lazy(value)
+    if type(value) is list:
+        return [_plain(item) for item in value]
+    if type(value) is tuple:
+        return _tagged("tuple", [_plain(item) for item in value])
+    if type(value) is dict:
+        return _tagged("dict", [[_plain(key), _plain(item)] for key, item in value.items()])
+    if type(value) in (set, frozenset):
+        return _tagged(type(value).__name__, [_plain(item) for item in value])
+    if type(value) in (bytes, bytearray):
+        return _tagged("bytes", base64.b64encode(value).decode("ascii"))
+    if type(value) is datetime.datetime:
+        return _tagged("datetime", value.isoformat())
+    if type(value) is datetime.date:
+        return _tagged("date", value.isoformat())
+    if type(value) is datetime.timedelta:
+        return _tagged("timedelta", [value.days, value.seconds, value.microseconds])
+    if type(value) is decimal.Decimal:
+        return _tagged("decimal", str(value))
+    if isinstance(value, Asn1Value):
+        return {TAG: "asn1", "c": _class_name(type(value)), "v": _plain(value.dump())}
+    if isinstance(value, RegistryError):
+        return {
+            TAG: "error",
+            "c": _class_name(type(value)),
+            "a": _plain(list(value.args)),
+            "d": _plain(dict(vars(value))),
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {field.name: _plain(getattr(value, field.name)) for field in _init_fields(value)}
+        return {TAG: "dataclass", "c": _class_name(type(value)), "v": fields}
+    raise UnsendableValue(f"a reply cannot carry {type(value).__module__}.{type(value).__name__}")
+
+
+def _lazy(value: Promise):
+    """A gettext or pgettext message stays lazy (translated where it is shown); any other
+    lazy text is sent as the child's text."""
+    reduced = value.__reduce__()
+    arguments = reduced[1] if len(reduced) > 1 else ()
+    if len(arguments) >= 3:
+        function, args, keywords = arguments[:3]
+        name = getattr(function, "__name__", "")
+        if (
+            name in _LAZY_FUNCTIONS
+            and getattr(translation, name, None) is function
+            and not keywords
+            and all(type(arg) is str for arg in args)
+        ):
+            return {TAG: "lazy", "f": name, "a": list(args)}
+    return str(value)
+
+
+def _init_fields(value_or_class) -> list:
+    return [field for field in dataclasses.fields(value_or_class) if field.init]
+
+
+# --- In the parent: JSON to values -----------------------------------------------------------
+
+
+def loads(data: bytes):
+    """The value a child sent in `data`; UnsafeReply for anything an honest child does not
+    send (unknown tags or classes, malformed JSON, too deep, out of bounds)."""
     try:
-        return _PlainDataUnpickler(io.BytesIO(data)).load()
+        return _value(json.loads(data))
     except UnsafeReply:
         raise
-    except Exception as exc:  # truncated, malformed: no honest child sends that either
+    except Exception as exc:  # malformed, too deep, a constructor refusing its values
         raise UnsafeReply(type(exc).__name__) from exc
 
 
-class _PlainDataUnpickler(pickle.Unpickler):
-    def find_class(self, module_name: str, name: str):
-        if (module_name, name) in _FUNCTIONS:
-            return _FUNCTIONS[module_name, name]
-        module = sys.modules.get(module_name)  # never import: an import runs code
-        if module is None or any(part.startswith("_") for part in name.split(".")):
-            raise UnsafeReply(f"{module_name}.{name}")
-        found = module
-        for part in name.split("."):
-            found = getattr(found, part, None)
-        if _allowed(found, module_name):
-            if isinstance(found, type) and issubclass(found, Asn1Value):
-                _set_up(found)
-            return found
-        raise UnsafeReply(f"{module_name}.{name}")
+def _value(item):
+    if item is None or type(item) in (bool, int, float, str):
+        return item
+    if type(item) is list:
+        return [_value(element) for element in item]
+    if type(item) is not dict or type(item.get(TAG)) is not str:
+        raise UnsafeReply("untagged object")
+    kind, raw = item[TAG], item.get("v")
+    if kind == "tuple":
+        return tuple(_value(element) for element in _list(raw))
+    if kind == "dict":
+        return {_value(key): _value(element) for key, element in (_pair(p) for p in _list(raw))}
+    if kind in ("set", "frozenset"):
+        return (set if kind == "set" else frozenset)(_value(element) for element in _list(raw))
+    if kind == "bytes":
+        return base64.b64decode(_text(raw), validate=True)
+    if kind == "datetime":
+        return datetime.datetime.fromisoformat(_text(raw))
+    if kind == "date":
+        return datetime.date.fromisoformat(_text(raw))
+    if kind == "timedelta":
+        days, seconds, microseconds = (_integer(part) for part in _list(raw))
+        return datetime.timedelta(days=days, seconds=seconds, microseconds=microseconds)
+    if kind == "decimal":
+        return _decimal(_text(raw))
+    if kind == "lazy":
+        function = _LAZY_FUNCTIONS.get(item.get("f"))
+        args = _list(item.get("a"))
+        if function is None or not all(type(arg) is str for arg in args):
+            raise UnsafeReply("lazy text")
+        return function(*args)
+    if kind == "enum":
+        return _class(item.get("c"), enum.Enum, _OWN_MODULES)(_value(raw))
+    if kind == "asn1":
+        return _class(item.get("c"), Asn1Value, _DATA_MODULES).load(_value(raw))
+    if kind == "error":
+        cls = _class(item.get("c"), RegistryError, _OWN_MODULES)
+        error = cls(*_list(_value(item.get("a"))))
+        state = _value(item.get("d"))
+        if type(state) is not dict or not all(type(key) is str for key in state):
+            raise UnsafeReply("error state")
+        for name, attribute in state.items():  # on this new instance only, never a class
+            if name.startswith("__"):
+                raise UnsafeReply("error state")
+            setattr(error, name, attribute)
+        return error
+    if kind == "dataclass":
+        cls = _class(item.get("c"), object, _OWN_MODULES)
+        if not dataclasses.is_dataclass(cls):
+            raise UnsafeReply("not a dataclass")
+        fields = raw if type(raw) is dict else {}
+        known = {field.name for field in _init_fields(cls)}
+        if set(fields) != known:
+            raise UnsafeReply("dataclass fields")
+        return cls(**{name: _value(element) for name, element in fields.items()})
+    raise UnsafeReply(f"unknown tag {kind!r}")
 
 
-def _allowed(found, module_name: str) -> bool:
-    if not isinstance(found, type):
-        return False
-    if found in _PLAIN:
-        return True
-    if module_name.startswith(_OWN_MODULES):
-        return (
-            dataclasses.is_dataclass(found)
-            or issubclass(found, enum.Enum)
-            or issubclass(found, RegistryError)
-        )
-    if module_name.startswith(_DATA_MODULES):
-        return issubclass(found, Asn1Value)
-    return False
+def _class(name, base: type, modules: tuple[str, ...]) -> type:
+    """The class `module:Name`, defined in that already loaded module, a subclass of `base`."""
+    module_name, _colon, class_name = name.partition(":") if type(name) is str else ("", "", "")
+    module = sys.modules.get(module_name)
+    if (
+        module is None
+        or not module_name.startswith(modules)
+        or not class_name.isidentifier()
+        or class_name.startswith("_")
+    ):
+        raise UnsafeReply(f"class {name!r}")
+    cls = vars(module).get(class_name)
+    if not (
+        isinstance(cls, type)
+        and cls.__module__ == module_name
+        and cls.__qualname__ == class_name
+        and issubclass(cls, base)
+    ):
+        raise UnsafeReply(f"class {name!r}")
+    return cls
 
 
-def _set_up(asn1_class: type) -> None:
-    """asn1crypto prepares a class's field specs when its first instance is made. Unpickling
-    makes none, so a value built in the child, of a class this process never made, would
-    fail when read: make one, empty, here."""
-    if asn1_class not in asn1_core._SETUP_CLASSES:
-        asn1_class()
+def _list(raw) -> list:
+    if type(raw) is not list:
+        raise UnsafeReply("expected a list")
+    return raw
+
+
+def _pair(raw) -> list:
+    if type(raw) is not list or len(raw) != 2:
+        raise UnsafeReply("expected a pair")
+    return raw
+
+
+def _text(raw) -> str:
+    if type(raw) is not str:
+        raise UnsafeReply("expected text")
+    return raw
+
+
+def _integer(raw) -> int:
+    if type(raw) is not int:
+        raise UnsafeReply("expected a whole number")
+    return raw
+
+
+def _decimal(text: str) -> decimal.Decimal:
+    if len(text) > MAX_DECIMAL_TEXT:
+        raise UnsafeReply("decimal too long")
+    number = decimal.Decimal(text)
+    if number.is_finite() and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise UnsafeReply("decimal out of range")
+    return number

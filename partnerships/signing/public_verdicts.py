@@ -59,7 +59,7 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "crls": list(setup.crls),
     }
     try:
-        description, digest, comparison = run_limited(
+        description, _child_digest, comparison = run_limited(
             _checked,
             pdf,
             options,
@@ -68,6 +68,8 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
             budget=budget_for(setup.network_timeout),
         )
         if comparison is not None:  # the next child, forked from here, inherits it
+            # Under the digest computed here: a child's word must not file a "no
+            # difference" under the digest of another document.
             visual.remember(digest, comparison)
         return description, digest
     except LimitExceeded as exceeded:

@@ -40,7 +40,7 @@ def _checked(
     with network_budget(seconds), fetch_policy(policy):
         upload = check(sent_pdf, uploaded, **party, **trust)
         if upload.message is not None:  # in the request's language: a filled-in message
-            upload = dataclasses.replace(upload, message=str(upload.message))  # pickles
+            upload = dataclasses.replace(upload, message=str(upload.message))  # crosses as text
         if not upload.accepted:
             return upload, None
         return upload, verify.verify_pdf(

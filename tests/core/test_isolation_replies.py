@@ -1,79 +1,84 @@
 """A child that a hostile file took over answers the parent with what it likes. The parent
-must not run code of the child's choosing, read an endless reply, or wait for ever."""
+must not run code of the child's choosing, let the reply change its classes, spend
+unbounded time or memory on it, wait for ever, or raise anything but its own refusals."""
 
+import json
 import os
 import pickle
-import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from asn1crypto import x509
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-from partnerships.core import isolation
+from partnerships.core import isolation, replies
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
 from partnerships.models import MouState
 from partnerships.mous.lifecycle import MouError
+from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.visual import Comparison
-
-
-class _RunsCommandWhenRead:
-    """What a taken-over child would pickle: reading it runs a shell command."""
-
-    def __init__(self, marker: str):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
 
 
 def _answer_with(value):
     return value
 
 
-def test_a_reply_that_would_run_a_command_is_refused_and_nothing_runs(tmp_path):
-    marker = tmp_path / "ran"
-
-    with pytest.raises(LimitExceeded) as refused:
-        run_limited(_answer_with, _RunsCommandWhenRead(str(marker)))
-
-    assert refused.value.kind == "crash"
-    assert not marker.exists()
-    # The same object, read without the guard, does run the command: the test is real.
-    pickle.loads(pickle.dumps(_RunsCommandWhenRead(str(marker))))  # noqa: S301
-    assert marker.exists()
+def _send_raw(connection, payload: bytes) -> None:
+    connection.send_bytes(payload)
+    connection.close()
+    os._exit(0)
 
 
-def test_a_reply_naming_a_module_not_loaded_is_refused_without_importing_it():
-    # Protocol 0 text for "the attribute s of the module this" (importing it prints a poem).
-    crafted = b"cthis\ns\n."
-    assert "this" not in sys.modules
+def _child_sending(monkeypatch, payload: bytes) -> None:
+    """The next run_limited child writes `payload` to the pipe, whatever it was asked."""
+    monkeypatch.setattr(isolation, "_child", lambda conn, *rest: _send_raw(conn, payload))
 
-    with pytest.raises(isolation.UnsafeReply):
-        isolation.load_reply(crafted)
 
-    assert "this" not in sys.modules
+def _tagged(reply) -> bytes:
+    return json.dumps(reply).encode()
+
+
+# --- What honest children send comes back ---------------------------------------------------
 
 
 def _honest_reply(certificate_der: bytes):
-    certificate = x509.Certificate.load(certificate_der)
     return {
-        "when": datetime(2026, 12, 6, tzinfo=UTC),
+        "when": datetime(2026, 12, 6, 8, 30, tzinfo=UTC),
+        "day": date(2026, 12, 6),
+        "after": timedelta(days=2, seconds=5),
         "state": MouState.SIGNED,
         "comparison": Comparison(different_pages=(2,)),
-        "certificate": certificate,
-        "bytes": b"%PDF",
+        "certificate": x509.Certificate.load(certificate_der),
+        "pdf": b"%PDF-\x00\xff",
+        "pages": {1, 3},
+        "amount": Decimal("6500000.50"),
+        "message": gettext_lazy("Signed"),
+        (1, "key"): [None, True, 1.5],
     }
 
 
-def test_plain_data_and_the_projects_own_records_still_come_back():
+def test_plain_data_and_the_projects_own_records_come_back():
     reply = run_limited(_honest_reply, _self_signed_certificate_der())
 
-    assert reply["when"] == datetime(2026, 12, 6, tzinfo=UTC)
+    assert reply["when"] == datetime(2026, 12, 6, 8, 30, tzinfo=UTC)
+    assert reply["day"] == date(2026, 12, 6)
+    assert reply["after"] == timedelta(days=2, seconds=5)
     assert reply["state"] is MouState.SIGNED
-    assert reply["comparison"].different_pages == (2,)
+    assert reply["comparison"] == Comparison(different_pages=(2,))
     assert reply["certificate"].subject.native["common_name"] == "Reply test"
-    assert reply["bytes"] == b"%PDF"
+    assert reply["pdf"] == b"%PDF-\x00\xff"
+    assert reply["pages"] == {1, 3}
+    assert reply["amount"] == Decimal("6500000.50")
+    assert reply[(1, "key")] == [None, True, 1.5]
+    # Still lazy: shown in the reader's language, not the child's.
+    with translation.override("vi"):
+        vietnamese = str(reply["message"])
+    with translation.override("en"):
+        assert str(reply["message"]) == "Signed"
+    assert vietnamese != "Signed"
 
 
 def _refuse():
@@ -85,16 +90,104 @@ def test_a_registry_error_in_the_child_is_raised_again_in_the_parent():
         run_limited(_refuse)
 
 
-def _send_raw(connection, payload: bytes) -> None:
-    connection.send_bytes(payload)
-    connection.close()
-    os._exit(0)
+# --- A taken-over child -------------------------------------------------------------------
 
 
-def test_a_reply_that_is_an_exception_of_another_kind_is_not_raised(monkeypatch):
-    # A child may not make the parent raise SystemExit (or anything but a RegistryError).
-    payload = pickle.dumps(("raise", SystemExit(3)))
-    monkeypatch.setattr(isolation, "_child", lambda conn, *rest: _send_raw(conn, payload))
+class _RunsCommandWhenRead:
+    """What a taken-over child would pickle: reading it with pickle runs a shell command."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_that_would_run_a_command_is_refused_and_nothing_runs(monkeypatch, tmp_path):
+    marker = tmp_path / "ran"
+    payload = pickle.dumps(("ok", _RunsCommandWhenRead(str(marker))))
+    _child_sending(monkeypatch, payload)
+
+    with pytest.raises(LimitExceeded) as refused:
+        run_limited(_answer_with, None)
+
+    assert refused.value.kind == "crash"
+    assert not marker.exists()
+    pickle.loads(payload)  # noqa: S301 - the same bytes, read as pickle, do run it
+    assert marker.exists()
+
+
+def test_a_reply_cannot_change_the_parents_classes(monkeypatch):
+    """Pickle's BUILD set attributes on a class: a reply made every later Verdict "ok"
+    without any signature. JSON names no operation; try the nearest things."""
+    attempts = [
+        {"$": "dataclass", "c": "partnerships.signing.pdf.verify:Verdict", "v": {"ok": True}},
+        {
+            "$": "error",
+            "c": "partnerships.mous.lifecycle:MouError",
+            "a": ["x"],
+            "d": {"$": "dict", "v": [["__class__", "x"]]},
+        },
+        {"$": "enum", "c": "partnerships.models.mous:MouState", "v": "HACKED"},
+    ]
+    for attempt in attempts:
+        with pytest.raises(replies.UnsafeReply):
+            replies.loads(_tagged(attempt))
+
+    assert not verify.Verdict(sha256="x").ok
+    assert MouState("sent") is MouState.SENT
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"$": "enum", "c": "enum:Enum", "v": "X"},  # not the project's
+        {"$": "dataclass", "c": "partnerships.settings:re", "v": {}},  # a module, by name
+        {"$": "enum", "c": "partnerships.settings:dj_database_url.logging.re.RegexFlag"},
+        {"$": "dataclass", "c": "partnerships.core.isolation:Budget.__class__", "v": {}},
+        {"$": "dataclass", "c": "this:s", "v": {}},  # a module not loaded: never imported
+        {"$": "error", "c": "builtins:SystemExit", "a": [3], "d": {"$": "dict", "v": []}},
+        {"$": "lazy", "f": "format_lazy", "a": ["{0.__class__}"]},
+        {"$": "lazy", "f": "gettext", "a": [{"$": "bytes", "v": ""}]},
+        {"$": "pickle", "v": "gASV"},
+        {"no tag": 1},
+        {"$": "decimal", "v": "1e1000000"},  # int() of it took half a minute
+        {"$": "decimal", "v": "9" * 100},
+        {"$": "tuple", "v": "not a list"},
+        {"$": "dict", "v": [[["unhashable"], 1]]},
+    ],
+)
+def test_what_no_honest_child_sends_is_refused(reply):
+    with pytest.raises(replies.UnsafeReply):
+        replies.loads(_tagged(reply))
+    assert "this" not in __import__("sys").modules
+
+
+def test_huge_numbers_and_deep_nesting_are_refused_without_working_on_them():
+    started = time.process_time()
+    for payload in (
+        b"[" + b"9" * 100_000 + b"]",  # Python refuses to convert over 4,300 digits
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"$": "decimal", "v": "1e999999999"}',
+    ):
+        with pytest.raises(replies.UnsafeReply):
+            replies.loads(payload)
+    assert time.process_time() - started < 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _tagged([1, 2]),  # not the (outcome, value) pair
+        _tagged({"$": "tuple", "v": [1, 2, 3]}),
+        _tagged({"$": "tuple", "v": [{"$": "tuple", "v": []}, None]}),  # outcome not text
+        _tagged({"$": "tuple", "v": ["raise", "not an error"]}),
+        _tagged({"$": "tuple", "v": ["limit", "disk"]}),
+        b"\x80\x04not json",
+    ],
+)
+def test_a_malformed_reply_is_a_crash_never_another_exception(monkeypatch, payload):
+    _child_sending(monkeypatch, payload)
 
     with pytest.raises(LimitExceeded) as refused:
         run_limited(_answer_with, None)
@@ -103,8 +196,7 @@ def test_a_reply_that_is_an_exception_of_another_kind_is_not_raised(monkeypatch)
 
 
 def test_a_reply_longer_than_its_budget_is_not_read(monkeypatch):
-    payload = pickle.dumps(("ok", b"x" * (3 * 1024 * 1024)))
-    monkeypatch.setattr(isolation, "_child", lambda conn, *rest: _send_raw(conn, payload))
+    _child_sending(monkeypatch, b" " * (3 * 1024 * 1024))
 
     with pytest.raises(LimitExceeded) as refused:
         run_limited(_answer_with, None, budget=Budget(reply_mb=1))
@@ -113,8 +205,8 @@ def test_a_reply_longer_than_its_budget_is_not_read(monkeypatch):
 
 
 def _start_a_reply_and_stall(connection, *rest) -> None:
-    # A length that promises 1 MB, then a trickle, then nothing: recv would wait for ever.
-    os.write(connection.fileno(), (1024 * 1024).to_bytes(4, "big", signed=True) + b"\x80")
+    # A length that promises 1 MB, then one byte, then nothing: recv would wait for ever.
+    os.write(connection.fileno(), (1024 * 1024).to_bytes(4, "big", signed=True) + b"[")
     time.sleep(60)
     os._exit(0)
 
