@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import select
 import signal
 import threading
 import time
@@ -77,6 +78,37 @@ def _child(connection, budget: Budget, function, args) -> None:
         os._exit(0)  # no atexit handlers, no flushing of the parent's buffers
 
 
+def _read_exactly(fd: int, count: int, deadline: float) -> bytes:
+    """`count` bytes from the pipe by the deadline. Read here, not by multiprocessing, which
+    would wait for ever on a reply that a process the child forked keeps open."""
+    chunks, remaining = [], count
+    while remaining:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise LimitExceeded("time")
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            if remaining == count and not chunks:
+                raise EOFError
+            raise LimitExceeded("crash")  # cut short
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_reply(fd: int, deadline: float, limit: int) -> bytes:
+    """One message as multiprocessing frames it (a 4-byte length, or -1 and 8 bytes), at most
+    `limit` bytes long, read by the deadline."""
+    size = int.from_bytes(_read_exactly(fd, 4, deadline), "big", signed=True)
+    if size == -1:
+        size = int.from_bytes(_read_exactly(fd, 8, deadline), "big")
+    if size < 0:
+        raise LimitExceeded("crash")
+    if size > limit:
+        raise LimitExceeded("memory")
+    return _read_exactly(fd, size, deadline)
+
+
 def run_limited(function, *args, budget: Budget = Budget()):
     """`function(*args)` in a forked child under `budget`: its return value, the
     RegistryError it raised, or LimitExceeded("memory" | "cpu" | "time" | "crash")."""
@@ -92,21 +124,14 @@ def run_limited(function, *args, budget: Budget = Budget()):
     out_of_time.daemon = True
     out_of_time.start()
     try:
-        if not receiving.poll(budget.wall_seconds):
-            raise LimitExceeded("time")
         try:
-            reply = receiving.recv_bytes(maxlength=budget.reply_mb * 1024 * 1024)
+            reply = _read_reply(receiving.fileno(), deadline, budget.reply_mb * 1024 * 1024)
         except EOFError as exc:  # the child died without a word: killed for CPU, or memory
             child.join(1)
             if time.monotonic() >= deadline:
                 raise LimitExceeded("time") from exc
             killed_for_cpu = child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL)
             raise LimitExceeded("cpu" if killed_for_cpu else "crash") from exc
-        except OSError as exc:  # cut short by the deadline's kill, or longer than reply_mb
-            if time.monotonic() >= deadline:
-                raise LimitExceeded("time") from exc
-            too_long = "length" in str(exc)  # multiprocessing's "bad message length"
-            raise LimitExceeded("memory" if too_long else "crash") from exc
         try:
             answer = replies.loads(reply)
         except replies.UnsafeReply as exc:

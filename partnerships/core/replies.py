@@ -47,6 +47,13 @@ TAG = "$"
 MAX_DECIMAL_TEXT = 64
 MAX_DECIMAL_EXPONENT = 64
 _LAZY_FUNCTIONS = {"gettext": translation.gettext_lazy, "pgettext": translation.pgettext_lazy}
+_LAZY_ARGUMENTS = {"gettext": 1, "pgettext": 2}
+# Containers a reply may hold, counted from its brackets before it is parsed: a 16 MB reply
+# of empty lists took 780 MB of the worker's memory. Honest replies hold a few thousand.
+MAX_CONTAINERS = 500_000
+# Dict keys and set members: values whose hashes a reply cannot make collide (an int's hash
+# is itself modulo 2**61 - 1, so big ints could all share one and make a set quadratic).
+MAX_KEY_INT = 2**31
 _OWN_MODULES = ("partnerships.",)
 _DATA_MODULES = ("asn1crypto.",)
 
@@ -136,6 +143,8 @@ def loads(data: bytes):
     """The value a child sent in `data`; UnsafeReply for anything an honest child does not
     send (unknown tags or classes, malformed JSON, too deep, out of bounds)."""
     try:
+        if data.count(b"[") + data.count(b"{") > MAX_CONTAINERS:
+            raise UnsafeReply("too many containers")
         return _value(json.loads(data))
     except UnsafeReply:
         raise
@@ -154,9 +163,9 @@ def _value(item):
     if kind == "tuple":
         return tuple(_value(element) for element in _list(raw))
     if kind == "dict":
-        return {_value(key): _value(element) for key, element in (_pair(p) for p in _list(raw))}
+        return {_key(key): _value(element) for key, element in (_pair(p) for p in _list(raw))}
     if kind in ("set", "frozenset"):
-        return (set if kind == "set" else frozenset)(_value(element) for element in _list(raw))
+        return (set if kind == "set" else frozenset)(_key(element) for element in _list(raw))
     if kind == "bytes":
         return base64.b64decode(_text(raw), validate=True)
     if kind == "datetime":
@@ -171,7 +180,11 @@ def _value(item):
     if kind == "lazy":
         function = _LAZY_FUNCTIONS.get(item.get("f"))
         args = _list(item.get("a"))
-        if function is None or not all(type(arg) is str for arg in args):
+        if (
+            function is None
+            or len(args) != _LAZY_ARGUMENTS[item["f"]]
+            or not all(type(arg) is str for arg in args)
+        ):
             raise UnsafeReply("lazy text")
         return function(*args)
     if kind == "enum":
@@ -221,6 +234,13 @@ def _class(name, base: type, modules: tuple[str, ...]) -> type:
     ):
         raise UnsafeReply(f"class {name!r}")
     return cls
+
+
+def _key(raw):
+    """A dict key or set member: text, a small whole number, True, False or None."""
+    if raw is None or type(raw) in (bool, str) or (type(raw) is int and abs(raw) < MAX_KEY_INT):
+        return raw
+    raise UnsafeReply("dict key or set member")
 
 
 def _list(raw) -> list:

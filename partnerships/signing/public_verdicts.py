@@ -59,7 +59,7 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "crls": list(setup.crls),
     }
     try:
-        description, _child_digest, comparison = run_limited(
+        reply = run_limited(
             _checked,
             pdf,
             options,
@@ -67,6 +67,14 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
             setup.network_timeout,
             budget=budget_for(setup.network_timeout),
         )
+        if not (
+            type(reply) is tuple
+            and len(reply) == 3
+            and type(reply[0]) is dict
+            and (reply[2] is None or type(reply[2]) is visual.Comparison)
+        ):
+            raise LimitExceeded("crash")  # not what an honest child sends
+        description, _child_digest, comparison = reply
         if comparison is not None:  # the next child, forked from here, inherits it
             # Under the digest computed here: a child's word must not file a "no
             # difference" under the digest of another document.

@@ -88,7 +88,7 @@ def check_authority_signed_upload(
 def _limited(check, setup: SigningSetup, sent_pdf: bytes, uploaded: bytes, options: dict):
     seconds = seconds_left()
     try:
-        return run_limited(
+        reply = run_limited(
             _checked,
             check,
             sent_pdf,
@@ -98,6 +98,14 @@ def _limited(check, setup: SigningSetup, sent_pdf: bytes, uploaded: bytes, optio
             seconds,
             budget=budget_for(seconds),
         )
+        if not (
+            type(reply) is tuple
+            and len(reply) == 2
+            and type(reply[0]) is UploadVerdict
+            and (reply[1] is None or type(reply[1]) is verify.Verdict)
+        ):
+            raise LimitExceeded("crash")  # not what an honest child sends
+        return reply
     except LimitExceeded as exceeded:
         logger.warning("Check of an uploaded signed PDF stopped: %s", exceeded.kind)
         reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM

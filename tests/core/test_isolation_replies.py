@@ -56,7 +56,7 @@ def _honest_reply(certificate_der: bytes):
         "pages": {1, 3},
         "amount": Decimal("6500000.50"),
         "message": gettext_lazy("Signed"),
-        (1, "key"): [None, True, 1.5],
+        7: [None, True, 1.5, ("a", 1)],
     }
 
 
@@ -72,7 +72,7 @@ def test_plain_data_and_the_projects_own_records_come_back():
     assert reply["pdf"] == b"%PDF-\x00\xff"
     assert reply["pages"] == {1, 3}
     assert reply["amount"] == Decimal("6500000.50")
-    assert reply[(1, "key")] == [None, True, 1.5]
+    assert reply[7] == [None, True, 1.5, ("a", 1)]
     # Still lazy: shown in the reader's language, not the child's.
     with translation.override("vi"):
         vietnamese = str(reply["message"])
@@ -155,6 +155,10 @@ def test_a_reply_cannot_change_the_parents_classes(monkeypatch):
         {"$": "decimal", "v": "9" * 100},
         {"$": "tuple", "v": "not a list"},
         {"$": "dict", "v": [[["unhashable"], 1]]},
+        {"$": "set", "v": [2**61 - 1, 2 * (2**61 - 1)]},  # ints that share one hash
+        {"$": "set", "v": [{"$": "tuple", "v": []}]},
+        {"$": "lazy", "f": "gettext", "a": []},  # would fail only when shown
+        {"$": "lazy", "f": "pgettext", "a": ["context"]},
     ],
 )
 def test_what_no_honest_child_sends_is_refused(reply):
@@ -169,6 +173,7 @@ def test_huge_numbers_and_deep_nesting_are_refused_without_working_on_them():
         b"[" + b"9" * 100_000 + b"]",  # Python refuses to convert over 4,300 digits
         b"[" * 100_000 + b"]" * 100_000,
         b'{"$": "decimal", "v": "1e999999999"}',
+        b"[" + b"[]," * 600_000 + b"[]]",  # many small containers: memory, refused unparsed
     ):
         with pytest.raises(replies.UnsafeReply):
             replies.loads(payload)
@@ -209,6 +214,27 @@ def _start_a_reply_and_stall(connection, *rest) -> None:
     os.write(connection.fileno(), (1024 * 1024).to_bytes(4, "big", signed=True) + b"[")
     time.sleep(60)
     os._exit(0)
+
+
+def _leave_a_grandchild_holding_the_pipe(connection, *rest) -> None:
+    # The taken-over child forks; its own child keeps the pipe open and stays silent, so
+    # killing the child at the deadline does not end the reply.
+    if os.fork() == 0:
+        time.sleep(8)
+        os._exit(0)
+    os.write(connection.fileno(), (1024).to_bytes(4, "big", signed=True) + b"[")
+    os._exit(0)
+
+
+def test_a_process_the_child_forked_cannot_keep_the_parent_waiting(monkeypatch):
+    monkeypatch.setattr(isolation, "_child", _leave_a_grandchild_holding_the_pipe)
+    started = time.monotonic()
+
+    with pytest.raises(LimitExceeded) as refused:
+        run_limited(_answer_with, None, budget=Budget(wall_seconds=2))
+
+    assert refused.value.kind == "time"
+    assert time.monotonic() - started < 5
 
 
 def test_a_reply_that_starts_in_time_must_also_end_in_time(monkeypatch):
