@@ -109,9 +109,13 @@ def _read_reply(fd: int, deadline: float, limit: int) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
-def run_limited(function, *args, budget: Budget = Budget()):
+def run_limited(function, *args, budget: Budget = Budget(), returns: tuple | None = None):
     """`function(*args)` in a forked child under `budget`: its return value, the
-    RegistryError it raised, or LimitExceeded("memory" | "cpu" | "time" | "crash")."""
+    RegistryError it raised, or LimitExceeded("memory" | "cpu" | "time" | "crash").
+
+    `returns`, the kinds of what the function returns, one per item of its tuple (a type,
+    or a tuple of types; None for None): any other value is a crash, since a child taken
+    over by a hostile file may send whatever it likes."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(sending, budget, function, args), daemon=True)
@@ -146,9 +150,22 @@ def run_limited(function, *args, budget: Budget = Budget()):
         raise LimitExceeded("crash")
     outcome, value = answer
     if outcome == "ok":
+        if returns is not None and not _is_shaped(value, returns):
+            raise LimitExceeded("crash")
         return value
     if outcome == "limit" and value in ("memory", "cpu"):
         raise LimitExceeded(value)
     if outcome == "raise" and isinstance(value, RegistryError):
         raise value
     raise LimitExceeded("crash")  # "error", or a reply no honest child sends
+
+
+def _is_shaped(value, returns: tuple) -> bool:
+    """Whether `value` is a tuple whose items are exactly of the kinds in `returns`."""
+    if type(value) is not tuple or len(value) != len(returns):
+        return False
+    for item, kinds in zip(value, returns, strict=True):
+        allowed = kinds if isinstance(kinds, tuple) else (kinds,)
+        if type(item) not in tuple(type(None) if kind is None else kind for kind in allowed):
+            return False
+    return True

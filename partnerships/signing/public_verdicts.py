@@ -59,22 +59,15 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
         "crls": list(setup.crls),
     }
     try:
-        reply = run_limited(
+        description, _child_digest, comparison = run_limited(
             _checked,
             pdf,
             options,
             setup.fetch_policy,
             setup.network_timeout,
             budget=budget_for(setup.network_timeout),
+            returns=(dict, str, (visual.Comparison, None)),
         )
-        if not (
-            type(reply) is tuple
-            and len(reply) == 3
-            and type(reply[0]) is dict
-            and (reply[2] is None or type(reply[2]) is visual.Comparison)
-        ):
-            raise LimitExceeded("crash")  # not what an honest child sends
-        description, _child_digest, comparison = reply
         if comparison is not None:  # the next child, forked from here, inherits it
             # Under the digest computed here: a child's word must not file a "no
             # difference" under the digest of another document.

@@ -88,7 +88,7 @@ def check_authority_signed_upload(
 def _limited(check, setup: SigningSetup, sent_pdf: bytes, uploaded: bytes, options: dict):
     seconds = seconds_left()
     try:
-        reply = run_limited(
+        return run_limited(
             _checked,
             check,
             sent_pdf,
@@ -97,15 +97,8 @@ def _limited(check, setup: SigningSetup, sent_pdf: bytes, uploaded: bytes, optio
             setup.fetch_policy,
             seconds,
             budget=budget_for(seconds),
+            returns=(UploadVerdict, (verify.Verdict, None)),
         )
-        if not (
-            type(reply) is tuple
-            and len(reply) == 2
-            and type(reply[0]) is UploadVerdict
-            and (reply[1] is None or type(reply[1]) is verify.Verdict)
-        ):
-            raise LimitExceeded("crash")  # not what an honest child sends
-        return reply
     except LimitExceeded as exceeded:
         logger.warning("Check of an uploaded signed PDF stopped: %s", exceeded.kind)
         reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM

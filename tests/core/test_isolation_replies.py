@@ -267,3 +267,13 @@ def _self_signed_certificate_der() -> bytes:
         .sign(key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def test_a_reply_of_another_shape_than_the_caller_expects_is_a_crash():
+    expected = (bytes, (str, type(None)))
+
+    assert run_limited(_answer_with, (b"%PDF", None), returns=expected) == (b"%PDF", None)
+    for other in [(b"%PDF", 5), (b"%PDF",), "abc", [b"%PDF", None]]:
+        with pytest.raises(LimitExceeded) as refused:
+            run_limited(_answer_with, other, returns=expected)
+        assert refused.value.kind == "crash"
