@@ -20,6 +20,7 @@ import select
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connections
@@ -109,13 +110,21 @@ def _read_reply(fd: int, deadline: float, limit: int) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
-def run_limited(function, *args, budget: Budget = Budget(), returns: tuple | None = None):
+def run_limited(
+    function,
+    *args,
+    budget: Budget = Budget(),
+    returns: tuple | None = None,
+    classes: Iterable[type] = (),
+):
     """`function(*args)` in a forked child under `budget`: its return value, the
     RegistryError it raised, or LimitExceeded("memory" | "cpu" | "time" | "crash").
 
-    `returns`, the kinds of what the function returns, one per item of its tuple (a type,
-    or a tuple of types; None for None): any other value is a crash, since a child taken
-    over by a hostile file may send whatever it likes."""
+    A child taken over by a hostile file may send whatever it likes, so the reply is held to
+    what the caller expects: `returns`, the kinds of what the function returns, one per
+    item of its tuple (a type, or a tuple of types; None for None), and `classes`, every
+    dataclass, enumeration and RegistryError the reply may hold (replies.loads). Anything
+    else is a crash."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(sending, budget, function, args), daemon=True)
@@ -137,7 +146,7 @@ def run_limited(function, *args, budget: Budget = Budget(), returns: tuple | Non
             killed_for_cpu = child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL)
             raise LimitExceeded("cpu" if killed_for_cpu else "crash") from exc
         try:
-            answer = replies.loads(reply)
+            answer = replies.loads(reply, classes)
         except replies.UnsafeReply as exc:
             raise LimitExceeded("crash") from exc
     finally:

@@ -8,13 +8,17 @@ on whatever it is given, a class included) or run an allowed callable on huge nu
 replies are JSON, which calls nothing, and this module rebuilds from it only:
 
 - plain values, lists, tuples, dicts, sets, bytes, dates and times, bounded decimals;
-- the project's dataclasses (by their constructor, with such values), enumeration members
-  (looked up by value) and RegistryErrors (by their constructor);
+- dataclasses (by their constructor, with such values), enumeration members (looked up by
+  value) and RegistryErrors (from their message alone, no constructor and no other state),
+  each of a class the caller named in `classes`: a constructor may do real work (an
+  AuthorityRule compiles the pattern it is given), so a reply may build only what its
+  caller expects back;
 - asn1crypto values (certificates and CRLs in verdicts), parsed from their DER bytes;
 - messages translated lazily by gettext or pgettext, with their text as arguments.
 
 A class is named by module and name and found without walking attributes: the module must
-be loaded already (nothing is imported), and the class must be defined there. Anything else
+be loaded already (nothing is imported), the class must be defined there and, but for
+asn1crypto's, be one of the caller's `classes`. Anything else
 (a function, another kind of object, a malformed reply) refuses the whole reply.
 """
 
@@ -25,6 +29,7 @@ import decimal
 import enum
 import json
 import sys
+from collections.abc import Iterable
 
 from asn1crypto.core import Asn1Value
 from django.utils import translation
@@ -102,12 +107,7 @@ def _plain(value):
     if isinstance(value, Asn1Value):
         return {TAG: "asn1", "c": _class_name(type(value)), "v": _plain(value.dump())}
     if isinstance(value, RegistryError):
-        return {
-            TAG: "error",
-            "c": _class_name(type(value)),
-            "a": _plain(list(value.args)),
-            "d": _plain(dict(vars(value))),
-        }
+        return {TAG: "error", "c": _class_name(type(value)), "m": _plain(value.message)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {field.name: _plain(getattr(value, field.name)) for field in _init_fields(value)}
         return {TAG: "dataclass", "c": _class_name(type(value)), "v": fields}
@@ -139,79 +139,92 @@ def _init_fields(value_or_class) -> list:
 # --- In the parent: JSON to values -----------------------------------------------------------
 
 
-def loads(data: bytes):
-    """The value a child sent in `data`; UnsafeReply for anything an honest child does not
-    send (unknown tags or classes, malformed JSON, too deep, out of bounds)."""
+def loads(data: bytes, classes: Iterable[type] = ()):
+    """The value a child sent in `data`, its dataclasses, enumerations and errors only of
+    `classes`; UnsafeReply for anything an honest child does not send (other classes,
+    unknown tags, malformed JSON, too deep, out of bounds)."""
     try:
         if data.count(b"[") + data.count(b"{") > MAX_CONTAINERS:
             raise UnsafeReply("too many containers")
-        return _value(json.loads(data))
+        return _Reader(frozenset(classes)).value(json.loads(data))
     except UnsafeReply:
         raise
     except Exception as exc:  # malformed, too deep, a constructor refusing its values
         raise UnsafeReply(type(exc).__name__) from exc
 
 
-def _value(item):
-    if item is None or type(item) in (bool, int, float, str):
-        return item
-    if type(item) is list:
-        return [_value(element) for element in item]
-    if type(item) is not dict or type(item.get(TAG)) is not str:
-        raise UnsafeReply("untagged object")
-    kind, raw = item[TAG], item.get("v")
-    if kind == "tuple":
-        return tuple(_value(element) for element in _list(raw))
-    if kind == "dict":
-        return {_key(key): _value(element) for key, element in (_pair(p) for p in _list(raw))}
-    if kind in ("set", "frozenset"):
-        return (set if kind == "set" else frozenset)(_key(element) for element in _list(raw))
-    if kind == "bytes":
-        return base64.b64decode(_text(raw), validate=True)
-    if kind == "datetime":
-        return datetime.datetime.fromisoformat(_text(raw))
-    if kind == "date":
-        return datetime.date.fromisoformat(_text(raw))
-    if kind == "timedelta":
-        days, seconds, microseconds = (_integer(part) for part in _list(raw))
-        return datetime.timedelta(days=days, seconds=seconds, microseconds=microseconds)
-    if kind == "decimal":
-        return _decimal(_text(raw))
-    if kind == "lazy":
-        function = _LAZY_FUNCTIONS.get(item.get("f"))
-        args = _list(item.get("a"))
-        if (
-            function is None
-            or len(args) != _LAZY_ARGUMENTS[item["f"]]
-            or not all(type(arg) is str for arg in args)
-        ):
-            raise UnsafeReply("lazy text")
-        return function(*args)
-    if kind == "enum":
-        return _class(item.get("c"), enum.Enum, _OWN_MODULES)(_value(raw))
-    if kind == "asn1":
-        return _class(item.get("c"), Asn1Value, _DATA_MODULES).load(_value(raw))
-    if kind == "error":
-        cls = _class(item.get("c"), RegistryError, _OWN_MODULES)
-        error = cls(*_list(_value(item.get("a"))))
-        state = _value(item.get("d"))
-        if type(state) is not dict or not all(type(key) is str for key in state):
-            raise UnsafeReply("error state")
-        for name, attribute in state.items():  # on this new instance only, never a class
-            if name.startswith("__"):
-                raise UnsafeReply("error state")
-            setattr(error, name, attribute)
-        return error
-    if kind == "dataclass":
-        cls = _class(item.get("c"), object, _OWN_MODULES)
-        if not dataclasses.is_dataclass(cls):
-            raise UnsafeReply("not a dataclass")
-        fields = raw if type(raw) is dict else {}
-        known = {field.name for field in _init_fields(cls)}
-        if set(fields) != known:
-            raise UnsafeReply("dataclass fields")
-        return cls(**{name: _value(element) for name, element in fields.items()})
-    raise UnsafeReply(f"unknown tag {kind!r}")
+class _Reader:
+    """Rebuilds one reply, with the classes its caller allows."""
+
+    def __init__(self, classes: frozenset):
+        self.classes = classes
+
+    def allowed(self, name, base: type) -> type:
+        cls = _class(name, base, _OWN_MODULES)
+        if cls not in self.classes:
+            raise UnsafeReply(f"class {name!r} not expected here")
+        return cls
+
+    def value(self, item):
+        if item is None or type(item) in (bool, int, float, str):
+            return item
+        if type(item) is list:
+            return [self.value(element) for element in item]
+        if type(item) is not dict or type(item.get(TAG)) is not str:
+            raise UnsafeReply("untagged object")
+        kind, raw = item[TAG], item.get("v")
+        if kind == "tuple":
+            return tuple(self.value(element) for element in _list(raw))
+        if kind == "dict":
+            pairs = (_pair(pair) for pair in _list(raw))
+            return {_key(key): self.value(element) for key, element in pairs}
+        if kind in ("set", "frozenset"):
+            return (set if kind == "set" else frozenset)(_key(element) for element in _list(raw))
+        if kind == "bytes":
+            return base64.b64decode(_text(raw), validate=True)
+        if kind == "datetime":
+            return datetime.datetime.fromisoformat(_text(raw))
+        if kind == "date":
+            return datetime.date.fromisoformat(_text(raw))
+        if kind == "timedelta":
+            days, seconds, microseconds = (_integer(part) for part in _list(raw))
+            return datetime.timedelta(days=days, seconds=seconds, microseconds=microseconds)
+        if kind == "decimal":
+            return _decimal(_text(raw))
+        if kind == "lazy":
+            function = _LAZY_FUNCTIONS.get(item.get("f"))
+            args = _list(item.get("a"))
+            if (
+                function is None
+                or len(args) != _LAZY_ARGUMENTS[item["f"]]
+                or not all(type(arg) is str for arg in args)
+            ):
+                raise UnsafeReply("lazy text")
+            return function(*args)
+        if kind == "enum":
+            return self.allowed(item.get("c"), enum.Enum)(self.value(raw))
+        if kind == "asn1":
+            return _class(item.get("c"), Asn1Value, _DATA_MODULES).load(self.value(raw))
+        if kind == "error":
+            cls = self.allowed(item.get("c"), RegistryError)
+            message = self.value(item.get("m"))
+            if type(message) is not str and not isinstance(message, Promise):
+                raise UnsafeReply("error message")
+            # Not through the class's own constructor, which may take other arguments and do
+            # work with them: the message is all the parent shows.
+            error = cls.__new__(cls)
+            RegistryError.__init__(error, message)
+            return error
+        if kind == "dataclass":
+            cls = self.allowed(item.get("c"), object)
+            if not dataclasses.is_dataclass(cls):
+                raise UnsafeReply("not a dataclass")
+            fields = raw if type(raw) is dict else {}
+            known = {field.name for field in _init_fields(cls)}
+            if set(fields) != known:
+                raise UnsafeReply("dataclass fields")
+            return cls(**{name: self.value(element) for name, element in fields.items()})
+        raise UnsafeReply(f"unknown tag {kind!r}")
 
 
 def _class(name, base: type, modules: tuple[str, ...]) -> type:

@@ -67,6 +67,7 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
             setup.network_timeout,
             budget=budget_for(setup.network_timeout),
             returns=(dict, str, (visual.Comparison, None)),
+            classes=(visual.Comparison,),
         )
         if comparison is not None:  # the next child, forked from here, inherits it
             # Under the digest computed here: a child's word must not file a "no

@@ -15,7 +15,8 @@ from partnerships.signing.pdf import verify
 from partnerships.signing.pdf.authority_rule import AuthorityIdentity
 from partnerships.signing.pdf.errors import SigningError
 from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
-from partnerships.signing.pdf.network import network_budget, seconds_left
+from partnerships.signing.pdf.network import NetworkTimeout, network_budget, seconds_left
+from partnerships.signing.pdf.problems import Problem
 from partnerships.signing.pdf.structure import TOO_COMPLEX_PROBLEM
 from partnerships.signing.pdf.upload import (
     UploadVerdict,
@@ -29,6 +30,18 @@ logger = logging.getLogger(__name__)
 
 
 TRUST_OPTIONS = ("trust_roots", "other_certs", "revocation_mode", "crls")
+
+
+# What the child's reply may hold (run_limited): the verdicts, their parts, and the errors
+# the checks raise for the user.
+REPLY_CLASSES = (
+    UploadVerdict,
+    verify.Verdict,
+    verify.SignatureReport,
+    Problem,
+    SigningError,
+    NetworkTimeout,
+)
 
 
 def _checked(
@@ -98,6 +111,7 @@ def _limited(check, setup: SigningSetup, sent_pdf: bytes, uploaded: bytes, optio
             seconds,
             budget=budget_for(seconds),
             returns=(UploadVerdict, (verify.Verdict, None)),
+            classes=REPLY_CLASSES,
         )
     except LimitExceeded as exceeded:
         logger.warning("Check of an uploaded signed PDF stopped: %s", exceeded.kind)

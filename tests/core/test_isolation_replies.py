@@ -61,7 +61,9 @@ def _honest_reply(certificate_der: bytes):
 
 
 def test_plain_data_and_the_projects_own_records_come_back():
-    reply = run_limited(_honest_reply, _self_signed_certificate_der())
+    reply = run_limited(
+        _honest_reply, _self_signed_certificate_der(), classes=(MouState, Comparison)
+    )
 
     assert reply["when"] == datetime(2026, 12, 6, 8, 30, tzinfo=UTC)
     assert reply["day"] == date(2026, 12, 6)
@@ -87,7 +89,7 @@ def _refuse():
 
 def test_a_registry_error_in_the_child_is_raised_again_in_the_parent():
     with pytest.raises(MouError, match="đã được gửi"):
-        run_limited(_refuse)
+        run_limited(_refuse, classes=(MouError,))
 
 
 # --- A taken-over child -------------------------------------------------------------------
@@ -122,20 +124,57 @@ def test_a_reply_cannot_change_the_parents_classes(monkeypatch):
     without any signature. JSON names no operation; try the nearest things."""
     attempts = [
         {"$": "dataclass", "c": "partnerships.signing.pdf.verify:Verdict", "v": {"ok": True}},
-        {
-            "$": "error",
-            "c": "partnerships.mous.lifecycle:MouError",
-            "a": ["x"],
-            "d": {"$": "dict", "v": [["__class__", "x"]]},
-        },
+        {"$": "error", "c": "partnerships.mous.lifecycle:MouError", "m": {"$": "bytes"}},
         {"$": "enum", "c": "partnerships.models.mous:MouState", "v": "HACKED"},
     ]
     for attempt in attempts:
         with pytest.raises(replies.UnsafeReply):
-            replies.loads(_tagged(attempt))
+            replies.loads(_tagged(attempt), classes=(verify.Verdict, MouError, MouState))
 
     assert not verify.Verdict(sha256="x").ok
     assert MouState("sent") is MouState.SENT
+
+
+def test_a_reply_builds_only_the_classes_its_caller_expects():
+    """Any project dataclass by its constructor was too much: an AuthorityRule compiles the
+    pattern it is given, and a child chose 12 KB of pattern that took 4.6 s to compile."""
+    rule = {
+        "$": "dataclass",
+        "c": "partnerships.signing.pdf.authority_rule:AuthorityRule",
+        "v": {"attributes": ["organization_name"], "match": "pattern", "value": "(a|b)*c" * 2000},
+    }
+    started = time.process_time()
+
+    with pytest.raises(replies.UnsafeReply, match="not expected"):
+        replies.loads(_tagged(rule), classes=(Comparison,))
+
+    assert time.process_time() - started < 0.5
+
+
+def test_a_child_answering_with_another_class_than_expected_is_a_crash():
+    verdict = verify.Verdict(sha256="x")
+
+    assert run_limited(_answer_with, verdict, classes=(verify.Verdict,)) == verdict
+    with pytest.raises(LimitExceeded) as refused:
+        run_limited(_answer_with, verdict, classes=(Comparison,))
+    assert refused.value.kind == "crash"
+
+
+def test_an_error_is_rebuilt_from_its_message_alone():
+    """Not by its constructor (which may take other arguments and work on them) and with
+    none of the state the child sends beside the message."""
+    reply = {
+        "$": "error",
+        "c": "partnerships.core.isolation:LimitExceeded",  # its constructor takes a kind
+        "m": "memory",
+        "d": {"$": "dict", "v": [["kind", "cpu"], ["__class__", "x"]]},
+    }
+
+    error = replies.loads(_tagged(reply), classes=(LimitExceeded,))
+
+    assert type(error) is LimitExceeded
+    assert error.message == "memory"
+    assert vars(error) == {"_message": "memory"}
 
 
 @pytest.mark.parametrize(

@@ -227,7 +227,12 @@ def fill_template(data: bytes, context: dict) -> bytes:
     try:
         # A child taken over by the template may send anything: its shape is checked.
         docx, compiled, patched = run_limited(
-            _fill, data, context, budget=FILL_BUDGET, returns=(bytes, list, list)
+            _fill,
+            data,
+            context,
+            budget=FILL_BUDGET,
+            returns=(bytes, list, list),
+            classes=(TemplateError,),
         )
     except TemplateError:
         raise

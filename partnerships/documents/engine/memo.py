@@ -3,6 +3,10 @@
 import logging
 import threading
 from collections import OrderedDict
+from contextlib import suppress
+
+from partnerships.core.errors import RegistryError
+from partnerships.core.isolation import Budget, run_limited
 
 logger = logging.getLogger(__name__)
 
@@ -15,11 +19,19 @@ class ParentMemo:
     texts, after the child has done the same within its budget: the parent runs no code
     a child built. (The reply itself is read as plain data: see core.replies.)
 
+    A child taken over by a hostile template could still report texts that are slow to
+    work out (docxtpl's clean-up is quadratic on some: 24 KB took 0.4 s, 1 MB would take
+    minutes). So new texts are first worked out in a child of their own under CHECK_BUDGET,
+    our own code on nothing but the texts; only when it finishes in time does the parent
+    repeat the same work, which then costs it no more than that budget.
+
     Bounded by the text it holds, which also bounds the code compiled from it (some ten
     times the text): a part larger than MAX_TEXT is not kept (it is compiled per fill, as
     before), and the least recently used go first."""
 
     MAX_TEXT = 1024 * 1024
+    # The built-in templates' parts take under 0.1 s of CPU together.
+    CHECK_BUDGET = Budget(memory_mb=256, cpu_seconds=2, wall_seconds=5)
     MAX_TOTAL_TEXT = 4 * 1024 * 1024  # the built-in templates' largest part is 0.4 MB
 
     def __init__(self, compute):
@@ -38,9 +50,15 @@ class ParentMemo:
         return list(self._items)
 
     def remember(self, texts) -> None:
-        for text in texts if isinstance(texts, list) else ():
-            if not isinstance(text, str) or len(text) > self.MAX_TEXT:
-                continue
+        texts = [
+            text
+            for text in (texts if isinstance(texts, list) else ())
+            if isinstance(text, str) and len(text) <= self.MAX_TEXT
+        ]
+        new = [text for text in dict.fromkeys(texts) if text not in self._items]
+        if new and not self._cheap_enough(new):
+            return
+        for text in texts:
             if text in self._items:
                 with self._lock:
                     if text in self._items:
@@ -59,3 +77,22 @@ class ParentMemo:
                 while self._total > self.MAX_TOTAL_TEXT:
                     evicted, _result = self._items.popitem(last=False)
                     self._total -= len(evicted)
+
+    def _cheap_enough(self, texts: list[str]) -> bool:
+        """Whether working out `texts` fits CHECK_BUDGET, tried in a child of its own."""
+        try:
+            run_limited(_work_out, self._compute, texts, budget=self.CHECK_BUDGET, returns=(int,))
+        except RegistryError as exceeded:  # LimitExceeded
+            logger.info("Template parts not kept for later fills: %s", exceeded)
+            return False
+        return True
+
+
+def _work_out(compute, texts: list[str]) -> tuple[int]:
+    """In the check's child: the work `remember` would do in the parent."""
+    worked = 0
+    for text in texts:
+        with suppress(Exception):  # the parent skips a text that fails, too
+            compute(text)
+            worked += 1
+    return (worked,)

@@ -6,6 +6,7 @@ apart from the mistake under test they are real, otherwise valid templates."""
 
 import io
 import json
+import time
 import zipfile
 
 import pytest
@@ -342,3 +343,21 @@ def test_the_worker_keeps_a_bounded_memo_and_survives_any_reply_of_a_child():
     assert memo.texts()[-1].startswith("<!-- 9 -->")  # the latest kept, the oldest gone
     memo.remember(["x" * (ParentMemo.MAX_TEXT + 1)])
     assert not any(text.startswith("xxx") for text in memo.texts())
+
+
+def test_a_text_slow_to_prepare_costs_the_worker_nothing_and_is_not_kept():
+    """docxtpl's clean-up is quadratic on some texts: a child taken over by a template
+    could report one that would hold the worker for minutes. It is tried in a child of its
+    own first, under a budget, and the worker skips it."""
+    from partnerships.documents.engine import fill
+    from partnerships.documents.engine.memo import ParentMemo
+
+    slow = "{{" + "</w:t>" * 160_000  # about 1 MB: minutes of docxtpl's regular expressions
+    memo = ParentMemo(fill._patch)
+    started, cpu_started = time.monotonic(), time.process_time()
+
+    memo.remember([slow, "<w:t>{{ title }}</w:t>"])
+
+    assert time.process_time() - cpu_started < 1  # the worker's own CPU
+    assert time.monotonic() - started < ParentMemo.CHECK_BUDGET.wall_seconds + 2
+    assert slow not in memo.texts()
