@@ -161,6 +161,17 @@ def placements_world(world):
     return w
 
 
+@pytest.fixture(autouse=True)
+def no_recent_verdicts():
+    """Each test's uploads are checked afresh: /verify/ answers a file checked minutes ago
+    from memory (public_verdicts.RECENT), across tests too, as in one web worker."""
+    from partnerships.signing.public_verdicts import RECENT
+
+    RECENT.clear()
+    yield
+    RECENT.clear()
+
+
 @pytest.fixture
 def client():
     """pytest-django's client, with the CSRF check on as in production."""

@@ -7,7 +7,11 @@ follows the deployment's fetch policy within its network budget (signing/pdf/fet
 import dataclasses
 import hashlib
 import logging
+import threading
+import time
+from collections import OrderedDict
 
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from partnerships.core.isolation import Budget, LimitExceeded, run_limited
@@ -40,6 +44,66 @@ def _checked(
     return describe(verdict), verdict.sha256, visual.remembered(verdict.sha256)
 
 
+# The same file checked again within this time gets the verdict of its first check (with
+# the time of that check): a verdict depends on the file, the trust setup and the time, and
+# the revocation data it rests on are valid for hours or days. A document many people check
+# then costs one check, and uploading one file over and over cannot keep the CPUs busy.
+RECENT_SECONDS = 300
+RECENT_SIZE = 500
+# Verdicts that may read otherwise a moment later: not kept.
+_PASSING_PROBLEMS = {"network_timeout", "revocation_unknown", "verification_failed"}
+
+
+class _RecentVerdicts:
+    """The descriptions of files checked in the last RECENT_SECONDS, by the file's SHA-256
+    (computed here, never the child's), the page's language and the trust setup."""
+
+    def __init__(self):
+        self._items: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> dict | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or time.monotonic() - found[0] > RECENT_SECONDS:
+                self._items.pop(key, None)
+                return None
+            return found[1]
+
+    def keep(self, key: tuple, description: dict) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), description)
+            self._items.move_to_end(key)
+            while len(self._items) > RECENT_SIZE:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+RECENT = _RecentVerdicts()
+
+
+def _lasting(description: dict) -> bool:
+    """Whether the verdict would read the same a minute later: no problem that a network or a
+    busy moment caused."""
+    raw = description.get("raw") if isinstance(description.get("raw"), dict) else {}
+    problems = list(raw.get("problems") or [])
+    for signature in raw.get("signatures") or []:
+        problems += signature.get("problems") or [] if isinstance(signature, dict) else []
+    codes = {problem.get("code") for problem in problems if isinstance(problem, dict)}
+    return not codes & _PASSING_PROBLEMS
+
+
+def _setup_key(setup: SigningSetup) -> tuple:
+    return (
+        tuple(sorted(root.sha256 for root in setup.trust_roots)),
+        tuple(sorted(seal.sha256 for seal in setup.registry_seals)),
+        setup.revocation_mode,
+    )
+
+
 def public_verdict(pdf: bytes) -> tuple[dict, str]:
     """(description for the page, SHA-256 of the file) for an uploaded PDF; never raises."""
     digest = hashlib.sha256(pdf).hexdigest()
@@ -51,8 +115,21 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
     roots = setup.trust_roots
     if not roots:
         return describe(setup.verify(pdf)), digest
+    key = (digest, translation.get_language(), _setup_key(setup))
+    recent = RECENT.get(key)
+    if recent is not None:
+        return recent, digest
+    description, checked = _checked_in_child(pdf, digest, setup)
+    if checked and _lasting(description):
+        RECENT.keep(key, description)
+    return description, digest
+
+
+def _checked_in_child(pdf: bytes, digest: str, setup: SigningSetup) -> tuple[dict, bool]:
+    """(description, True) of the verdict the child made, dated now; (description, False)
+    when the child could not make one (too complex, crashed)."""
     options = {
-        "trust_roots": roots,
+        "trust_roots": setup.trust_roots,
         "other_certs": list(setup.other_certs),
         "registry_seals": setup.registry_seals,
         "revocation_mode": setup.revocation_mode,
@@ -73,8 +150,9 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
             # Under the digest computed here: a child's word must not file a "no
             # difference" under the digest of another document.
             visual.remember(digest, comparison)
-        return description, digest
     except LimitExceeded as exceeded:
         logger.warning("Verification of an uploaded PDF stopped: %s", exceeded.kind)
         reason = COULD_NOT_CHECK if exceeded.kind == "crash" else TOO_COMPLEX_PROBLEM
-        return describe(verify.Verdict(sha256=digest, problems=(reason,))), digest
+        return describe(verify.Verdict(sha256=digest, problems=(reason,))), False
+    # The file's own digest, not one the child names.
+    return {**description, "sha256": digest, "checked_at": timezone.now()}, True

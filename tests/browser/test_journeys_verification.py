@@ -103,9 +103,16 @@ def test_anyone_checks_the_signed_pdf_a_tampered_copy_and_the_qr_codes_page(
             )
         )
     )
+    checked_at = page.get_by_test_id("verdict-checked-at").inner_text()
+    assert checked_at.startswith(vi("Checked at %(time)s.", time="").rstrip("."))
     assert_accessible(page)
     if README_SCREENSHOTS and viewport["width"] < 500:
         page.screenshot(path=str(VERIFY_SCREENSHOT), full_page=True)
+
+    # Checked again a moment later: the same verdict, from the same check, says so.
+    upload(page, signed_pdf)
+    assert verdict.locator("h2").inner_text() == "✔ " + vi("Valid")
+    assert page.get_by_test_id("verdict-checked-at").inner_text() == checked_at
 
     # A copy changed after its last signature (a forger drew on the first page).
     upload(page, tampering.append_page_content(signed_pdf), name="mou-sua.pdf")

@@ -2,6 +2,8 @@
 code's target), and `manage.py verify_pdf`. No login; no personal data on the pages."""
 
 import json
+import re
+import time
 from io import StringIO
 
 import pytest
@@ -19,6 +21,7 @@ from tests.factories.signing import (
     page_text,
     request_code,
 )
+from tests.factories.web import BrowserClient
 from tests.signing.pdf import tampering
 
 PERSONAL = ["Nguyễn Thị Hoa", "hoa@example.com", "Võ Minh Tâm"]
@@ -244,3 +247,63 @@ def test_a_broken_trust_setting_still_gives_a_verdict(signed_mou, settings):
 
     assert response.status_code == 200
     assert "This document does not pass verification." in page_text(response)
+
+
+def test_a_file_checked_again_within_minutes_gets_the_first_checks_verdict_and_time(
+    signed_mou, monkeypatch
+):
+    """A document many people check costs one check: the same bytes within
+    RECENT_SECONDS get the first verdict, saying when it was made; another file, a later
+    time or another language is checked afresh."""
+    from partnerships.signing import public_verdicts
+
+    checks = []
+    real_check = public_verdicts._checked_in_child
+    monkeypatch.setattr(
+        public_verdicts,
+        "_checked_in_child",
+        lambda *args: checks.append(args[1]) or real_check(*args),
+    )
+    pdf = final_pdf(signed_mou)
+
+    first = page_text(post_pdf(reverse("verify"), pdf))
+    again = page_text(post_pdf(reverse("verify"), pdf))
+
+    assert len(checks) == 1
+    assert "Every signature is intact, valid and trusted" in again
+    checked_at = re.search(r'data-testid="verdict-checked-at">([^<]*)<', first).group(1)
+    assert checked_at.startswith("Checked at ")
+    assert checked_at in again  # the time of the check the verdict comes from
+
+    tampered = pdf.replace(b"/Producer", b"/Producex", 1)
+    post_pdf(reverse("verify"), tampered)
+    assert len(checks) == 2
+
+    vietnamese_browser = BrowserClient(language="vi", HTTP_USER_AGENT="Test browser 1.0")
+    vietnamese = page_text(post_pdf(reverse("verify"), pdf, vietnamese_browser))
+    assert "Kiểm tra lúc" in vietnamese
+    assert len(checks) == 3
+
+    later = time.monotonic() + public_verdicts.RECENT_SECONDS + 1
+    monkeypatch.setattr(public_verdicts.time, "monotonic", lambda: later)
+    post_pdf(reverse("verify"), pdf)
+    assert len(checks) == 4
+
+
+def test_a_verdict_a_network_failure_made_is_not_kept(signed_mou, monkeypatch):
+    from partnerships.signing import public_verdicts
+
+    checks = []
+
+    def timed_out(pdf, digest, setup):
+        checks.append(digest)
+        problem = {"code": "network_timeout", "message": "The network was too slow."}
+        return {"ok": False, "raw": {"problems": [problem], "signatures": []}}, True
+
+    monkeypatch.setattr(public_verdicts, "_checked_in_child", timed_out)
+    pdf = final_pdf(signed_mou)
+
+    public_verdicts.public_verdict(pdf)
+    public_verdicts.public_verdict(pdf)
+
+    assert len(checks) == 2
