@@ -56,6 +56,9 @@ class LoadPlan:
     # Seconds of load before the clock starts: gunicorn's workers open their database
     # connections and fill their caches (templates, translations) on their first requests.
     warm_up: float = 5.0
+    # Each upload a file the server has not seen (the PDF with a numbered comment after its
+    # end), so that none is answered from its memory of recent verdicts.
+    new_files: bool = False
     weights: dict[str, float] = field(
         default_factory=lambda: {"list": 3, "mou": 3, "report": 2, "verify": 2}
     )
@@ -238,8 +241,10 @@ async def _run_users(plan: LoadPlan):
                 started = time.perf_counter()
                 try:
                     if page == "verify":
-                        pdf = rng.choice(plan.uploads)
-                        status = await _upload(http, base, headers, csrf, pdf, next(addresses))
+                        pdf, address = rng.choice(plan.uploads), next(addresses)
+                        if plan.new_files:
+                            pdf += b"\n%% upload %d\n" % address
+                        status = await _upload(http, base, headers, csrf, pdf, address)
                     else:
                         status = await _get(http, base + plan.urls[page], headers, cookie)
                 except (aiohttp.ClientError, TimeoutError) as error:
