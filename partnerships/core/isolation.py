@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.db import connections
@@ -53,6 +54,9 @@ def _mapped_bytes() -> int:
 
 
 def _child(connection, budget: Budget, function, args) -> None:
+    # A group of its own: whatever the child starts (a converter, or a hostile file's code)
+    # is ended with it (run_limited kills the group).
+    os.setpgid(0, 0)
     # The parent's database connections are its own: forget them without closing them.
     for alias in connections:
         connections[alias].connection = None
@@ -152,6 +156,10 @@ def run_limited(
     finally:
         out_of_time.cancel()
         receiving.close()
+        # The child's group, while its pid is still the child's (not yet reaped): a process
+        # it forked must not outlive the request.
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
         if child.is_alive():
             child.kill()
         child.join(5)

@@ -316,3 +316,34 @@ def test_a_reply_of_another_shape_than_the_caller_expects_is_a_crash():
         with pytest.raises(LimitExceeded) as refused:
             run_limited(_answer_with, other, returns=expected)
         assert refused.value.kind == "crash"
+
+
+def _fork_a_grandchild(pid_file: str) -> tuple[int]:
+    # What a hostile file's code could do in the child: start a process and answer at once.
+    grandchild = os.fork()
+    if grandchild == 0:
+        time.sleep(30)
+        os._exit(0)
+    with open(pid_file, "w") as out:
+        out.write(str(grandchild))
+    return (grandchild,)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def test_a_process_the_child_started_does_not_outlive_the_request(tmp_path):
+    pid_file = tmp_path / "grandchild"
+
+    run_limited(_fork_a_grandchild, str(pid_file), returns=(int,))
+
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 2
+    while _is_running(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _is_running(grandchild)
