@@ -10,10 +10,15 @@ The child's reply is itself untrusted: a parser that a hostile file took over co
 anything. So the reply is JSON, rebuilt as plain data only (see replies.py: no pickle, which
 would let the child name what the parent calls), and the parent reads at most
 `Budget.reply_mb` of it within the same wall-clock budget.
+
+The child leads a process group of its own, killed with it, so what it starts ends with the
+request (unless it leaves the group on purpose, with setsid: the limits on memory and CPU
+still hold for it, and a cgroup per child would be the next step). The child is forked with
+os.fork and reaped only by run_limited, once the group is killed: until then its pid, which
+is the group's id, cannot be reused, so the kill never reaches another process.
 """
 
 import logging
-import multiprocessing
 import os
 import resource
 import select
@@ -23,6 +28,7 @@ import time
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from django.db import connections
 
@@ -114,6 +120,41 @@ def _read_reply(fd: int, deadline: float, limit: int) -> bytes:
     return _read_exactly(fd, size, deadline)
 
 
+class _Child:
+    """The forked child, reaped only here (so its pid, which is also its process group's id,
+    stays its own until `end`, and killing the group can never reach another process)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def kill_group(self) -> None:
+        # Its group: whatever it started, unless that left the group (setsid) on purpose.
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # before it made its group
+
+    def killed_by(self, *, timeout: float) -> int | None:
+        """The signal that ended the child, waiting up to `timeout` for it to end; None if
+        it exited or is still running. The child is not reaped (WNOWAIT)."""
+        waited_until = time.monotonic() + timeout
+        while True:
+            ended = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            if ended is not None:
+                return ended.si_status if ended.si_code in _KILLED else None
+            if time.monotonic() >= waited_until:
+                return None
+            time.sleep(0.01)
+
+    def end(self) -> None:
+        """Kill the child and its group, then reap the child."""
+        self.kill_group()
+        os.waitpid(self.pid, 0)
+
+
+_KILLED = {os.CLD_KILLED, os.CLD_DUMPED}
+
+
 def run_limited(
     function,
     *args,
@@ -129,25 +170,29 @@ def run_limited(
     item of its tuple (a type, or a tuple of types; None for None), and `classes`, every
     dataclass, enumeration and RegistryError the reply may hold (replies.loads). Anything
     else is a crash."""
-    context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sending, budget, function, args), daemon=True)
+    read_fd, write_fd = os.pipe()
     deadline = time.monotonic() + budget.wall_seconds
-    child.start()
-    sending.close()
-    # A reply that starts in time must also end in time: at the deadline the child is
-    # killed, which ends the pipe and the read below.
-    out_of_time = threading.Timer(budget.wall_seconds, child.kill)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        try:
+            os.close(read_fd)
+            _child(Connection(write_fd, readable=False), budget, function, args)
+        finally:
+            os._exit(1)
+    os.close(write_fd)
+    child = _Child(pid)
+    # A reply that starts in time must also end in time: at the deadline the child's group
+    # is killed, which ends the pipe and the read below.
+    out_of_time = threading.Timer(budget.wall_seconds, child.kill_group)
     out_of_time.daemon = True
     out_of_time.start()
     try:
         try:
-            reply = _read_reply(receiving.fileno(), deadline, budget.reply_mb * 1024 * 1024)
+            reply = _read_reply(read_fd, deadline, budget.reply_mb * 1024 * 1024)
         except EOFError as exc:  # the child died without a word: killed for CPU, or memory
-            child.join(1)
             if time.monotonic() >= deadline:
                 raise LimitExceeded("time") from exc
-            killed_for_cpu = child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL)
+            killed_for_cpu = child.killed_by(timeout=1) in (signal.SIGXCPU, signal.SIGKILL)
             raise LimitExceeded("cpu" if killed_for_cpu else "crash") from exc
         try:
             answer = replies.loads(reply, classes)
@@ -155,14 +200,9 @@ def run_limited(
             raise LimitExceeded("crash") from exc
     finally:
         out_of_time.cancel()
-        receiving.close()
-        # The child's group, while its pid is still the child's (not yet reaped): a process
-        # it forked must not outlive the request.
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(child.pid, signal.SIGKILL)
-        if child.is_alive():
-            child.kill()
-        child.join(5)
+        out_of_time.join()  # it may be killing the group right now: before the child is reaped
+        os.close(read_fd)
+        child.end()
     if type(answer) is not tuple or len(answer) != 2:
         raise LimitExceeded("crash")
     outcome, value = answer

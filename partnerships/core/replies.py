@@ -56,6 +56,8 @@ _LAZY_ARGUMENTS = {"gettext": 1, "pgettext": 2}
 # Containers a reply may hold, counted from its brackets before it is parsed: a 16 MB reply
 # of empty lists took 780 MB of the worker's memory. Honest replies hold a few thousand.
 MAX_CONTAINERS = 500_000
+# Items (counted from the commas): a 16 MB reply of small numbers took 200 MB to parse.
+MAX_ITEMS = 1_000_000
 # Dict keys and set members: values whose hashes a reply cannot make collide (an int's hash
 # is itself modulo 2**61 - 1, so big ints could all share one and make a set quadratic).
 MAX_KEY_INT = 2**31
@@ -146,6 +148,8 @@ def loads(data: bytes, classes: Iterable[type] = ()):
     try:
         if data.count(b"[") + data.count(b"{") > MAX_CONTAINERS:
             raise UnsafeReply("too many containers")
+        if data.count(b",") > MAX_ITEMS:
+            raise UnsafeReply("too many items")
         return _Reader(frozenset(classes)).value(json.loads(data))
     except UnsafeReply:
         raise

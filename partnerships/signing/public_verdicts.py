@@ -25,7 +25,9 @@ from partnerships.signing.verdicts import describe
 logger = logging.getLogger(__name__)
 
 COULD_NOT_CHECK = verify.Problem("verification_failed", _("The file could not be checked."))
-BUDGET = Budget(memory_mb=768, cpu_seconds=20, wall_seconds=30)
+# A verdict's reply is a few KB: 2 MB leaves room, and bounds what a taken-over child can
+# make the worker parse.
+BUDGET = Budget(memory_mb=768, cpu_seconds=20, wall_seconds=30, reply_mb=2)
 
 
 def budget_for(network_seconds: float) -> Budget:
@@ -86,20 +88,52 @@ RECENT = _RecentVerdicts()
 
 
 def _lasting(description: dict) -> bool:
-    """Whether the verdict would read the same a minute later: no problem that a network or a
-    busy moment caused."""
-    raw = description.get("raw") if isinstance(description.get("raw"), dict) else {}
-    problems = list(raw.get("problems") or [])
-    for signature in raw.get("signatures") or []:
-        problems += signature.get("problems") or [] if isinstance(signature, dict) else []
-    codes = {problem.get("code") for problem in problems if isinstance(problem, dict)}
-    return not codes & _PASSING_PROBLEMS
+    """Whether the verdict would read the same a minute later (no problem that a network or
+    a busy moment caused), and is small enough to keep (what a child sends is not trusted:
+    a huge or odd description is simply not kept)."""
+    try:
+        if _size(description, budget=MAX_KEPT_ITEMS) < 0:
+            return False
+        raw = description.get("raw") or {}
+        problems = list(raw.get("problems") or [])
+        for signature in raw.get("signatures") or []:
+            problems += list(signature.get("problems") or [])
+        codes = [problem.get("code") for problem in problems]
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return all(type(code) is str for code in codes) and not set(codes) & _PASSING_PROBLEMS
+
+
+# A verdict's description holds a few hundred values and a few KB of text.
+MAX_KEPT_ITEMS = 5_000
+MAX_KEPT_TEXT = 200_000
+
+
+def _size(value, *, budget: int) -> int:
+    """What is left of `budget` after counting the values in `value` (and its text, by the
+    thousand characters); negative once spent, without looking further."""
+    pending = [value]
+    text = 0
+    while pending and budget >= 0:
+        item = pending.pop()
+        budget -= 1
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        elif isinstance(item, str):
+            text += len(item)
+            if text > MAX_KEPT_TEXT:
+                return -1
+    return budget
 
 
 def _setup_key(setup: SigningSetup) -> tuple:
     return (
         tuple(sorted(root.sha256 for root in setup.trust_roots)),
         tuple(sorted(seal.sha256 for seal in setup.registry_seals)),
+        tuple(sorted(crl.sha256 for crl in setup.crls)),
         setup.revocation_mode,
     )
 

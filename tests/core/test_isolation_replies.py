@@ -213,6 +213,7 @@ def test_huge_numbers_and_deep_nesting_are_refused_without_working_on_them():
         b"[" * 100_000 + b"]" * 100_000,
         b'{"$": "decimal", "v": "1e999999999"}',
         b"[" + b"[]," * 600_000 + b"[]]",  # many small containers: memory, refused unparsed
+        b"[" + b"1e5," * 1_100_000 + b"1]",  # many small numbers: memory, refused unparsed
     ):
         with pytest.raises(replies.UnsafeReply):
             replies.loads(payload)

@@ -307,3 +307,36 @@ def test_a_verdict_a_network_failure_made_is_not_kept(signed_mou, monkeypatch):
     public_verdicts.public_verdict(pdf)
 
     assert len(checks) == 2
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        {"raw": {"problems": 5}},
+        {"raw": {"problems": [{"code": []}]}},
+        {"raw": {"signatures": [{"problems": 1}]}},
+        {"raw": "not a dict"},
+        {"ok": True, "raw": {"problems": []}, "padding": [0.5] * 100_000},  # too big to keep
+        {"ok": True, "raw": {"problems": []}, "summary": "x" * 1_000_000},
+    ],
+)
+def test_an_odd_or_huge_description_from_a_child_is_shown_but_never_kept(
+    signed_mou, monkeypatch, description
+):
+    """What a (taken-over) child describes is not trusted: odd shapes do not break the
+    page, and nothing large stays in the worker's memory."""
+    from partnerships.signing import public_verdicts
+
+    checks = []
+
+    def odd(pdf, digest, setup):
+        checks.append(digest)
+        return description, True
+
+    monkeypatch.setattr(public_verdicts, "_checked_in_child", odd)
+    pdf = final_pdf(signed_mou)
+
+    assert public_verdicts.public_verdict(pdf)[0] is description
+    public_verdicts.public_verdict(pdf)
+
+    assert len(checks) == 2

@@ -50,20 +50,24 @@ class ParentMemo:
         return list(self._items)
 
     def remember(self, texts) -> None:
-        texts = [
-            text
-            for text in (texts if isinstance(texts, list) else ())
-            if isinstance(text, str) and len(text) <= self.MAX_TEXT
-        ]
-        new = [text for text in dict.fromkeys(texts) if text not in self._items]
-        if new and not self._cheap_enough(new):
+        """Keep what `texts` work out to: each new text worked out once, here, only those a
+        check child worked out within CHECK_BUDGET (repeats and texts already kept are
+        not worked out again, so the work here is at most what the check allowed)."""
+        texts = list(
+            dict.fromkeys(
+                text
+                for text in (texts if isinstance(texts, list) else ())
+                if isinstance(text, str) and len(text) <= self.MAX_TEXT
+            )
+        )
+        with self._lock:
+            new = [text for text in texts if text not in self._items]
+            for text in texts:
+                if text in self._items:
+                    self._items.move_to_end(text)
+        if not new or not self._cheap_enough(new):
             return
-        for text in texts:
-            if text in self._items:
-                with self._lock:
-                    if text in self._items:
-                        self._items.move_to_end(text)
-                continue
+        for text in new:
             # Worked out outside the lock: one template's parts never hold up another's.
             try:
                 result = self._compute(text)

@@ -361,3 +361,17 @@ def test_a_text_slow_to_prepare_costs_the_worker_nothing_and_is_not_kept():
     assert time.process_time() - cpu_started < 1  # the worker's own CPU
     assert time.monotonic() - started < ParentMemo.CHECK_BUDGET.wall_seconds + 2
     assert slow not in memo.texts()
+
+
+def test_the_worker_works_out_each_reported_text_once_whatever_the_reply_repeats():
+    """Repeats in a reply, or texts pushed out of the memo by the same reply, are not worked
+    out again: the worker does at most what the check child did."""
+    from partnerships.documents.engine.memo import ParentMemo
+
+    worked = []
+    memo = ParentMemo(lambda text: worked.append(text) or len(text))
+    big = [f"<!-- {n} -->" + "x" * (ParentMemo.MAX_TEXT - 20) for n in range(5)]  # > 4 MB
+
+    memo.remember(big * 12)
+
+    assert sorted(worked) == sorted(big)
