@@ -243,9 +243,7 @@ def stock_verify(pdf: bytes, parties: _Parties) -> list:
 async def _validate_each(reader, context, statuses: list) -> None:
     for embedded in reader.embedded_signatures:
         if embedded.sig_object_type == "/DocTimeStamp":
-            statuses.append(
-                await async_validate_pdf_timestamp(embedded, validation_context=context)
-            )
+            status = await async_validate_pdf_timestamp(embedded, validation_context=context)
         else:
             status = await async_validate_pdf_signature(
                 embedded, signer_validation_context=context, ts_validation_context=context
