@@ -164,8 +164,8 @@ def placements_world(world):
 @pytest.fixture(autouse=True)
 def no_recent_verdicts():
     """Each test's uploads are checked afresh: /verify/ answers a file checked minutes ago
-    from memory (public_verdicts.RECENT), across tests too, as in one web worker."""
-    from partnerships.signing.public_verdicts import RECENT
+    from memory (recent_verdicts.RECENT), across tests too, as in one web worker."""
+    from partnerships.signing.recent_verdicts import RECENT
 
     RECENT.clear()
     yield

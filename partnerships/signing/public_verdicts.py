@@ -7,9 +7,6 @@ follows the deployment's fetch policy within its network budget (signing/pdf/fet
 import dataclasses
 import hashlib
 import logging
-import threading
-import time
-from collections import OrderedDict
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +16,7 @@ from partnerships.signing.pdf import verify, visual
 from partnerships.signing.pdf.fetching import FetchPolicy, fetch_policy
 from partnerships.signing.pdf.network import network_budget
 from partnerships.signing.pdf.structure import TOO_COMPLEX_PROBLEM, structural_problem
+from partnerships.signing.recent_verdicts import RECENT, lasting, setup_key
 from partnerships.signing.setup import SigningSetup
 from partnerships.signing.verdicts import describe
 
@@ -46,98 +44,6 @@ def _checked(
     return describe(verdict), verdict.sha256, visual.remembered(verdict.sha256)
 
 
-# The same file checked again within this time gets the verdict of its first check (with
-# the time of that check): a verdict depends on the file, the trust setup and the time, and
-# the revocation data it rests on are valid for hours or days. A document many people check
-# then costs one check, and uploading one file over and over cannot keep the CPUs busy.
-RECENT_SECONDS = 300
-RECENT_SIZE = 500
-# Verdicts that may read otherwise a moment later: not kept.
-_PASSING_PROBLEMS = {"network_timeout", "revocation_unknown", "verification_failed"}
-
-
-class _RecentVerdicts:
-    """The descriptions of files checked in the last RECENT_SECONDS, by the file's SHA-256
-    (computed here, never the child's), the page's language and the trust setup."""
-
-    def __init__(self):
-        self._items: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> dict | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or time.monotonic() - found[0] > RECENT_SECONDS:
-                self._items.pop(key, None)
-                return None
-            return found[1]
-
-    def keep(self, key: tuple, description: dict) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), description)
-            self._items.move_to_end(key)
-            while len(self._items) > RECENT_SIZE:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-RECENT = _RecentVerdicts()
-
-
-def _lasting(description: dict) -> bool:
-    """Whether the verdict would read the same a minute later (no problem that a network or
-    a busy moment caused), and is small enough to keep (what a child sends is not trusted:
-    a huge or odd description is simply not kept)."""
-    try:
-        if _size(description, budget=MAX_KEPT_ITEMS) < 0:
-            return False
-        raw = description.get("raw") or {}
-        problems = list(raw.get("problems") or [])
-        for signature in raw.get("signatures") or []:
-            problems += list(signature.get("problems") or [])
-        codes = [problem.get("code") for problem in problems]
-    except (AttributeError, TypeError, ValueError):
-        return False
-    return all(type(code) is str for code in codes) and not set(codes) & _PASSING_PROBLEMS
-
-
-# A verdict's description holds a few hundred values and a few KB of text.
-MAX_KEPT_ITEMS = 5_000
-MAX_KEPT_TEXT = 200_000
-
-
-def _size(value, *, budget: int) -> int:
-    """What is left of `budget` after counting the values in `value` (and its text, by the
-    thousand characters); negative once spent, without looking further."""
-    pending = [value]
-    text = 0
-    while pending and budget >= 0:
-        item = pending.pop()
-        budget -= 1
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-        elif isinstance(item, str):
-            text += len(item)
-            if text > MAX_KEPT_TEXT:
-                return -1
-    return budget
-
-
-def _setup_key(setup: SigningSetup) -> tuple:
-    return (
-        tuple(sorted(root.sha256 for root in setup.trust_roots)),
-        tuple(sorted(seal.sha256 for seal in setup.registry_seals)),
-        tuple(sorted(crl.sha256 for crl in setup.crls)),
-        setup.revocation_mode,
-    )
-
-
 def public_verdict(pdf: bytes) -> tuple[dict, str]:
     """(description for the page, SHA-256 of the file) for an uploaded PDF; never raises."""
     digest = hashlib.sha256(pdf).hexdigest()
@@ -149,12 +55,12 @@ def public_verdict(pdf: bytes) -> tuple[dict, str]:
     roots = setup.trust_roots
     if not roots:
         return describe(setup.verify(pdf)), digest
-    key = (digest, translation.get_language(), _setup_key(setup))
+    key = (digest, translation.get_language(), setup_key(setup))
     recent = RECENT.get(key)
     if recent is not None:
         return recent, digest
     description, checked = _checked_in_child(pdf, digest, setup)
-    if checked and _lasting(description):
+    if checked and lasting(description):
         RECENT.keep(key, description)
     return description, digest
 

@@ -255,7 +255,7 @@ def test_a_file_checked_again_within_minutes_gets_the_first_checks_verdict_and_t
     """A document many people check costs one check: the same bytes within
     RECENT_SECONDS get the first verdict, saying when it was made; another file, a later
     time or another language is checked afresh."""
-    from partnerships.signing import public_verdicts
+    from partnerships.signing import public_verdicts, recent_verdicts
 
     checks = []
     real_check = public_verdicts._checked_in_child
@@ -284,8 +284,8 @@ def test_a_file_checked_again_within_minutes_gets_the_first_checks_verdict_and_t
     assert "Kiểm tra lúc" in vietnamese
     assert len(checks) == 3
 
-    later = time.monotonic() + public_verdicts.RECENT_SECONDS + 1
-    monkeypatch.setattr(public_verdicts.time, "monotonic", lambda: later)
+    later = time.monotonic() + recent_verdicts.RECENT_SECONDS + 1
+    monkeypatch.setattr(recent_verdicts.time, "monotonic", lambda: later)
     post_pdf(reverse("verify"), pdf)
     assert len(checks) == 4
 
