@@ -25,6 +25,7 @@ A refused or failed fetch is a failed fetch for pyHanko: the certificate's revoc
 (`with fetch_policy(policy): ...`, done by SigningSetup); without one nothing is fetched.
 """
 
+import functools
 import ipaddress
 import logging
 import socket
@@ -253,6 +254,13 @@ class _GuardedConnector(aiohttp.TCPConnector):
         return await super().connect(req, traces, timeout)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """certifi's roots for https fetches, loaded once per process (loading them took a
+    tenth of a verification). Its settings are never changed after this."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class _GuardedSession(LazySession):
     def __init__(self, policy: FetchPolicy):
         super().__init__()
@@ -260,9 +268,8 @@ class _GuardedSession(LazySession):
 
     def get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            ssl_context = ssl.create_default_context(cafile=certifi.where())
             self._session = aiohttp.ClientSession(
-                connector=_GuardedConnector(self._policy, ssl=ssl_context),
+                connector=_GuardedConnector(self._policy, ssl=_ssl_context()),
                 trust_env=False,  # no proxy from the environment
             )
         return self._session

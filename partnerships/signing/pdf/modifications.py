@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 
 from partnerships.signing.pdf.problems import Problem
 
@@ -233,6 +234,7 @@ class _Revision:
         self.old = self.reader.get_historical_resolver(self.number - 1)
         self.new = self.reader.get_historical_resolver(self.number)
         self.found: set[str] = set()
+        self.signed_field_name: str | None = None  # the prepared field this update signed
         self.allowed_new: set[tuple[int, int]] = set()
         self.new_widgets: set[tuple[int, int]] = set()  # may be appended to /Fields, /Annots
 
@@ -335,6 +337,7 @@ class _Revision:
             if _raw(old_field, "/V") is not None:
                 self.found.add(SIGNATURE_FIELD_CHANGED)
             self._allow_appearance(field)
+            self.signed_field_name = str(self.signature.field_name)
             return _key(field_ref)
         if not timestamp:
             self.found.add(NEW_SIGNATURE_FIELD)
@@ -582,14 +585,35 @@ def _reachable(resolver) -> set[tuple[int, int]]:
 # --- The document -----------------------------------------------------------------------------
 
 
-def review(reader: PdfFileReader, signatures=None, *, since: int | None = None) -> list[Problem]:
-    """What the updates after the first signature did outside the allow-list: one Problem per
-    reason, in a stable order; none for a genuine MoU (certified, signed by the business,
-    validation data, archive timestamps).
+@dataclass(frozen=True)
+class RevisionFindings:
+    """What one incremental update after the first signature did, as the allow-list sees it."""
 
-    `since`: review from this revision on instead, the first signature's own included (the
-    authority's upload: everything after the PDF that was sent, `since` being the number of
-    its revisions)."""
+    number: int
+    reasons: frozenset[str]  # codes of what it did outside the allow-list (MESSAGES)
+    signed_field: str | None = None  # the prepared signature field it signed, if any
+    wrote_objects: bool = True  # it wrote objects (validation data, a timestamp…)
+
+    @property
+    def level(self) -> ModificationLevel:
+        """The update in pyHanko's terms: anything outside the allow-list is OTHER, signing
+        a prepared field is form filling, validation data and timestamps are LTA updates."""
+        if self.reasons:
+            return ModificationLevel.OTHER
+        if self.signed_field is not None:
+            return ModificationLevel.FORM_FILLING
+        return ModificationLevel.LTA_UPDATES if self.wrote_objects else ModificationLevel.NONE
+
+
+def review_revisions(
+    reader: PdfFileReader, signatures=None, *, since: int | None = None
+) -> list[RevisionFindings]:
+    """The findings of every update after the first signature (`since`: from this revision
+    on instead, the first signature's own included: the authority's upload, `since` being the
+    number of revisions of the PDF that was sent). None for a PDF without signatures.
+
+    Once one update cannot be reviewed (too many objects, an unreadable object), it and every
+    later update carry that reason: nothing after it is judged allowed."""
     signatures = sorted(
         reader.embedded_signatures if signatures is None else signatures,
         key=lambda e: e.signed_revision,
@@ -599,20 +623,48 @@ def review(reader: PdfFileReader, signatures=None, *, since: int | None = None) 
         return []
     by_revision = {e.signed_revision: e for e in signatures}
     first = certifications[0].signed_revision if since is None else since - 1
-    found: set[str] = set()
-    try:
-        for number in range(first + 1, reader.xrefs.total_revisions):
-            signature = by_revision.get(number)
-            found |= _Revision(
-                reader,
+    findings, failure = [], None
+    for number in range(first + 1, reader.xrefs.total_revisions):
+        if failure is not None:
+            findings.append(RevisionFindings(number, frozenset({failure})))
+            continue
+        signature = by_revision.get(number)
+        revision = _Revision(
+            reader,
+            number,
+            signature,
+            first,
+            holds_first_signature=signature is certifications[0],
+        )
+        try:
+            found = revision.review()
+        except _TooMany:
+            failure = TOO_MANY_OBJECTS
+        except Exception:
+            logger.info("Revision review failed", exc_info=True)
+            failure = OBJECT_CHANGED
+        if failure is not None:
+            findings.append(RevisionFindings(number, frozenset({failure})))
+            continue
+        findings.append(
+            RevisionFindings(
                 number,
-                signature,
-                first,
-                holds_first_signature=signature is certifications[0],
-            ).review()
-    except _TooMany:
-        found.add(TOO_MANY_OBJECTS)
-    except Exception:
-        logger.info("Revision review failed", exc_info=True)
-        found.add(OBJECT_CHANGED)
+                frozenset(found),
+                signed_field=revision.signed_field_name,
+                wrote_objects=bool(reader.xrefs.explicit_refs_in_revision(number)),
+            )
+        )
+    return findings
+
+
+def problems_of(findings) -> list[Problem]:
+    """One Problem per reason found in any update, in a stable order."""
+    found = set().union(*(f.reasons for f in findings))
     return [problem(code) for code in MESSAGES if code in found]
+
+
+def review(reader: PdfFileReader, signatures=None, *, since: int | None = None) -> list[Problem]:
+    """What the updates after the first signature did outside the allow-list: one Problem per
+    reason, in a stable order; none for a genuine MoU (certified, signed by the business,
+    validation data, archive timestamps). `since` as for `review_revisions`."""
+    return problems_of(review_revisions(reader, signatures, since=since))

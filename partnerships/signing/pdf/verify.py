@@ -33,7 +33,8 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
 from partnerships.signing.pdf import embedded as embedded_signatures
-from partnerships.signing.pdf import levels, ltv, modifications, profile, visual
+from partnerships.signing.pdf import levels, ltv, profile, visual
+from partnerships.signing.pdf.diff_policy import AllowListDiffPolicy
 from partnerships.signing.pdf.fetching import revocation_unchecked
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
 from partnerships.signing.pdf.problems import Problem, interpolate  # noqa: F401 (re-exported)
@@ -419,14 +420,14 @@ def _unreadable(embedded) -> SignatureReport:
 # --- The whole document -------------------------------------------------------------------------
 
 
-async def _validate_all(signatures, context) -> list[tuple[object, object | None]]:
+async def _validate_all(signatures, context, diff_policy) -> list[tuple[object, object | None]]:
     results = []
     try:
         for embedded in signatures:
             try:
                 if embedded.sig_object_type == "/DocTimeStamp":
                     status = await async_validate_pdf_timestamp(
-                        embedded, validation_context=context
+                        embedded, validation_context=context, diff_policy=diff_policy
                     )
                 else:
                     status = await async_validate_pdf_signature(
@@ -434,6 +435,7 @@ async def _validate_all(signatures, context) -> list[tuple[object, object | None
                         signer_validation_context=context,
                         ts_validation_context=context,
                         key_usage_settings=SIGNER_KEY_USAGE,
+                        diff_policy=diff_policy,
                     )
             except Exception:
                 logger.info("Signature %s could not be validated", embedded, exc_info=True)
@@ -487,7 +489,9 @@ def verify_reader(
 
     readable, unparsed = embedded_signatures.embedded_signatures(reader)
     signatures = readable if only is None else list(only)
-    results = run_within_budget(lambda: _validate_all(signatures, context_at(moment)))
+    # What changed after each signature: our allow-list, worked out once for all of them.
+    diff_policy = AllowListDiffPolicy(reader, readable)
+    results = run_within_budget(lambda: _validate_all(signatures, context_at(moment), diff_policy))
     seals = {cert.sha256 for cert in registry_seals}
 
     def report_of(e, s):
@@ -499,7 +503,7 @@ def verify_reader(
 
     def revalidate(index: int, when: datetime) -> SignatureReport:
         e = results[index][0]
-        [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when)))
+        [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when), diff_policy))
         statuses[index] = s
         return report_of(e, s)
 
@@ -530,7 +534,7 @@ def verify_reader(
         reports += [_unreadable(signature) for signature in unparsed]
         reports.sort(key=lambda r: (r.signed_revision is None, r.signed_revision or 0))
         # Our allow-list of what may follow each signature (modifications.py).
-        problems += modifications.review(reader, readable)
+        problems += diff_policy.problems()
     return reports, problems
 
 
