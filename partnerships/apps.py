@@ -14,3 +14,8 @@ class PartnershipsConfig(AppConfig):
         from partnerships.core import checks, privacy, sessions  # noqa: F401
 
         user_logged_in.connect(sessions.on_login, dispatch_uid="partnerships-session-renewal")
+
+        # Signatures' hex strings read in bulk, not byte by byte (signing/pdf/hex_strings.py).
+        from partnerships.signing.pdf import hex_strings
+
+        hex_strings.install()

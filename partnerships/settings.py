@@ -274,6 +274,9 @@ SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
 SIGNING_NETWORK_TIMEOUT = env_int("SIGNING_NETWORK_TIMEOUT", 10)
 if SIGNING_NETWORK_TIMEOUT <= 0:
     raise ImproperlyConfigured("SIGNING_NETWORK_TIMEOUT must be a positive number of seconds.")
+# Seconds an OCSP answer fetched by one verification is reused by the next ones (never past
+# its nextUpdate; 0: ask the responder every time). See signing/pdf/ocsp_reuse.py.
+SIGNING_OCSP_REUSE_SECONDS = env_int("SIGNING_OCSP_REUSE_SECONDS", 60)
 # PEM or DER files: the roots trusted when checking signatures, and intermediate CAs.
 SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS", [])
 SIGNING_EXTRA_CERTIFICATES = env_list("SIGNING_EXTRA_CERTIFICATES", [])

@@ -172,6 +172,17 @@ def no_recent_verdicts():
     RECENT.clear()
 
 
+@pytest.fixture(autouse=True)
+def no_reused_ocsp_answers():
+    """Each test asks the OCSP responders afresh (a certificate revoked by one test is not
+    reported good from an answer another test fetched)."""
+    from partnerships.signing.pdf import ocsp_reuse
+
+    ocsp_reuse.clear()
+    yield
+    ocsp_reuse.clear()
+
+
 @pytest.fixture
 def client():
     """pytest-django's client, with the CSRF check on as in production."""

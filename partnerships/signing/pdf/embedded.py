@@ -22,10 +22,24 @@ class UnparsedSignature:
     signed_revision: int | None
 
 
+# Each reader's signatures are read once and kept on the reader (they refer to it, so a
+# weak mapping would keep it alive): reading one parses its CMS, and a verification asks for
+# them several times (the verdict, the allow-list, the pages).
+_READ = "_partnerships_embedded_signatures"
+
+
 def embedded_signatures(
     reader: PdfFileReader,
 ) -> tuple[list[EmbeddedPdfSignature], list[UnparsedSignature]]:
-    """(the readable signatures in signing order, the unreadable ones)."""
+    """(the readable signatures in signing order, the unreadable ones); new lists each time,
+    of the same signature objects for the same reader."""
+    if not hasattr(reader, _READ):
+        setattr(reader, _READ, _read_signatures(reader))
+    readable, unparsed = getattr(reader, _READ)
+    return list(readable), list(unparsed)
+
+
+def _read_signatures(reader: PdfFileReader) -> tuple[list, list]:
     readable, unparsed = [], []
     for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         if len(readable) + len(unparsed) >= MAX_SIGNATURES:

@@ -54,6 +54,7 @@ from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
 from pyhanko_certvalidator.util import issuer_serial
 from yarl import URL
 
+from partnerships.signing.pdf import ocsp_reuse
 from partnerships.signing.pdf.network import seconds_left
 
 logger = logging.getLogger(__name__)
@@ -319,6 +320,15 @@ def revocation_unchecked(status) -> bool:
 
 
 class _OCSPFetcher(_WithinDeadline, AIOHttpOCSPFetcher):
+    async def _fetch(self, cert, authority):
+        # A recent answer to the same question, fetched here, is reused (ocsp_reuse.py).
+        answer_key = ocsp_reuse.key(cert, authority)
+        answer = ocsp_reuse.kept(answer_key)
+        if answer is None:
+            answer = await super()._fetch(cert, authority)
+            ocsp_reuse.keep(answer_key, answer)
+        return answer
+
     async def fetch(self, cert, authority):
         try:
             return await super().fetch(cert, authority)

@@ -144,6 +144,21 @@ def _issuer_in_path(status) -> asn1_x509.Certificate | None:
     return certs[-2] if len(certs) >= 2 else None
 
 
+# Whether a CRL or an OCSP response vouches for a certificate depends on their bytes alone:
+# answers are remembered by the SHA-256 of those bytes (each DSS of a document, and the next
+# document signed by the same people, hold the same responses).
+MAX_REMEMBERED = 4096
+_vouched: dict[tuple, bool] = {}
+
+
+def _remembered(key: tuple, judge) -> bool:
+    if key not in _vouched:
+        if len(_vouched) >= MAX_REMEMBERED:
+            _vouched.clear()
+        _vouched[key] = judge()
+    return _vouched[key]
+
+
 def has_validated_revocation_data(dss, status) -> bool:
     """`dss` (verify._EmbeddedValidationData or None) holds revocation data about the signer
     of `status` that the issuer in its validated path signed."""
@@ -153,8 +168,17 @@ def has_validated_revocation_data(dss, status) -> bool:
     if issuer is None:
         return False
     cert = status.signing_cert
-    return any(_crl_vouches(crl, _crypto(issuer)) for crl in dss.crls) or any(
-        _ocsp_vouches(response, cert, issuer) for response in dss.ocsps
+    return any(
+        _remembered(
+            ("crl", digest, issuer.sha256), lambda crl=crl: _crl_vouches(crl, _crypto(issuer))
+        )
+        for crl, digest in zip(dss.crls, dss.crl_digests, strict=True)
+    ) or any(
+        _remembered(
+            ("ocsp", digest, cert.sha256, issuer.sha256),
+            lambda response=response: _ocsp_vouches(response, cert, issuer),
+        )
+        for response, digest in zip(dss.ocsps, dss.ocsp_digests, strict=True)
     )
 
 

@@ -20,6 +20,7 @@ compared with its previous version and must have one of a few known roles:
 Anything else is a modification with its own reason code. Bytes only: no Django models.
 """
 
+import dataclasses
 import io
 import logging
 import re
@@ -229,6 +230,9 @@ class _Revision:
     first_signed: int  # the revision of the authority's certification
     # This revision holds the document's first signature (reviewed for an authority's upload).
     holds_first_signature: bool = False
+    # The DSS objects of each revision, shared by the reviews of one document: an update's
+    # "before" is the previous update's "after".
+    dss_by_revision: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         self.old = self.reader.get_historical_resolver(self.number - 1)
@@ -242,6 +246,12 @@ class _Revision:
         return self.reader.xrefs.get_historical_ref(ref, self.number - 1) is not None
 
     # --- Roles of the objects in the new revision ---
+
+    def _dss_at(self, number: int) -> tuple[set, set]:
+        if number not in self.dss_by_revision:
+            resolver = self.new if number == self.number else self.old
+            self.dss_by_revision[number] = self._dss_objects(resolver)
+        return self.dss_by_revision[number]
 
     def _dss_objects(self, resolver) -> tuple[set, set]:
         """(the DSS dictionary, its arrays, VRI dictionaries: containers that validation data
@@ -287,8 +297,8 @@ class _Revision:
         if self.reader.xrefs.refs_freed_in_revision(self.number):
             self.found.add(OBJECT_CHANGED)
         self._review_trailer()
-        new_containers, new_leaves = self._dss_objects(self.new)
-        old_containers, _old_leaves = self._dss_objects(self.old)
+        new_containers, new_leaves = self._dss_at(self.number)
+        old_containers, _old_leaves = self._dss_at(self.number - 1)
         self.allowed_new |= new_containers | new_leaves
         # A DSS container may be rewritten only if validation data made it: an older object
         # (a page's resources…) listed in the DSS by an earlier update is no container.
@@ -623,7 +633,7 @@ def review_revisions(
         return []
     by_revision = {e.signed_revision: e for e in signatures}
     first = certifications[0].signed_revision if since is None else since - 1
-    findings, failure = [], None
+    findings, failure, dss_by_revision = [], None, {}
     for number in range(first + 1, reader.xrefs.total_revisions):
         if failure is not None:
             findings.append(RevisionFindings(number, frozenset({failure})))
@@ -635,6 +645,7 @@ def review_revisions(
             signature,
             first,
             holds_first_signature=signature is certifications[0],
+            dss_by_revision=dss_by_revision,
         )
         try:
             found = revision.review()

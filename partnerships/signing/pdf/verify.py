@@ -215,11 +215,14 @@ def open_signed_pdf(pdf: bytes) -> tuple[PdfFileReader | None, Problem | None]:
 
 @dataclass(frozen=True)
 class _EmbeddedValidationData:
-    """What a document security store (DSS) holds: certificates, OCSP responses, CRLs."""
+    """What a document security store (DSS) holds: certificates, OCSP responses, CRLs (with
+    the SHA-256 of each response's and CRL's bytes, by which levels.py remembers them)."""
 
     certs: list
     ocsps: list
     crls: list
+    ocsp_digests: list = field(default_factory=list)
+    crl_digests: list = field(default_factory=list)
 
 
 def _embedded_data(reader: PdfFileReader, revision: int | None = None):
@@ -229,16 +232,14 @@ def _embedded_data(reader: PdfFileReader, revision: int | None = None):
     try:
         handler = reader if revision is None else reader.get_historical_resolver(revision)
         dss = DocumentSecurityStore.read_dss(handler)
+        ocsps = [ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE) for ref in dss.ocsps]
+        crls = [ref.get_object().read_data(DecodePurpose.CRL) for ref in dss.crls]
         return _EmbeddedValidationData(
             certs=list(dss.load_certs()),
-            ocsps=[
-                asn1_ocsp.OCSPResponse.load(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE))
-                for ref in dss.ocsps
-            ],
-            crls=[
-                asn1_crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL))
-                for ref in dss.crls
-            ],
+            ocsps=[asn1_ocsp.OCSPResponse.load(data) for data in ocsps],
+            crls=[asn1_crl.CertificateList.load(data) for data in crls],
+            ocsp_digests=[hashlib.sha256(data).digest() for data in ocsps],
+            crl_digests=[hashlib.sha256(data).digest() for data in crls],
         )
     except NoDSSFoundError:
         return None
