@@ -253,42 +253,45 @@ class _Revision:
             self.dss_by_revision[number] = self._dss_objects(resolver)
         return self.dss_by_revision[number]
 
-    def _dss_objects(self, resolver) -> tuple[set, set]:
-        """(the DSS dictionary, its arrays, VRI dictionaries: containers that validation data
-        updates rewrite; the data streams they list, written once)."""
-        containers, leaves = set(), set()
+    def _dss_objects(self, resolver) -> tuple[dict, set]:
+        """({container: its role}, for the DSS dictionary, its arrays, the VRI dictionary and
+        its entries: what validation data updates rewrite; the data streams they list,
+        written once). Only an object of its role's shape counts (_DSS_SHAPES): a stamp or a
+        field listed in the DSS is no container, and stays judged as what it is."""
+        containers, leaves = {}, set()
 
-        def take(value, *, leaf_list: bool) -> None:
-            if _ref(value):
-                containers.add(_key(_ref(value)))
+        def take(value, role: str, *, leaf_list: bool = False) -> None:
+            if _ref(value) and _dss_shaped(value.get_object(), role):
+                containers[_key(_ref(value))] = role
             if leaf_list:
-                leaves.update(_key(r) for r in _refs_in(value) if r is not None)
+                leaves.update(_key(r) for r in _refs_in(value) if _is_stream(resolver, r))
 
         try:
             dss_value = _raw(resolver.root, "/DSS")
             if dss_value is None:
                 return containers, leaves
-            take(dss_value, leaf_list=False)
+            take(dss_value, "dss")
             dss = dss_value.get_object()
             for name in _DSS_ARRAYS:
-                take(_raw(dss, name), leaf_list=True)
+                take(_raw(dss, name), "array", leaf_list=True)
             vri_value = _raw(dss, "/VRI")
             if vri_value is None:
                 return containers, leaves
-            take(vri_value, leaf_list=False)
+            take(vri_value, "vri")
             vri = vri_value.get_object()
             for entry_name in vri:
-                take(_raw(vri, entry_name), leaf_list=False)
+                take(_raw(vri, entry_name), "vri_entry")
                 entry = _raw(vri, entry_name).get_object()
                 for name in _VRI_ENTRIES:
                     value = _raw(entry, name)
                     if isinstance(value, generic.IndirectObject) and name == "/TS":
-                        leaves.add(_key(value.reference))
+                        if _is_stream(resolver, value.reference):
+                            leaves.add(_key(value.reference))
                     else:
-                        take(value, leaf_list=True)
+                        take(value, "array", leaf_list=True)
         except Exception:
             logger.info("Unreadable DSS in revision %s", self.number, exc_info=True)
-        return containers, leaves - containers
+        return containers, leaves - set(containers)
 
     def review(self) -> set[str]:
         changed = self.reader.xrefs.explicit_refs_in_revision(self.number)
@@ -299,13 +302,14 @@ class _Revision:
         self._review_trailer()
         new_containers, new_leaves = self._dss_at(self.number)
         old_containers, _old_leaves = self._dss_at(self.number - 1)
-        self.allowed_new |= new_containers | new_leaves
-        # A DSS container may be rewritten only if validation data made it: an older object
-        # (a page's resources…) listed in the DSS by an earlier update is no container.
+        self.allowed_new |= set(new_containers) | new_leaves
+        # A DSS container may be rewritten only if validation data made it (an older object
+        # listed in the DSS by an earlier update is no container) and it keeps its role.
         rewritable = {
             key
-            for key in old_containers & new_containers
-            if self.reader.xrefs.get_introducing_revision(generic.Reference(*key))
+            for key, role in new_containers.items()
+            if old_containers.get(key) == role
+            and self.reader.xrefs.get_introducing_revision(generic.Reference(*key))
             > self.first_signed
         }
         signed_field = self._review_signature(changed)
@@ -486,6 +490,38 @@ class _Revision:
         # field's /Rect) adds nothing to that reason; on its own it is a change.
         if plain_objects and not self.found:
             self.found.add(OBJECT_CHANGED)
+
+
+# The shape of each kind of DSS container (ISO 32000-2, 12.8.4.3): the keys it may hold.
+_DSS_KEYS = {"/Type", "/Certs", "/OCSPs", "/CRLs", "/VRI"}
+_VRI_ENTRY_KEYS = {"/Type", "/Cert", "/OCSP", "/CRL", "/TS", "/TU"}
+_VRI_KEY = re.compile(r"/[0-9A-Fa-f]{40}([0-9A-Fa-f]{24})?")  # SHA-1 or SHA-256, in hex
+
+
+def _dss_shaped(obj, role: str) -> bool:
+    """Is `obj` shaped as a DSS container of `role` (no stream, only the role's keys, an
+    array of references)?"""
+    if role == "array":
+        return isinstance(obj, generic.ArrayObject) and all(
+            isinstance(item, generic.IndirectObject) for item in obj
+        )
+    if not isinstance(obj, generic.DictionaryObject) or isinstance(obj, generic.StreamObject):
+        return False
+    keys = {str(key) for key in obj}
+    if role == "dss":
+        return keys <= _DSS_KEYS
+    if role == "vri":
+        return all(_VRI_KEY.fullmatch(key) for key in keys)
+    return role == "vri_entry" and keys <= _VRI_ENTRY_KEYS
+
+
+def _is_stream(resolver, ref) -> bool:
+    if ref is None:
+        return False
+    try:
+        return isinstance(resolver.get_object(ref), generic.StreamObject)
+    except Exception:
+        return False
 
 
 def _is_structure(obj) -> bool:
