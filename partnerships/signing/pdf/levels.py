@@ -159,6 +159,10 @@ def _remembered(key: tuple, judge) -> bool:
     return _vouched[key]
 
 
+def forget_all() -> None:
+    _vouched.clear()
+
+
 def has_validated_revocation_data(dss, status) -> bool:
     """`dss` (verify._EmbeddedValidationData or None) holds revocation data about the signer
     of `status` that the issuer in its validated path signed."""
