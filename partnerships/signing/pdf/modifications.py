@@ -113,10 +113,14 @@ _CATALOGUE_REASONS = {
 }
 # Bookkeeping a signing tool updates and no viewer shows as the document's content.
 _INFO_BOOKKEEPING = {"/ModDate", "/Producer"}
-_XMP_BOOKKEEPING = re.compile(
-    rb"""(xmp:(?:ModifyDate|MetadataDate)|pdf:Producer|xmpMM:InstanceID)"""
-    rb"""(?:\s*=\s*(?:"[^"]*"|'[^']*')|\s*>[^<]*</\1\s*>)"""
+_XMP_BOOKKEEPING_NAMES = rb"(?:xmp:(?:ModifyDate|MetadataDate)|pdf:Producer|xmpMM:InstanceID)"
+# As an attribute of a tag, with a plain value (no markup in it)…
+_XMP_BOOKKEEPING_ATTRIBUTE = re.compile(
+    rb"\s" + _XMP_BOOKKEEPING_NAMES + rb"""\s*=\s*(?:"[^"<>&]*"|'[^'<>&]*')"""
 )
+# …or as an element holding plain text.
+_XMP_BOOKKEEPING_ELEMENT = re.compile(rb"<(" + _XMP_BOOKKEEPING_NAMES + rb")\s*>[^<>&]*</\1\s*>")
+_XML_TAG = re.compile(rb"<[^<>]*>")
 _FIELD_SIGNING_KEYS = {"/V", "/AP", "/AS"}
 # Default resources and appearance of the form: used only to draw fields without an
 # appearance (NeedAppearances is refused apart).
@@ -124,7 +128,6 @@ _FORM_SIGNING_KEYS = {"/DR", "/DA"}
 _ANNOTATION_KEYS = {"/Annots"}
 _DSS_ARRAYS = ("/Certs", "/OCSPs", "/CRLs")
 _VRI_ENTRIES = ("/Cert", "/OCSP", "/CRL", "/TS")
-_STRUCTURE_TYPES = {"/XRef", "/ObjStm"}
 
 
 def problem(code: str) -> Problem:
@@ -211,8 +214,11 @@ def _appended(old_array, new_array) -> list | None:
 
 
 def _xmp_without_bookkeeping(stream) -> bytes | None:
+    """The XMP packet without the dates, producer and instance a signing tool updates: only
+    inside tags (text that merely looks like an attribute stays), only with plain values."""
     try:
-        return _XMP_BOOKKEEPING.sub(b"", stream.data)
+        data = _XMP_BOOKKEEPING_ELEMENT.sub(b"", stream.data)
+        return _XML_TAG.sub(lambda tag: _XMP_BOOKKEEPING_ATTRIBUTE.sub(b"", tag.group()), data)
     except Exception:
         return None
 
@@ -321,6 +327,9 @@ class _Revision:
                 continue
             self._judge_change(ref, old_obj, new_obj, signed_field)
         added = [ref for ref in changed if not self.existed(ref)]
+        if any(ref.generation != 0 for ref in added):
+            # A new generation of an object number: readers disagree on which one counts.
+            self.found.add(OBJECT_CHANGED)
         self._judge_added(added)
         return self.found
 
@@ -463,6 +472,16 @@ class _Revision:
         elif any(_key(ref) not in self.new_widgets for ref in appended):
             self.found.add(otherwise)
 
+    def _structure(self) -> set[tuple[int, int]]:
+        """The cross-reference stream and object streams this update's own xref uses: file
+        structure, which nothing refers to (any other unreferenced object is hidden)."""
+        xrefs = self.reader.xrefs
+        found = {_key(ref) for ref in xrefs.object_streams_used_in(self.number)}
+        stream_ref = xrefs.get_xref_container_info(self.number).stream_ref
+        if stream_ref is not None:
+            found.add(_key(stream_ref))
+        return found
+
     def _judge_added(self, added) -> None:
         unexplained = [ref for ref in added if _key(ref) not in self.allowed_new]
         if not unexplained:
@@ -476,7 +495,7 @@ class _Revision:
                 self.found.add(OBJECT_CHANGED)
                 continue
             if _key(ref) not in reachable:
-                if not _is_structure(obj):
+                if _key(ref) not in self._structure():
                     self.found.add(UNREFERENCED_OBJECTS)
             elif isinstance(obj, generic.DictionaryObject) and _raw(obj, "/FT") is not None:
                 self.found.add(NEW_SIGNATURE_FIELD if _raw(obj, "/FT") == "/Sig" else NEW_FIELD)
@@ -503,7 +522,9 @@ def _dss_shaped(obj, role: str) -> bool:
     array of references)?"""
     if role == "array":
         return isinstance(obj, generic.ArrayObject) and all(
-            isinstance(item, generic.IndirectObject) for item in obj
+            isinstance(item, generic.IndirectObject)
+            and isinstance(item.get_object(), generic.StreamObject)
+            for item in obj
         )
     if not isinstance(obj, generic.DictionaryObject) or isinstance(obj, generic.StreamObject):
         return False
@@ -522,15 +543,6 @@ def _is_stream(resolver, ref) -> bool:
         return isinstance(resolver.get_object(ref), generic.StreamObject)
     except Exception:
         return False
-
-
-def _is_structure(obj) -> bool:
-    """An object stream or cross-reference stream: file structure nothing refers to."""
-    return (
-        isinstance(obj, generic.StreamObject)
-        and _raw(obj, "/Type") in _STRUCTURE_TYPES
-        and _raw(obj, "/Subtype") is None
-    )
 
 
 def _is_fields_array(resolver, ref) -> bool:
@@ -568,11 +580,22 @@ def _page_refs(resolver) -> list:
     return found
 
 
+# What a document timestamp's field and widget may hold: nothing that acts (/A, /AA) or
+# draws beyond an empty appearance.
+_TIMESTAMP_FIELD_KEYS = {
+    "/Type", "/Subtype", "/FT", "/T", "/TU", "/TM", "/V", "/F", "/Ff", "/Rect", "/P", "/AP",
+    "/Kids", "/Parent",
+}  # fmt: skip
+
+
 def _invisible(field) -> bool:
     """A plainly invisible widget: a /Rect of four direct numbers enclosing nothing, and no
     appearance that could be drawn. An indirect /Rect (which pyHanko reads as invisible) or
-    an indirect number in it is refused: viewers resolve it and draw."""
+    an indirect number in it is refused: viewers resolve it and draw. So is a field or widget
+    with actions or other keys a timestamp's field has no use for."""
     for widget in [field, *(kid.get_object() for kid in (_raw(field, "/Kids") or []))]:
+        if {str(key) for key in widget} - _TIMESTAMP_FIELD_KEYS:
+            return False
         rect = _raw(widget, "/Rect")
         if rect is not None:
             if not isinstance(rect, generic.ArrayObject) or len(rect) != 4:
@@ -664,15 +687,20 @@ def review_revisions(
         reader.embedded_signatures if signatures is None else signatures,
         key=lambda e: e.signed_revision,
     )
-    certifications = [e for e in signatures if e.sig_object_type == "/Sig"]
+    # From the first signature; from the first document timestamp in a file with no other.
+    certifications = [e for e in signatures if e.sig_object_type == "/Sig"] or signatures
     if not certifications:
         return []
     by_revision = {e.signed_revision: e for e in signatures}
     first = certifications[0].signed_revision if since is None else since - 1
     findings, failure, dss_by_revision = [], None, {}
+    unambiguous = _StrictReading(reader)
     for number in range(first + 1, reader.xrefs.total_revisions):
         if failure is not None:
             findings.append(RevisionFindings(number, frozenset({failure})))
+            continue
+        if not unambiguous.reads(number):
+            findings.append(RevisionFindings(number, frozenset({OBJECT_CHANGED})))
             continue
         signature = by_revision.get(number)
         revision = _Revision(
@@ -702,6 +730,34 @@ def review_revisions(
             )
         )
     return findings
+
+
+class _StrictReading:
+    """Does every object an update writes read the same to every reader? pyHanko reads
+    leniently (the first of two values for one key, say) where PDFium may take another (the
+    last): an update whose objects a strict reading refuses (duplicate keys, an orphaned
+    generation, a broken cross-reference section) is a change nobody can judge. Opened on
+    first use, over the same bytes."""
+
+    def __init__(self, reader: PdfFileReader):
+        self._reader = reader
+        self._strict: PdfFileReader | None = None
+        self._failed = False
+
+    def reads(self, number: int) -> bool:
+        if self._failed:
+            return False
+        try:
+            if self._strict is None:
+                self._strict = PdfFileReader(io.BytesIO(self._reader.stream.getvalue()))
+            resolver = self._strict.get_historical_resolver(number)
+            for ref in self._strict.xrefs.explicit_refs_in_revision(number):
+                resolver.get_object(ref)
+        except Exception:
+            logger.info("Update %s cannot be read strictly", number, exc_info=True)
+            self._failed = self._strict is None
+            return False
+        return True
 
 
 def problems_of(findings) -> list[Problem]:

@@ -99,9 +99,33 @@ def forget_all() -> None:
 # --- Where the signature widgets are ----------------------------------------------------------
 
 
-def _widget_rects(resolver) -> dict[int, list[tuple[float, float, float, float]]]:
-    """{page index: [(x1, y1, x2, y2) in PDF points]} of signature widgets in a revision,
-    only where the rectangle is four plain numbers."""
+Rect = tuple[float, float, float, float]
+
+
+def _masks(reader, signed_revision: int) -> dict[int, list[Rect]]:
+    """The signature widgets of the signed revision, less any that an annotation of the
+    whole file (other than those widgets as they were) now overlaps: a widget moved or
+    added over a stamp must be seen, not masked with it."""
+    signed = _widget_rects(reader.get_historical_resolver(signed_revision))
+    final = _widget_rects(reader, signatures_only=False)
+    masks = {}
+    for index, rects in signed.items():
+        others = list(final.get(index, []))
+        for rect in rects:
+            if rect in others:
+                others.remove(rect)  # the widget itself, where it was
+        masks[index] = [r for r in rects if not any(_overlap(r, o) for o in others)]
+    return masks
+
+
+def _overlap(one: Rect, other: Rect) -> bool:
+    return one[0] < other[2] and other[0] < one[2] and one[1] < other[3] and other[1] < one[3]
+
+
+def _widget_rects(resolver, *, signatures_only: bool = True) -> dict[int, list[Rect]]:
+    """{page index: [(x1, y1, x2, y2) in PDF points]} of signature widgets in a revision (of
+    every annotation, without `signatures_only`), only where the rectangle is four plain
+    numbers; an annotation whose rectangle is not plain covers its whole page."""
     found: dict[int, list] = {}
     try:
         pages = _pages(resolver)
@@ -109,23 +133,31 @@ def _widget_rects(resolver) -> dict[int, list[tuple[float, float, float, float]]
         return found
     for index, page in enumerate(pages):
         try:
-            annots = page.get("/Annots") or []
+            annots = page.get("/Annots")
+            annots = annots.get_object() if annots is not None else []  # maybe indirect
             for annot in annots:
                 annot = annot.get_object()
                 field = annot
                 if "/FT" not in field and "/Parent" in field:
                     field = field["/Parent"].get_object()
-                if field.get("/FT") != "/Sig":
+                if signatures_only and field.get("/FT") != "/Sig":
                     continue
                 rect = annot.raw_get("/Rect")
-                if _plain_rect(rect):
+                if not _plain_rect(rect) and not signatures_only:
+                    found.setdefault(index, []).append(_WHOLE_PAGE)
+                elif _plain_rect(rect):
                     x1, y1, x2, y2 = (float(v) for v in rect)
                     found.setdefault(index, []).append(
                         (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
                     )
-        except Exception:  # an unreadable annotation masks nothing
+        except Exception:  # an unreadable annotation masks nothing, and may cover anything
             logger.info("Unreadable annotations on page %s", index + 1, exc_info=True)
+            if not signatures_only:
+                found.setdefault(index, []).append(_WHOLE_PAGE)
     return found
+
+
+_WHOLE_PAGE: Rect = (-1e9, -1e9, 1e9, 1e9)
 
 
 def _plain_rect(rect) -> bool:
@@ -205,7 +237,8 @@ def _masked(image, rects) -> bytes:
 
 def compare(pdf: bytes, reader, signatures) -> Comparison:
     """Compare the last signed revision of `pdf` with the whole file, page by page."""
-    signed = [e for e in signatures if e.sig_object_type == "/Sig"]
+    # The last signature; the last document timestamp in a file with no other.
+    signed = [e for e in signatures if e.sig_object_type == "/Sig"] or list(signatures)
     if not signed:
         return Comparison()
     last = max(signed, key=lambda e: e.signed_revision)
@@ -216,7 +249,7 @@ def compare(pdf: bytes, reader, signatures) -> Comparison:
             return Comparison(failed=True)
         if end == len(pdf):
             return Comparison()  # nothing follows the last signature
-        masks = _widget_rects(reader.get_historical_resolver(last.signed_revision))
+        masks = _masks(reader, last.signed_revision)
         before, after = _render(bytes(pdf[:end])), _render(bytes(pdf))
     except Exception:
         logger.info("Pages could not be rendered for comparison", exc_info=True)

@@ -26,6 +26,8 @@ from pyhanko.sign.diff_analysis import (
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from partnerships.documents.engine.fields import AUTHORITY_FIELD, BUSINESS_FIELD
+from partnerships.signing.pdf import visual
+from partnerships.signing.pdf.embedded import embedded_signatures
 from partnerships.signing.pdf.verify import verify_pdf
 from tests.signing.pdf import attacks
 
@@ -393,3 +395,13 @@ def test_a_timestamp_field_with_a_visible_kid(verify, flow, pki):
 
 
 # --- Before 76575c8: pyHanko's standard analysis, run for each signature, refused the holes -----
+
+
+def test_the_pages_see_a_widget_moved_over_a_stamp(flow, pki):
+    """Defence in depth: the comparison of the pages no longer masks a stamp that another
+    annotation now overlaps (visual._masks)."""
+    forged = authority_stamp_covered(flow.archived, pki.tsa_url)
+    reader = _reader(forged)
+    signatures, _unparsed = embedded_signatures(reader)
+
+    assert visual.compare(forged, reader, signatures).different_pages == (2,)
