@@ -173,14 +173,20 @@ def no_recent_verdicts():
 
 
 @pytest.fixture(autouse=True)
-def no_reused_ocsp_answers():
+def nothing_remembered_between_tests():
     """Each test asks the OCSP responders afresh (a certificate revoked by one test is not
-    reported good from an answer another test fetched)."""
-    from partnerships.signing.pdf import ocsp_reuse
+    reported good from an answer another test fetched), and works out each file's allow-list
+    findings and PAdES levels again (a test may change the rules)."""
+    from partnerships.signing.pdf import levels, modifications, ocsp_reuse
 
-    ocsp_reuse.clear()
+    def forget() -> None:
+        ocsp_reuse.clear()
+        modifications.forget_all()
+        levels.forget_all()
+
+    forget()
     yield
-    ocsp_reuse.clear()
+    forget()
 
 
 @pytest.fixture

@@ -21,9 +21,12 @@ Anything else is a modification with its own reason code. Bytes only: no Django 
 """
 
 import dataclasses
+import hashlib
 import io
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -674,8 +677,46 @@ class RevisionFindings:
         return ModificationLevel.LTA_UPDATES if self.wrote_objects else ModificationLevel.NONE
 
 
+# The findings depend on the file's bytes alone (and `since`): remembered by its SHA-256, as
+# the comparison of its pages is (visual.py), for a file checked again.
+REMEMBERED_FILES = 512
+_remembered: OrderedDict[tuple, tuple[RevisionFindings, ...]] = OrderedDict()
+_remembered_lock = threading.Lock()
+
+
+def forget_all() -> None:
+    with _remembered_lock:
+        _remembered.clear()
+
+
 def review_revisions(
     reader: PdfFileReader, signatures=None, *, since: int | None = None
+) -> list[RevisionFindings]:
+    """`_review_revisions`, remembered for the same file (and signatures, and `since`)."""
+    signatures = sorted(
+        reader.embedded_signatures if signatures is None else signatures,
+        key=lambda e: e.signed_revision,
+    )
+    try:
+        digest = hashlib.sha256(reader.stream.getvalue()).digest()
+    except AttributeError:  # not a file in memory: nothing to remember it by
+        return _review_revisions(reader, signatures, since=since)
+    key = (digest, since, tuple((e.signed_revision, e.sig_object_type) for e in signatures))
+    with _remembered_lock:
+        found = _remembered.get(key)
+        if found is not None:
+            _remembered.move_to_end(key)
+            return list(found)
+    findings = _review_revisions(reader, signatures, since=since)
+    with _remembered_lock:
+        _remembered[key] = tuple(findings)
+        while len(_remembered) > REMEMBERED_FILES:
+            _remembered.popitem(last=False)
+    return findings
+
+
+def _review_revisions(
+    reader: PdfFileReader, signatures, *, since: int | None = None
 ) -> list[RevisionFindings]:
     """The findings of every update after the first signature (`since`: from this revision
     on instead, the first signature's own included: the authority's upload, `since` being the
@@ -683,10 +724,6 @@ def review_revisions(
 
     Once one update cannot be reviewed (too many objects, an unreadable object), it and every
     later update carry that reason: nothing after it is judged allowed."""
-    signatures = sorted(
-        reader.embedded_signatures if signatures is None else signatures,
-        key=lambda e: e.signed_revision,
-    )
     # From the first signature; from the first document timestamp in a file with no other.
     certifications = [e for e in signatures if e.sig_object_type == "/Sig"] or signatures
     if not certifications:
