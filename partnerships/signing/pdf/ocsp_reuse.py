@@ -4,9 +4,10 @@ With fetching allowed, pyHanko asks the signer's OCSP responder on every validat
 when the document embeds an answer (it wants a fresh one). The same few certificates (an
 authority's, a business's) are checked again and again, and each question is a round trip
 to the CA (hundreds of milliseconds to a real one) and load on its responder. So an answer
-fetched here is reused for `reuse_seconds()` (the deployment's SIGNING_OCSP_REUSE_SECONDS;
-0 turns reuse off), never past the answer's own nextUpdate: a revocation the CA publishes is
-seen at most that much later, as RFC 5019 clients cache.
+fetched here is reused for `reuse_seconds()` (the deployment's SIGNING_OCSP_REUSE_SECONDS,
+set by `configure()` from the app; 0 turns reuse off), never past the answer's own
+nextUpdate: a revocation the CA publishes is seen at most that much later, as RFC 5019
+clients cache.
 
 Only successful answers this process fetched itself are kept, never data a document
 embeds; an answer is keyed by the certificate's SHA-256 and its issuer, and validation
@@ -28,10 +29,19 @@ _answers: OrderedDict = OrderedDict()  # key -> (expires at, time.monotonic(); t
 _lock = threading.Lock()
 
 
-def reuse_seconds() -> float:
-    from django.conf import settings
+_reuse_seconds: float = DEFAULT_REUSE_SECONDS
 
-    return float(getattr(settings, "SIGNING_OCSP_REUSE_SECONDS", DEFAULT_REUSE_SECONDS))
+
+def configure(seconds: float) -> None:
+    """Reuse answers for `seconds` from now on (the app sets the deployment's setting)."""
+    global _reuse_seconds
+    _reuse_seconds = float(seconds)
+    if _reuse_seconds <= 0:
+        clear()
+
+
+def reuse_seconds() -> float:
+    return _reuse_seconds
 
 
 def key(cert, authority) -> tuple:
