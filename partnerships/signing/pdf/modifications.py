@@ -684,6 +684,16 @@ _remembered: OrderedDict[tuple, tuple[RevisionFindings, ...]] = OrderedDict()
 _remembered_lock = threading.Lock()
 
 
+def _file_bytes(reader: PdfFileReader) -> bytes:
+    stream = reader.stream
+    position = stream.tell()
+    try:
+        stream.seek(0)
+        return stream.read()
+    finally:
+        stream.seek(position)
+
+
 def forget_all() -> None:
     with _remembered_lock:
         _remembered.clear()
@@ -697,10 +707,7 @@ def review_revisions(
         reader.embedded_signatures if signatures is None else signatures,
         key=lambda e: e.signed_revision,
     )
-    try:
-        digest = hashlib.sha256(reader.stream.getvalue()).digest()
-    except AttributeError:  # not a file in memory: nothing to remember it by
-        return _review_revisions(reader, signatures, since=since)
+    digest = hashlib.sha256(_file_bytes(reader)).digest()
     key = (digest, since, tuple((e.signed_revision, e.sig_object_type) for e in signatures))
     with _remembered_lock:
         found = _remembered.get(key)
@@ -786,7 +793,7 @@ class _StrictReading:
             return False
         try:
             if self._strict is None:
-                self._strict = PdfFileReader(io.BytesIO(self._reader.stream.getvalue()))
+                self._strict = PdfFileReader(io.BytesIO(_file_bytes(self._reader)))
             resolver = self._strict.get_historical_resolver(number)
             for ref in self._strict.xrefs.explicit_refs_in_revision(number):
                 resolver.get_object(ref)
