@@ -321,7 +321,10 @@ def revocation_unchecked(status) -> bool:
 
 class _OCSPFetcher(_WithinDeadline, AIOHttpOCSPFetcher):
     async def _fetch(self, cert, authority):
-        # A recent answer to the same question, fetched here, is reused (ocsp_reuse.py).
+        # Verifying, a recent answer to the same question, fetched here, is reused
+        # (ocsp_reuse.py); signing always asks.
+        if not ocsp_reuse.active():
+            return await super()._fetch(cert, authority)
         answer_key = ocsp_reuse.key(cert, authority)
         answer = ocsp_reuse.kept(answer_key)
         if answer is None:

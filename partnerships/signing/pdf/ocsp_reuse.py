@@ -9,7 +9,9 @@ set by `configure()` from the app; 0 turns reuse off), never past the answer's o
 nextUpdate: a revocation the CA publishes is seen at most that much later, as RFC 5019
 clients cache.
 
-Only successful answers this process fetched itself are kept, never data a document
+Only for verification (`for_verification()` around it): signing embeds fresh answers in
+the document (B-LT), which a validator may want issued after the signature, so it always
+asks. Only successful answers this process fetched itself are kept, never data a document
 embeds; an answer is keyed by the certificate's SHA-256 and its issuer, and validation
 checks it (its signature, its responder, its times) each time as it would a fresh one.
 """
@@ -18,6 +20,9 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from asn1crypto import ocsp
@@ -30,6 +35,21 @@ _lock = threading.Lock()
 
 
 _reuse_seconds: float = DEFAULT_REUSE_SECONDS
+_verifying: ContextVar[bool] = ContextVar("ocsp_reuse_verifying", default=False)
+
+
+@contextmanager
+def for_verification() -> Iterator[None]:
+    """OCSP answers are reused inside (verification); outside (signing) they are not."""
+    token = _verifying.set(True)
+    try:
+        yield
+    finally:
+        _verifying.reset(token)
+
+
+def active() -> bool:
+    return _verifying.get() and _reuse_seconds > 0
 
 
 def configure(seconds: float) -> None:

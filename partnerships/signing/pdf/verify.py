@@ -33,7 +33,7 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.errors import NoDSSFoundError
 
 from partnerships.signing.pdf import embedded as embedded_signatures
-from partnerships.signing.pdf import levels, ltv, profile, visual
+from partnerships.signing.pdf import levels, ltv, ocsp_reuse, profile, visual
 from partnerships.signing.pdf.diff_policy import AllowListDiffPolicy
 from partnerships.signing.pdf.fetching import revocation_unchecked
 from partnerships.signing.pdf.network import NetworkTimeout, run_within_budget
@@ -492,7 +492,11 @@ def verify_reader(
     signatures = readable if only is None else list(only)
     # What changed after each signature: our allow-list, worked out once for all of them.
     diff_policy = AllowListDiffPolicy(reader, readable)
-    results = run_within_budget(lambda: _validate_all(signatures, context_at(moment), diff_policy))
+    # Verifying, OCSP answers of a moment ago are reused (ocsp_reuse.py).
+    with ocsp_reuse.for_verification():
+        results = run_within_budget(
+            lambda: _validate_all(signatures, context_at(moment), diff_policy)
+        )
     seals = {cert.sha256 for cert in registry_seals}
 
     def report_of(e, s):
@@ -504,7 +508,8 @@ def verify_reader(
 
     def revalidate(index: int, when: datetime) -> SignatureReport:
         e = results[index][0]
-        [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when), diff_policy))
+        with ocsp_reuse.for_verification():
+            [(_e, s)] = run_within_budget(lambda: _validate_all([e], context_at(when), diff_policy))
         statuses[index] = s
         return report_of(e, s)
 

@@ -81,3 +81,19 @@ def test_a_failed_answer_is_not_kept():
     ocsp_reuse.keep(("certificate", "issuer"), refused)
 
     assert ocsp_reuse.kept(("certificate", "issuer")) is None
+
+
+def test_signing_asks_afresh(verify, flow, pki, signer_for, questions):
+    """Signing embeds the answers (B-LT): a validator may want them issued after the
+    signature, so signing never takes one a verification fetched."""
+    from partnerships.signing.pdf import pades
+
+    verify(flow.archived)
+    asked_by_verification = len(questions)
+
+    pades.sign_as_business(
+        flow.certified, signer_for("business"), tsa_url=pki.tsa_url, trust_roots=pki.trust_roots
+    )
+
+    assert asked_by_verification == 2
+    assert "Nguyễn Thị Hoa" in questions[asked_by_verification:]
