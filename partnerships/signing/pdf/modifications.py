@@ -35,6 +35,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 
 from partnerships.signing.pdf.problems import Problem
+from partnerships.signing.pdf.unambiguous import StrictReading
 
 logger = logging.getLogger(__name__)
 
@@ -738,7 +739,7 @@ def _review_revisions(
     by_revision = {e.signed_revision: e for e in signatures}
     first = certifications[0].signed_revision if since is None else since - 1
     findings, failure, dss_by_revision = [], None, {}
-    unambiguous = _StrictReading(reader)
+    unambiguous = StrictReading(reader, _file_bytes(reader))
     for number in range(first + 1, reader.xrefs.total_revisions):
         if failure is not None:
             findings.append(RevisionFindings(number, frozenset({failure})))
@@ -774,34 +775,6 @@ def _review_revisions(
             )
         )
     return findings
-
-
-class _StrictReading:
-    """Does every object an update writes read the same to every reader? pyHanko reads
-    leniently (the first of two values for one key, say) where PDFium may take another (the
-    last): an update whose objects a strict reading refuses (duplicate keys, an orphaned
-    generation, a broken cross-reference section) is a change nobody can judge. Opened on
-    first use, over the same bytes."""
-
-    def __init__(self, reader: PdfFileReader):
-        self._reader = reader
-        self._strict: PdfFileReader | None = None
-        self._failed = False
-
-    def reads(self, number: int) -> bool:
-        if self._failed:
-            return False
-        try:
-            if self._strict is None:
-                self._strict = PdfFileReader(io.BytesIO(_file_bytes(self._reader)))
-            resolver = self._strict.get_historical_resolver(number)
-            for ref in self._strict.xrefs.explicit_refs_in_revision(number):
-                resolver.get_object(ref)
-        except Exception:
-            logger.info("Update %s cannot be read strictly", number, exc_info=True)
-            self._failed = self._strict is None
-            return False
-        return True
 
 
 def problems_of(findings) -> list[Problem]:

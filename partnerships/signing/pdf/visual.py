@@ -1,10 +1,11 @@
 """Defence in depth: what a reader sees must be what the last signer signed.
 
 Each page of the last signed revision (the bytes the last signature covers) and of the whole
-file is rendered with PDFium, forms included, and the two images are compared outside the
-signature widgets' rectangles (as they stood in the signed revision: a field added later is
-not masked). Whatever slips past the allow-list of modifications (modifications.py) and
-changes the picture (an overlay, a revealed shadow object, a page swapped) refuses the file.
+file is rendered with PDFium, forms included, and the two images are compared, signature
+boxes included (after the last signature nothing a reader sees may change). Whatever slips
+past the allow-list of modifications (modifications.py) and changes the picture (an
+overlay, a revealed shadow object, a page swapped, an object another reader parses
+differently) refuses the file.
 
 Rendering is deterministic for the same bytes, so the comparison is exact. Its outcome depends
 only on the file, so it is remembered by the file's SHA-256 (the verdict around it depends on
@@ -18,7 +19,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
-from pyhanko.pdf_utils import generic
 
 from partnerships.core import pdfium
 from partnerships.signing.pdf.problems import Problem, interpolate
@@ -40,8 +40,6 @@ MESSAGES = {
 
 # 72 dpi: a changed digit of 13 pt body text is a dozen pixels; A4 is 595 × 842 pixels.
 SCALE = 1.0
-# Around a signature widget: antialiasing of the stamp's frame reaches a pixel beyond it.
-MASK_MARGIN_PT = 2
 # Real pages (A4, Letter, Legal) are far under this, in points; bigger pages are not drawn.
 MAX_PAGE_SIDE_PT = 5000
 MAX_PAGES = 200
@@ -96,93 +94,6 @@ def forget_all() -> None:
         _cache.clear()
 
 
-# --- Where the signature widgets are ----------------------------------------------------------
-
-
-Rect = tuple[float, float, float, float]
-
-
-def _masks(reader, signed_revision: int) -> dict[int, list[Rect]]:
-    """The signature widgets of the signed revision, less any that an annotation of the
-    whole file (other than those widgets as they were) now overlaps: a widget moved or
-    added over a stamp must be seen, not masked with it."""
-    signed = _widget_rects(reader.get_historical_resolver(signed_revision))
-    final = _widget_rects(reader, signatures_only=False)
-    masks = {}
-    for index, rects in signed.items():
-        others = list(final.get(index, []))
-        for rect in rects:
-            if rect in others:
-                others.remove(rect)  # the widget itself, where it was
-        masks[index] = [r for r in rects if not any(_overlap(r, o) for o in others)]
-    return masks
-
-
-def _overlap(one: Rect, other: Rect) -> bool:
-    return one[0] < other[2] and other[0] < one[2] and one[1] < other[3] and other[1] < one[3]
-
-
-def _widget_rects(resolver, *, signatures_only: bool = True) -> dict[int, list[Rect]]:
-    """{page index: [(x1, y1, x2, y2) in PDF points]} of signature widgets in a revision (of
-    every annotation, without `signatures_only`), only where the rectangle is four plain
-    numbers; an annotation whose rectangle is not plain covers its whole page."""
-    found: dict[int, list] = {}
-    try:
-        pages = _pages(resolver)
-    except Exception:
-        return found
-    for index, page in enumerate(pages):
-        try:
-            annots = page.get("/Annots")
-            annots = annots.get_object() if annots is not None else []  # maybe indirect
-            for annot in annots:
-                annot = annot.get_object()
-                field = annot
-                if "/FT" not in field and "/Parent" in field:
-                    field = field["/Parent"].get_object()
-                if signatures_only and field.get("/FT") != "/Sig":
-                    continue
-                rect = annot.raw_get("/Rect")
-                if not _plain_rect(rect) and not signatures_only:
-                    found.setdefault(index, []).append(_WHOLE_PAGE)
-                elif _plain_rect(rect):
-                    x1, y1, x2, y2 = (float(v) for v in rect)
-                    found.setdefault(index, []).append(
-                        (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
-                    )
-        except Exception:  # an unreadable annotation masks nothing, and may cover anything
-            logger.info("Unreadable annotations on page %s", index + 1, exc_info=True)
-            if not signatures_only:
-                found.setdefault(index, []).append(_WHOLE_PAGE)
-    return found
-
-
-_WHOLE_PAGE: Rect = (-1e9, -1e9, 1e9, 1e9)
-
-
-def _plain_rect(rect) -> bool:
-    return (
-        isinstance(rect, generic.ArrayObject)
-        and len(rect) == 4
-        and all(isinstance(v, generic.NumberObject | generic.FloatObject) for v in rect)
-    )
-
-
-def _pages(resolver) -> list:
-    pages, pending, seen = [], [resolver.root["/Pages"]], set()
-    while pending and len(pages) <= MAX_PAGES:
-        node = pending.pop(0)
-        key = id(node)
-        if key in seen:
-            continue
-        seen.add(key)
-        if node.get("/Type") == "/Page":
-            pages.append(node)
-        else:
-            pending[0:0] = [kid.get_object() for kid in node.get("/Kids", [])]
-    return pages
-
-
 # --- Drawing and comparing --------------------------------------------------------------------
 
 
@@ -214,27 +125,6 @@ def _render(pdf: bytes) -> list[tuple[bytes, int, int, int, tuple[float, float]]
         return images
 
 
-def _masked(image, rects) -> bytes:
-    pixels, width, height, stride, (_w_pt, h_pt) = image
-    if not rects:
-        return pixels
-    pixels = bytearray(pixels)
-    bytes_per_pixel = stride // width if width else 4
-    for x1, y1, x2, y2 in rects:
-        # PDF points from the bottom-left; pixel rows from the top.
-        left = max(0, int((x1 - MASK_MARGIN_PT) * SCALE))
-        right = min(width, int((x2 + MASK_MARGIN_PT) * SCALE) + 1)
-        top = max(0, int((h_pt - y2 - MASK_MARGIN_PT) * SCALE))
-        bottom = min(height, int((h_pt - y1 + MASK_MARGIN_PT) * SCALE) + 1)
-        if right <= left:
-            continue
-        blank = bytes((right - left) * bytes_per_pixel)
-        for row in range(top, bottom):
-            start = row * stride + left * bytes_per_pixel
-            pixels[start : start + len(blank)] = blank
-    return bytes(pixels)
-
-
 def compare(pdf: bytes, reader, signatures) -> Comparison:
     """Compare the last signed revision of `pdf` with the whole file, page by page."""
     # The last signature; the last document timestamp in a file with no other.
@@ -249,16 +139,16 @@ def compare(pdf: bytes, reader, signatures) -> Comparison:
             return Comparison(failed=True)
         if end == len(pdf):
             return Comparison()  # nothing follows the last signature
-        masks = _masks(reader, last.signed_revision)
         before, after = _render(bytes(pdf[:end])), _render(bytes(pdf))
     except Exception:
         logger.info("Pages could not be rendered for comparison", exc_info=True)
         return Comparison(failed=True)
+    # Nothing may change after the last signature, inside its own box or any other's: a
+    # box left out of the comparison hid what a reader that parses differently draws there.
     different = [
         index + 1
         for index, (one, other) in enumerate(zip(before, after, strict=False))
-        if one[1:] != other[1:]
-        or _masked(one, masks.get(index)) != _masked(other, masks.get(index))
+        if one != other
     ]
     if len(before) != len(after):
         different.append(min(len(before), len(after)) + 1)
