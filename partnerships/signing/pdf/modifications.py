@@ -744,6 +744,9 @@ def _review_revisions(
         if failure is not None:
             findings.append(RevisionFindings(number, frozenset({failure})))
             continue
+        if len(reader.xrefs.explicit_refs_in_revision(number)) > MAX_CHANGED_OBJECTS:
+            findings.append(RevisionFindings(number, frozenset({TOO_MANY_OBJECTS})))
+            continue  # not read again, strictly or at all: a bound on the work
         if not unambiguous.reads(number):
             findings.append(RevisionFindings(number, frozenset({OBJECT_CHANGED})))
             continue

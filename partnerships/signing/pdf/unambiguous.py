@@ -6,11 +6,14 @@ reader something other than what the allow-list judged:
 - pyHanko reads leniently (the first of two values for one key) where PDFium takes another
   (the last); each object an update writes is read again with pyHanko's strict reader, which
   refuses duplicate keys, orphaned generations and broken cross-reference sections;
-- a cross-reference table PDFium cannot parse (an offset `0_00096920` that Python's int()
-  accepts) makes PDFium rebuild the table by scanning the file, where an object body no
-  section lists wins: an update's table must follow the standard's syntax to the byte
-  (ISO 32000-1, 7.5.4), and every object body in the update must be one its own section
-  lists, at that offset.
+- a cross-reference table or a startxref PDFium cannot parse (an offset `0_00096920` that
+  Python's int() accepts) makes PDFium rebuild the table by scanning the file, where an
+  object body no section lists wins, whatever odd header it has (`12 0 %x\nobj`). So an
+  update is laid out plainly, byte for byte: the bodies its own section lists, each parsed
+  to its `endobj`, with only whitespace between them; then its table, in the standard's
+  syntax to the byte (ISO 32000-1, 7.5.4), or its cross-reference stream; its trailer;
+  `startxref` with the plain digits of that section's offset; `%%EOF`; and after the last
+  update, nothing but whitespace. Hybrid-reference updates are refused.
 
 Bytes only; used by the allow-list for each update after the first signature.
 """
@@ -19,8 +22,9 @@ import io
 import logging
 import re
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.xref import XRefSectionType
+from pyhanko.pdf_utils.xref import XRefSectionType, read_object_header
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +33,13 @@ _ENTRY = re.compile(rb"\d{10} \d{5} [nf](?: \r| \n|\r\n)")
 _ENTRY_LENGTH = 20
 # What may follow the last entry up to where pyHanko's reading of the table ends.
 _TABLE_END = re.compile(rb"[ \t\r\n\f\x00]*(?:trailer[ \t\r\n\f\x00]*)?")
-# An object's header as a scanning reader finds it: `12 0 obj`, not inside a longer number.
-_OBJECT_HEADER = re.compile(rb"(?<![0-9])(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj")
+_WHITESPACE = rb"[ \t\r\n\f\x00]"
+_BLANK = re.compile(_WHITESPACE + rb"*")
+_TRAILER_KEYWORD = re.compile(_WHITESPACE + rb"*(?:trailer" + _WHITESPACE + rb"*)?")
+_END_OF_UPDATE = re.compile(
+    _WHITESPACE + rb"*startxref" + _WHITESPACE + rb"+([0-9]+)" + _WHITESPACE + rb"*%%EOF"
+)
+_ENDOBJ = re.compile(_WHITESPACE + rb"*endobj")
 
 
 class StrictReading:
@@ -57,7 +66,7 @@ class StrictReading:
             logger.info("Update %s cannot be read strictly", number, exc_info=True)
             self._failed = self._strict is None
             return False
-        return self._table_well_formed(number) and self._bodies_listed(number)
+        return self._table_well_formed(number) and self._laid_out_plainly(number)
 
     def _table_well_formed(self, number: int) -> bool:
         info = self._reader.xrefs.get_xref_container_info(number)
@@ -77,23 +86,78 @@ class StrictReading:
                 position += _ENTRY_LENGTH
         return _TABLE_END.fullmatch(table, position) is not None
 
-    def _bodies_listed(self, number: int) -> bool:
+    def _laid_out_plainly(self, number: int) -> bool:
         xrefs = self._reader.xrefs
-        start = xrefs.get_xref_container_info(number - 1).end_location if number else 0
-        info = xrefs.get_xref_container_info(number)
         section = xrefs.get_xref_data(number)
-        listed = dict(section.standard_xrefs)
-        # The cross-reference streams themselves (a hybrid update's too) need no listing.
-        own_streams = {info.stream_ref}
         if section.hybrid is not None:
-            listed.update(section.hybrid.xref_data.standard_xrefs)
-            own_streams.add(section.hybrid.meta_info.stream_ref)
-        unlisted = {(ref.idnum, ref.generation) for ref in own_streams if ref is not None}
-        for match in _OBJECT_HEADER.finditer(self._data, start, info.declared_startxref):
-            idnum, generation = int(match.group(1)), int(match.group(2))
-            if (idnum, generation) in unlisted:
-                continue
-            if listed.get(idnum) != (generation, match.start()):
-                logger.info("Update %s: an object body its section does not list", number)
+            logger.info("Update %s: a hybrid-reference update", number)
+            return False
+        position = self._end_of_update(number - 1)
+        info = xrefs.get_xref_container_info(number)
+        bodies = sorted(
+            (offset, idnum, generation)
+            for idnum, (generation, offset) in section.standard_xrefs.items()
+            if position is not None and position <= offset < info.declared_startxref
+        )
+        if info.stream_ref is not None:  # the cross-reference stream: a body of its own
+            bodies.append((info.declared_startxref, info.stream_ref.idnum, -1))
+        for offset, idnum, generation in bodies:
+            if position is None or not _BLANK.fullmatch(self._data, position, offset):
+                logger.info("Update %s: something besides its listed objects", number)
                 return False
+            position = self._end_of_body(offset, idnum, generation)
+        if info.stream_ref is None:
+            # Between the last body and the table: the `xref` keyword only.
+            gap = self._data[position : info.start_location] if position is not None else b""
+            if position is None or gap.strip(b" \t\r\n\f\x00") != b"xref":
+                logger.info("Update %s: something before its cross-reference table", number)
+                return False
+        end = self._end_of_update(number)
+        if end is None:
+            return False
+        if number == xrefs.total_revisions - 1 and not _BLANK.fullmatch(self._data, end):
+            logger.info("Update %s: something after the last %%%%EOF", number)
+            return False
         return True
+
+    def _end_of_update(self, number: int) -> int | None:
+        """Where update `number` ends (after its %%EOF), if its trailer and startxref are
+        plain; None otherwise."""
+        info = self._reader.xrefs.get_xref_container_info(number)
+        try:
+            if info.stream_ref is None:
+                position = _TRAILER_KEYWORD.match(self._data, info.end_location).end()
+                stream = io.BytesIO(self._data)
+                stream.seek(position)
+                trailer = generic.read_object(stream, generic.TrailerReference(self._strict))
+                if not isinstance(trailer, generic.DictionaryObject):
+                    return None
+                position = stream.tell()
+            else:
+                position = self._end_of_body(info.declared_startxref, info.stream_ref.idnum, -1)
+                if position is None:
+                    return None
+        except Exception:
+            logger.info("Update %s: an unreadable trailer", number, exc_info=True)
+            return None
+        end = _END_OF_UPDATE.match(self._data, position)
+        if end is None or int(end.group(1)) != info.declared_startxref:
+            logger.info("Update %s: its startxref is not plain", number)
+            return None
+        return end.end()
+
+    def _end_of_body(self, offset: int, idnum: int, generation: int) -> int | None:
+        """Where the object at `offset` ends (after `endobj`), read as pyHanko reads it, if
+        its header is `idnum generation` (any generation for -1); None otherwise."""
+        stream = io.BytesIO(self._data)
+        stream.seek(offset)
+        try:
+            found = read_object_header(stream, strict=True)
+            if found[0] != idnum or (generation >= 0 and found[1] != generation):
+                return None
+            generic.read_object(stream, generic.Reference(found[0], found[1], self._strict))
+        except Exception:
+            logger.info("An unreadable object at %s", offset, exc_info=True)
+            return None
+        end = _ENDOBJ.match(self._data, stream.tell())
+        return end.end() if end is not None else None

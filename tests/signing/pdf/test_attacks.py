@@ -162,7 +162,7 @@ FORGERIES = {
     "signature_wrapping": (
         attacks.signature_wrapping,
         "incomplete_coverage",
-        "incomplete_coverage",
+        "object_changed",  # the wrapped update is not laid out plainly (unambiguous.py)
     ),
 }
 

@@ -416,7 +416,7 @@ def test_an_object_stream_redefining_an_object_the_table_defines(verify, flow):
     assert _page_pixels(forged, 1) == _page_pixels(pdf, 1)  # PDFium: the table wins
     verdict = verify(forged)
     assert not verdict.ok
-    assert "unreferenced_objects" in verdict.codes
+    assert "object_changed" in verdict.codes
 
 
 # --- 3. Widgets and kids -------------------------------------------------------------------------
