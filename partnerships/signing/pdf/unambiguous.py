@@ -13,7 +13,10 @@ reader something other than what the allow-list judged:
   to its `endobj`, with only whitespace between them; then its table, in the standard's
   syntax to the byte (ISO 32000-1, 7.5.4), or its cross-reference stream; its trailer;
   `startxref` with the plain digits of that section's offset; `%%EOF`; and after the last
-  update, nothing but whitespace. Hybrid-reference updates are refused.
+  update, at most a little whitespace (PDFium looks for `startxref` in the last 4096 bytes
+  and rebuilds without it). Comment lines may sit between bodies. Each object stream holds
+  only objects its section lists there (a rebuild takes all it finds). Hybrid-reference
+  updates are refused.
 
 Bytes only; used by the allow-list for each update after the first signature.
 """
@@ -35,6 +38,11 @@ _ENTRY_LENGTH = 20
 _TABLE_END = re.compile(rb"[ \t\r\n\f\x00]*(?:trailer[ \t\r\n\f\x00]*)?")
 _WHITESPACE = rb"[ \t\r\n\f\x00]"
 _BLANK = re.compile(_WHITESPACE + rb"*")
+# Between bodies: whitespace and whole comment lines (a scanning reader skips both).
+_GAP = re.compile(rb"(?:" + _WHITESPACE + rb"|%[^\r\n]*(?:\r\n|\r|\n))*")
+# After the last %%EOF: a little whitespace. PDFium looks for `startxref` in the last 4096
+# bytes only and rebuilds the table when it is not there; pyHanko looks at the last 1024.
+_TAIL = re.compile(_WHITESPACE + rb"{0,512}")
 _TRAILER_KEYWORD = re.compile(_WHITESPACE + rb"*(?:trailer" + _WHITESPACE + rb"*)?")
 _END_OF_UPDATE = re.compile(
     _WHITESPACE + rb"*startxref" + _WHITESPACE + rb"+([0-9]+)" + _WHITESPACE + rb"*%%EOF"
@@ -73,7 +81,8 @@ class StrictReading:
         if info.xref_section_type != XRefSectionType.STANDARD:
             return True  # a stream: binary, read alike
         table = self._data[info.start_location : info.end_location]
-        position = 0
+        # pyHanko's table starts one byte after `xref`: the \n of a \r\n is still there.
+        position = _BLANK.match(table).end()
         while position < len(table):
             header = _SUBSECTION.match(table, position)
             if header is None:
@@ -102,7 +111,7 @@ class StrictReading:
         if info.stream_ref is not None:  # the cross-reference stream: a body of its own
             bodies.append((info.declared_startxref, info.stream_ref.idnum, -1))
         for offset, idnum, generation in bodies:
-            if position is None or not _BLANK.fullmatch(self._data, position, offset):
+            if position is None or not _GAP.fullmatch(self._data, position, offset):
                 logger.info("Update %s: something besides its listed objects", number)
                 return False
             position = self._end_of_body(offset, idnum, generation)
@@ -115,9 +124,36 @@ class StrictReading:
         end = self._end_of_update(number)
         if end is None:
             return False
-        if number == xrefs.total_revisions - 1 and not _BLANK.fullmatch(self._data, end):
+        if number == xrefs.total_revisions - 1 and not _TAIL.fullmatch(self._data, end):
             logger.info("Update %s: something after the last %%%%EOF", number)
             return False
+        return self._object_streams_listed(number)
+
+    def _object_streams_listed(self, number: int) -> bool:
+        """Every object in each object stream the update writes is one its section lists
+        there, at that index: a reader that rebuilds the table takes every object it finds in
+        an object stream."""
+        section = self._reader.xrefs.get_xref_data(number)
+        listed = {
+            (ref.obj_stream_id, ref.ix_in_stream): idnum
+            for idnum, ref in section.xrefs_in_objstm.items()
+        }
+        for stream_id in {stream for stream, _index in listed} | set(section.obj_streams_used):
+            try:
+                stream = self._strict.get_historical_resolver(number).get_object(
+                    generic.Reference(stream_id, 0, self._strict)
+                )
+                count = int(stream["/N"])
+                numbers = [int(n) for n in stream.data[: int(stream["/First"])].split()]
+            except Exception:
+                logger.info("Update %s: an unreadable object stream", number, exc_info=True)
+                return False
+            if len(numbers) != 2 * count:
+                return False
+            for index in range(count):
+                if listed.get((stream_id, index)) != numbers[2 * index]:
+                    logger.info("Update %s: an object stream holds an unlisted object", number)
+                    return False
         return True
 
     def _end_of_update(self, number: int) -> int | None:
